@@ -53,7 +53,7 @@ $(LIB): $(LIB_OBJ)
 
 # A program is every .c in its cmd/ folder, linked with the library.
 .SECONDEXPANSION:
-$(B)/bin/%: $$(patsubst %.c,$(B)/%.o,$$(wildcard cmd/%/*.c)) $(LIB)
+$(B)/bin/%: $$(addprefix $(B)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PKG_LIBS)
 
@@ -72,6 +72,10 @@ check: all $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)B=$(B) tests/run-check --unit-only $(UNIT_BINS)
+
+setup:
+	$(Q).ci/install-deps
+	$(Q)$(MAKE) all
 
 demo: all
 	$(Q)B=$(B) tests/interop/demo.sh
@@ -107,7 +111,7 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check unit demo bench fuzz lint install clean
+.PHONY: all setup check unit demo bench fuzz lint install clean
 .PRECIOUS: $(B)/%.o $(B)/tests/unit/%.o $(B)/tests/tools/%.o
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bats
+# The programs whose issues have not landed say so and fail; they never pretend to work.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+@test "unimplemented programs fail with 'not yet implemented' and exit 1" {
+	for p in ike-initiate ike-respond ike-rekey esp-tun; do
+		run "$IKEKIT_BIN/$p" --peer 192.0.2.2
+		assert_failure 1
+		assert_output "$p: not yet implemented"
+	done
+}
+
+@test "unimplemented programs answer --help on stdout with exit 0" {
+	for p in ike-initiate ike-respond ike-rekey esp-tun; do
+		run "$IKEKIT_BIN/$p" --help
+		assert_success
+		assert_output --partial "not yet implemented"
+	done
+}
