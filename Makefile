@@ -49,6 +49,7 @@ $(B)/%.o: %.c
 	$(call msg,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
+	@rm -f $@
 	$(call msg,AR,$@)$(AR) rcs $@ $^
 
 # A program is every .c in its cmd/ folder, linked with the library.

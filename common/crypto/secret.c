@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: ISC */
+/* Constant-time compares, zeroisation and randomness, all through libsodium. */
+#include <sodium.h>
+
+#include "crypto/secret.h"
+
+bool
+crypto_init(void)
+{
+	/* 0: initialised now, 1: already initialised, -1: failure. */
+	return sodium_init() >= 0;
+}
+
+bool
+ct_eq(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	if (p != NULL && n != 0)
+		sodium_memzero(p, n);
+}
+
+void
+rand_bytes(void *p, size_t n)
+{
+	/* randombytes_buf works before sodium_init too, but init picks the
+	 * best source once. */
+	(void)crypto_init();
+	randombytes_buf(p, n);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: ISC */
+/* Secrets: constant-time compares, zeroisation and the one randomness source. */
+#ifndef IKEKIT_CRYPTO_SECRET_H
+#define IKEKIT_CRYPTO_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* crypto_init initialises libsodium; every entry point that needs randomness or
+ * X25519 calls it first. It is idempotent and thread-safe; it returns false only
+ * if libsodium cannot start (no entropy source). */
+bool	 crypto_init(void);
+
+/* ct_eq returns whether the n bytes at a and b are equal, in time that depends
+ * only on n. Use it for every MAC, ICV, AUTH value and cookie. */
+bool	 ct_eq(const void *a, const void *b, size_t n);
+
+/* wipe zeroes n bytes at p in a way the compiler cannot elide. */
+void	 wipe(void *p, size_t n);
+
+/* rand_bytes fills p with n bytes from libsodium's CSPRNG (calls crypto_init). */
+void	 rand_bytes(void *p, size_t n);
+
+#endif
