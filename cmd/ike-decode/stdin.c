@@ -83,6 +83,36 @@ detect(struct stdin_src *s)
 	s->decided = true;
 }
 
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* plausible tells whether p (n bytes) starts like an IKE header: version 1.x or
+ * 2.x and a length of at least a header, equal to n when exact. */
+static bool
+plausible(const uint8_t *p, size_t n, bool exact)
+{
+	uint32_t len;
+
+	if (n < IKE_HDR_LEN || ((p[17] >> 4) != 1 && (p[17] >> 4) != 2))
+		return false;
+	len = be32(p + IKE_LEN_AT);
+	return exact ? len == n : len >= IKE_HDR_LEN;
+}
+
+/* has_marker tells whether the message at p starts with the non-ESP marker of
+ * RFC 3948: four zero bytes, after which a header makes sense where it did
+ * not without them (an initiator SPI may start with four zero bytes too). */
+static bool
+has_marker(const uint8_t *p, size_t n, bool exact)
+{
+	return n >= NON_ESP_MARKER_LEN + IKE_HDR_LEN && be32(p) == 0 &&
+	    plausible(p + NON_ESP_MARKER_LEN, n - NON_ESP_MARKER_LEN, exact) &&
+	    !plausible(p, n, exact);
+}
+
 /* is_capture tells whether p starts with the magic number of a pcap file (either
  * byte order, micro- or nanosecond) or of a pcapng section header. */
 static bool
@@ -113,8 +143,7 @@ next_binary(struct stdin_src *s, struct rd *out, bool *natt, char *err, size_t e
 	if (have == 0)
 		return RAW_EOF;
 	p = s->buf + s->off;
-	*natt = have >= NON_ESP_MARKER_LEN && p[0] == 0 && p[1] == 0 && p[2] == 0 &&
-	    p[3] == 0;
+	*natt = has_marker(p, have, false);
 	if (*natt)
 		skip = NON_ESP_MARKER_LEN;
 	if (have < skip + IKE_HDR_LEN) {
@@ -123,8 +152,7 @@ next_binary(struct stdin_src *s, struct rd *out, bool *natt, char *err, size_t e
 		return RAW_FATAL;
 	}
 	p += skip;
-	mlen = (uint32_t)p[IKE_LEN_AT] << 24 | (uint32_t)p[IKE_LEN_AT + 1] << 16 |
-	    (uint32_t)p[IKE_LEN_AT + 2] << 8 | p[IKE_LEN_AT + 3];
+	mlen = be32(p + IKE_LEN_AT);
 	if (mlen < IKE_HDR_LEN || mlen > RAW_MSG_CAP) {
 		snprintf(err, errlen, "message length %u in the IKE header is out of range "
 		    "(%d..%d): not binary IKE messages?", mlen, IKE_HDR_LEN, RAW_MSG_CAP);
@@ -231,8 +259,7 @@ next_hex(struct stdin_src *s, struct rd *out, bool *natt, char *err, size_t errl
 		}
 		break;
 	}
-	*natt = m >= NON_ESP_MARKER_LEN + IKE_HDR_LEN && s->msg[0] == 0 && s->msg[1] == 0 &&
-	    s->msg[2] == 0 && s->msg[3] == 0;
+	*natt = has_marker(s->msg, m, true);
 	if (*natt)
 		*out = rd_init(s->msg + NON_ESP_MARKER_LEN, m - NON_ESP_MARKER_LEN);
 	else

@@ -570,6 +570,14 @@ EOT
 	[ "$(jq -c '[.frame, .kind, .natt, .exchange, has("time"), has("src")]' <<<"$output")" = '[1,"ike",true,"IKE_SA_INIT",false,false]' ]
 }
 
+@test "stdin: an initiator SPI starting with four zero bytes is not a non-ESP marker" {
+	run "$D" - <<<'0000000000000001 0000000000000002 00 20 25 08 00000000 0000001c'
+	assert_success
+	assert_output 'INFORMATIONAL I request msgid 0 spi 0000000000000001/0000000000000002 [ ]'
+	run "$D" --json - <<<'00000000 0000000000000001 0000000000000002 00 20 25 08 00000000 0000001c'
+	[ "$(jq -c '[.natt, .ispi]' <<<"$output")" = '[true,"0000000000000001"]' ]
+}
+
 @test "stdin: JSON objects have no time and no addresses" {
 	run "$D" --json - <"$C/sa_init.hex"
 	assert_success
