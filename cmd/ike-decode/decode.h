@@ -138,6 +138,15 @@ void		 inner_parse(const uint8_t *p, size_t n, uint8_t nh, struct dinner *out);
  * "error" field and the text "cannot decrypt: ..." note show it. */
 const char	*sk_why(enum ike_err e);
 
+/* --- dn.c --- */
+
+enum { LONG_MAX_DER = 65535, DN_TEXT_MAX = 1024 };
+
+/* dn_render writes the DER Distinguished Name der (len bytes) as RFC 4514 text
+ * into out (cap bytes, NUL-terminated); false if it is not a whole DN or the
+ * text does not fit. Non-ASCII characters are printed as UTF-8. */
+bool		 dn_render(const uint8_t *der, size_t len, char *out, size_t cap);
+
 /* --- text.c, json.c: printers --- */
 
 void		 text_print(const struct opts *o, const struct rec *r);

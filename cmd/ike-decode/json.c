@@ -75,7 +75,8 @@ f_sa(struct rd b)
 static void
 f_id(struct rd b)
 {
-	struct id_pld id;
+	struct id_pld	 id;
+	char		 dn[DN_TEXT_MAX];
 
 	if (id_parse(&b, &id) != IKE_OK)
 		return;
@@ -95,6 +96,13 @@ f_id(struct rd b)
 		break;
 	case IKEV2_ID_NULL:
 		break;
+	case IKEV2_ID_DER_ASN1_DN:
+		if (dn_render(id.data.p, id.data.len, dn, sizeof(dn))) {
+			key("id");
+			out_jstr(dn, strlen(dn));
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		kv_hex("id", id.data.p, id.data.len);
 		break;

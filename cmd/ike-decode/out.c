@@ -135,16 +135,31 @@ out_hex(const uint8_t *p, size_t n)
 	}
 }
 
+/* dec8[v] is v in decimal, padded with NULs to 4 bytes; dec8_len[v] its length. */
+static char	 dec8[256][4];
+static uint8_t	 dec8_len[256];
+
+static void
+dec8_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		dec8_len[v] = (uint8_t)put_u(dec8[v], (uint64_t)v);
+}
+
 void
 out_ip4(const uint8_t a[4])
 {
-	char	*d = out_room(15);
-	size_t	 n = 0;
+	char	*d = out_room(16);
+	size_t	 n;
 
-	for (int i = 0; i < 4; i++) {
-		if (i > 0)
-			d[n++] = '.';
-		n += put_u(d + n, a[i]);
+	if (dec8_len[0] == 0)
+		dec8_init();
+	memcpy(d, dec8[a[0]], 4);
+	n = dec8_len[a[0]];
+	for (int i = 1; i < 4; i++) {
+		d[n++] = '.';
+		memcpy(d + n, dec8[a[i]], 4);
+		n += dec8_len[a[i]];
 	}
 	out_len += n;
 }
@@ -247,10 +262,40 @@ out_time_iso(const struct timeval *tv)
 	out_c('Z');
 }
 
+/* utf8_len returns the length of the valid UTF-8 sequence of 2 to 4 bytes at
+ * p (n bytes left), or 0: no overlong forms, surrogates or values past U+10FFFF. */
+static size_t
+utf8_len(const uint8_t *p, size_t n)
+{
+	size_t		 len;
+	uint32_t	 c;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff) || (c >= 0x80 && c < 0xa0))
+		return 0;
+	return len;
+}
+
 void
 out_jstr(const void *s, size_t n)
 {
-	const uint8_t *p = s;
+	const uint8_t	*p = s;
+	size_t		 u;
 
 	out_c('"');
 	for (size_t i = 0; i < n; i++) {
@@ -269,8 +314,9 @@ out_jstr(const void *s, size_t n)
 		if (c == '"' || c == '\\') {
 			out_c('\\');
 			out_c((char)c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out_c((char)c);
+		} else if (c >= 0x80 && (u = utf8_len(p + i, n - i)) > 0) {
+			out_mem(p + i, u);
+			i += u - 1;
 		} else {
 			out_s("\\u00");
 			out_c(hexd[c >> 4]);
@@ -289,6 +335,13 @@ out_jstrz(const char *s)
 void
 out_printable(const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		out_c(p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
+	size_t u;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] >= 0x80 && (u = utf8_len(p + i, n - i)) > 0) {
+			out_mem(p + i, u);
+			i += u - 1;
+		} else
+			out_c(p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
+	}
 }

@@ -72,11 +72,13 @@ void	 out_ip(int af, const uint8_t *a);
 void	 out_time_local(const struct timeval *tv);
 /* out_time_iso prints 2026-11-24T19:50:01.123456Z (UTC). */
 void	 out_time_iso(const struct timeval *tv);
-/* out_jstr prints s (n bytes) as a JSON string with quotes; bytes that are not
- * printable ASCII are escaped as \u00XX, so the output is always valid UTF-8. */
+/* out_jstr prints s (n bytes) as a JSON string with quotes. Valid UTF-8 passes
+ * through (but for C1 controls); control characters and bytes that are not
+ * valid UTF-8 are escaped as \u00XX, so the output is always valid UTF-8. */
 void	 out_jstr(const void *s, size_t n);
 void	 out_jstrz(const char *s);
-/* out_printable prints n bytes, replacing anything not printable ASCII by '.'. */
+/* out_printable prints n bytes, replacing control characters and bytes that
+ * are not valid UTF-8 by '.'. */
 void	 out_printable(const uint8_t *p, size_t n);
 
 #endif

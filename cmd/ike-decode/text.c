@@ -139,7 +139,12 @@ ike_line(const struct rec *r)
 	const struct dike	*d = r->ike;
 	const struct ike_hdr	*h = &d->m.hdr;
 
-	name_or_num(ikev2_exchange_name(h->exch), h->exch);
+	if (ikev2_exchange_name(h->exch) != NULL)
+		out_s(ikev2_exchange_name(h->exch));
+	else {
+		out_s("exchange ");
+		out_u(h->exch);
+	}
 	out_s(h->flags & IKEV2_FLAG_INITIATOR ? " I" : " R");
 	out_s(h->flags & IKEV2_FLAG_RESPONSE ? " response" : " request");
 	out_s(" msgid ");
@@ -363,7 +368,8 @@ tree_sa(struct rd b, int level)
 static void
 tree_id(struct rd b)
 {
-	struct id_pld id;
+	struct id_pld	 id;
+	char		 dn[DN_TEXT_MAX];
 
 	if (id_parse(&b, &id) != IKE_OK)
 		return;
@@ -385,6 +391,13 @@ tree_id(struct rd b)
 		break;
 	case IKEV2_ID_NULL:
 		break;
+	case IKEV2_ID_DER_ASN1_DN:
+		if (dn_render(id.data.p, id.data.len, dn, sizeof(dn))) {
+			out_c(' ');
+			out_printable((const uint8_t *)dn, strlen(dn));
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		out_s(" length ");
 		out_u(id.data.len);

@@ -27,14 +27,20 @@ setup() {
 	[ -x "$D" ] || fail "ike-decode not built: $D (run make)"
 }
 
-# golden NAME ARGS... : ike-decode ARGS must print exactly the file NAME
+# golden [--stdin FILE] NAME ARGS... : ike-decode ARGS (reading FILE, else
+# nothing, on stdin) must print exactly the file NAME
 golden() {
-	local want=$1
+	local in=/dev/null want
+	if [ "$1" = --stdin ]; then
+		in=$2
+		shift 2
+	fi
+	want=$1
 	shift
 	if [ -n "${UPDATE_GOLDEN:-}" ]; then
-		"$D" "$@" >"$want"
+		"$D" "$@" <"$in" >"$want"
 	fi
-	run --separate-stderr "$D" "$@"
+	run --separate-stderr "$D" "$@" <"$in"
 	assert_success
 	[ -z "$stderr" ] || fail "stderr: $stderr"
 	diff -u "$want" <(printf '%s\n' "$output") || fail "output differs from $want"
@@ -308,6 +314,29 @@ EOT
 	refute_line --partial 'KE group CURVE25519 length 32 data'
 }
 
+@test "-v renders identities by type: FQDN, DN, RFC822, IPv4, IPv6, KEY_ID, NULL" {
+	golden --stdin "$C/ids.hex" "$C/ids-v.txt" -v -
+	assert_line '  IDi ID_FQDN bücher.example'
+	assert_line '  IDr ID_DER_ASN1_DN CN=léft,O=Ex Co'
+	assert_line '  IDi ID_IPV6_ADDR 2001:db8::1'
+	assert_line '  IDi ID_KEY_ID length 2 0x6b31'
+	assert_line '  IDi ID_NULL'
+	# not a DN: shown in hex
+	assert_line '  IDr ID_DER_ASN1_DN length 5 0x3005626164'
+	golden --stdin "$C/ids.hex" "$C/ids-v.jsonl" --json -v -
+	run jq -r '.payloads[1].id' "$C/ids-v.jsonl"
+	assert_output 'CN=léft,O=Ex Co'
+}
+
+@test "identities cannot send control characters to the terminal" {
+	# an ID_FQDN of "a ESC [2J b"
+	run "$D" -v - <<<'0000010000000000 0000000000000002 23 20 25 08 00000000 0000002a 0000000e 02000000 611b5b324a62'
+	assert_success
+	assert_line '  IDi ID_FQDN a.[2Jb'
+	run "$D" --json -v - <<<'0000010000000000 0000000000000002 23 20 25 08 00000000 0000002a 0000000e 02000000 611b5b324a62'
+	assert_output --partial '"id":"a\u001b[2Jb"'
+}
+
 @test "-vv adds key exchange data in hex" {
 	run "$D" -vv -c 1 "$GCM/capture.pcap"
 	assert_success
@@ -576,6 +605,14 @@ EOT
 	assert_output 'INFORMATIONAL I request msgid 0 spi 0000000000000001/0000000000000002 [ ]'
 	run "$D" --json - <<<'00000000 0000000000000001 0000000000000002 00 20 25 08 00000000 0000001c'
 	[ "$(jq -c '[.natt, .ispi]' <<<"$output")" = '[true,"0000000000000001"]' ]
+}
+
+@test "an unknown exchange type is shown by number" {
+	run "$D" - <<<'0000010000000000 0000000000000002 00 20 63 28 00000007 0000001c'
+	assert_success
+	assert_output 'exchange 99 I response msgid 7 spi 0000010000000000/0000000000000002 [ ]'
+	run "$D" --json - <<<'0000010000000000 0000000000000002 00 20 63 28 00000007 0000001c'
+	[ "$(jq -c '[has("exchange"), .exchange_type, .initiator, .response]' <<<"$output")" = '[false,99,true,true]' ]
 }
 
 @test "stdin: JSON objects have no time and no addresses" {

@@ -13,6 +13,7 @@
 #   esp.pcap       ESP (AES-GCM-128) carrying IPv4/IPv6 TCP, UDP, ICMPv6, a dummy
 #                  packet and transport-mode TCP, on UDP 4500 and as IP protocol
 #                  50, and ESP of an SA without keys; keys in esp-keys/
+#   ids.hex        an INFORMATIONAL with an ID payload of each type, as hex
 #   sa_init.hex    the first message of strongswan-gcm as hex text, with a comment,
 #                  a blank line and colons; then the second message
 #   sa_init.bin    the same two messages back to back, binary
@@ -234,6 +235,31 @@ def esp():
                 '"0x%s","NULL",""\n' % (spi, key.hex()))
 
 
+def tlv(t, v):
+    assert len(v) < 128
+    return bytes([t, len(v)]) + v
+
+
+def ids():
+    """An INFORMATIONAL in clear with one ID payload of each type (as hex)."""
+    dn = tlv(0x30, tlv(0x31, tlv(0x30, tlv(0x06, bytes([0x55, 4, 10])) + tlv(0x0c, b'Ex Co')))
+             + tlv(0x31, tlv(0x30, tlv(0x06, bytes([0x55, 4, 3])) + tlv(0x0c, 'l\u00e9ft'.encode()))))
+    items = [
+        (35, bytes([2, 0, 0, 0]) + 'b\u00fccher.example'.encode()),
+        (36, bytes([9, 0, 0, 0]) + dn),
+        (35, bytes([3, 0, 0, 0]) + b'a@b.example'),
+        (35, bytes([5, 0, 0, 0]) + bytes(A6)),
+        (35, bytes([11, 0, 0, 0]) + b'k1'),
+        (35, bytes([13, 0, 0, 0])),
+        (36, bytes([9, 0, 0, 0]) + b'\x30\x05bad'),
+        (35, bytes([1, 0, 0, 0]) + bytes(A)),
+    ]
+    first, body = chain(items)
+    m = ike_hdr(0x0a0b0c0d0e0f1011, 0x1213141516171819, first, 37, 0x08, 3, body)
+    with open(os.path.join(HERE, 'ids.hex'), 'w') as f:
+        f.write('# one ID payload of each type\n' + m.hex() + '\n')
+
+
 def stdin_files(msgs):
     a, b = msgs[0], msgs[1]
     with open(os.path.join(HERE, 'sa_init.hex'), 'w') as f:
@@ -252,6 +278,7 @@ def main():
     mixed(msgs)
     skf()
     esp()
+    ids()
     stdin_files(msgs)
 
 
