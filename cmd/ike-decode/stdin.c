@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "names/ikev2.h"
 #include "stdin.h"
 
@@ -53,18 +54,6 @@ fill(struct stdin_src *s, size_t want)
 		s->len += (size_t)n;
 	}
 	return true;
-}
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* detect tells hex text from binary. Every binary IKE message has zero bytes
@@ -231,7 +220,7 @@ next_hex(struct stdin_src *s, struct rd *out, bool *natt, char *err, size_t errl
 		m = 0;
 		hi = -1;
 		for (; i < n; i++) {
-			int v = hexval(line[i]);
+			int v = hex_digit(line[i]);
 
 			if (v < 0) {
 				if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' ||

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "crypto/secret.h"
 #include "keys/internal.h"
 #include "keys/keys.h"
@@ -232,18 +233,6 @@ kerr(char *err, size_t errlen, const char *path, unsigned line,
 	return IKE_EINVAL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 hex_decode(const char *s, size_t n, uint8_t *out, size_t cap,
     size_t *out_len, const char **why)
@@ -252,7 +241,7 @@ hex_decode(const char *s, size_t n, uint8_t *out, size_t cap,
 	int	hi, lo;
 
 	for (i = 0; i < n; i++)
-		if (hexval(s[i]) < 0) {
+		if (hex_digit(s[i]) < 0) {
 			*why = "not a hex digit";
 			return false;
 		}
@@ -265,8 +254,8 @@ hex_decode(const char *s, size_t n, uint8_t *out, size_t cap,
 		return false;
 	}
 	for (i = 0; i < n / 2; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
+		hi = hex_digit(s[2 * i]);
+		lo = hex_digit(s[2 * i + 1]);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*out_len = n / 2;
