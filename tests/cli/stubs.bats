@@ -4,6 +4,10 @@
 bats_load_library bats-support
 bats_load_library bats-assert
 
+setup() {
+	IKEKIT_BIN=${IKEKIT_BIN:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/bin}
+}
+
 @test "unimplemented programs fail with 'not yet implemented' and exit 1" {
 	for p in ike-initiate ike-respond ike-rekey esp-tun; do
 		run "$IKEKIT_BIN/$p" --peer 192.0.2.2
