@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: ISC */
+/* Writing the state directory (ike-state(5)): SA directories, locks, atomic file replacement. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/secret.h"
+#include "sa/statedir.h"
+
+static const char LOCK_FILE[] = ".lock";
+
+enum {
+	LOCK_POLL_MS	= 10,		/* sd_lock_sa_timeout retries this often */
+	REMOVE_TRIES	= 8,		/* sd_remove_sa: rmdir raced by a locker */
+};
+
+/* einval sets errno and returns IKE_EINVAL. */
+static enum ike_err
+einval(void)
+{
+	errno = EINVAL;
+	return IKE_EINVAL;
+}
+
+static bool
+name_chars_ok(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= max)
+			return false;
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	}
+	return i > 0 && s[0] != '.';
+}
+
+bool
+sd_name_ok(const char *name)
+{
+	return name != NULL && name_chars_ok(name, SD_NAME_MAX);
+}
+
+/* file_ok: a file name in an SA directory; the SA name rules, longer. */
+static bool
+file_ok(const char *file)
+{
+	return file != NULL && name_chars_ok(file, SD_FILE_MAX);
+}
+
+enum ike_err
+sd_default_dir(char *out, size_t n)
+{
+	const char	*s;
+	int		 r;
+
+	if ((s = getenv("IKE_STATE_DIR")) != NULL && s[0] != '\0')
+		r = snprintf(out, n, "%s", s);
+	else if (geteuid() == 0)
+		r = snprintf(out, n, "/run/ikekit");
+	else if ((s = getenv("XDG_RUNTIME_DIR")) != NULL && s[0] != '\0')
+		r = snprintf(out, n, "%s/ikekit", s);
+	else
+		return einval();
+	if (r < 0 || (size_t)r >= n) {
+		errno = ENAMETOOLONG;
+		return IKE_ETOOBIG;
+	}
+	return IKE_OK;
+}
+
+/* dir_safe checks that directory fd is ours and that only we may write it;
+ * otherwise it writes why (if not NULL) and returns IKE_EIO, errno EPERM. */
+static enum ike_err
+dir_safe(int fd, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return IKE_EIO;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return IKE_EIO;
+	}
+	if (st.st_uid != geteuid()) {
+		if (why != NULL)
+			snprintf(why, why_len, "owned by uid %ju, not by us "
+			    "(uid %ju)", (uintmax_t)st.st_uid,
+			    (uintmax_t)geteuid());
+		errno = EPERM;
+		return IKE_EIO;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		if (why != NULL)
+			snprintf(why, why_len, "writable by group or others "
+			    "(mode %04o); chmod 700 it",
+			    (unsigned)(st.st_mode & 07777));
+		errno = EPERM;
+		return IKE_EIO;
+	}
+	return IKE_OK;
+}
+
+enum ike_err
+sd_open(struct sd *out, const char *statedir, bool create)
+{
+	enum ike_err	e;
+	int		saved;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if (statedir == NULL || statedir[0] == '\0')
+		return einval();
+	if (create && mkdir(statedir, 0700) != 0 && errno != EEXIST)
+		return IKE_EIO;
+	if ((out->fd = open(statedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return IKE_EIO;
+	if ((e = dir_safe(out->fd, out->why, sizeof(out->why))) != IKE_OK) {
+		saved = errno;
+		close(out->fd);
+		out->fd = -1;
+		errno = saved;
+	}
+	return e;
+}
+
+void
+sd_close(struct sd *sd)
+{
+	if (sd->fd >= 0)
+		close(sd->fd);
+	sd->fd = -1;
+}
+
+void
+sd_unlock(struct sd_lock *l)
+{
+	/* closing the last descriptor of the open file releases the flock */
+	if (l->lockfd >= 0)
+		close(l->lockfd);
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	l->lockfd = l->dirfd = -1;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* flock_wait takes an exclusive flock on fd within ms (see sd_lock_sa_timeout). */
+static enum ike_err
+flock_wait(int fd, int ms)
+{
+	struct timespec	 nap = { 0, LOCK_POLL_MS * 1000000L };
+	int64_t		 end = now_ms() + (ms > 0 ? ms : 0);
+
+	if (ms < 0) {
+		while (flock(fd, LOCK_EX) != 0)
+			if (errno != EINTR)
+				return IKE_EIO;
+		return IKE_OK;
+	}
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return IKE_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return IKE_EIO;
+		if (now_ms() >= end)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	errno = EWOULDBLOCK;
+	return IKE_EIO;
+}
+
+/* still_current tells whether the locked SA directory and lock file are the
+ * ones the name leads to now: sd_remove_sa may have moved them away while
+ * we waited. */
+static bool
+still_current(const struct sd *sd, const struct sd_lock *l)
+{
+	struct stat	a, b;
+
+	if (fstat(l->lockfd, &a) != 0 || a.st_nlink == 0)
+		return false;
+	if (fstat(l->dirfd, &a) != 0 ||
+	    fstatat(sd->fd, l->name, &b, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+enum ike_err
+sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
+    struct sd_lock *out)
+{
+	int64_t		 start = now_ms();
+	int		 left = ms, saved;
+	enum ike_err	 e;
+
+	out->dirfd = out->lockfd = -1;
+	if (!sd_name_ok(sa_name))
+		return einval();
+	if (sd->fd < 0) {
+		errno = EBADF;
+		return IKE_EIO;
+	}
+	memcpy(out->name, sa_name, strlen(sa_name) + 1);
+	for (;;) {
+		if (create && mkdirat(sd->fd, sa_name, 0700) != 0 &&
+		    errno != EEXIST)
+			return IKE_EIO;
+		if ((out->dirfd = openat(sd->fd, sa_name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return IKE_EIO;
+		if ((e = dir_safe(out->dirfd, NULL, 0)) != IKE_OK)
+			goto fail;
+		if ((out->lockfd = openat(out->dirfd, LOCK_FILE, O_RDWR |
+		    O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+			e = IKE_EIO;
+			goto fail;
+		}
+		if (ms >= 0) {
+			left = ms - (int)(now_ms() - start);
+			if (left < 0)
+				left = 0;
+		}
+		if ((e = flock_wait(out->lockfd, left)) != IKE_OK)
+			goto fail;
+		if (still_current(sd, out))
+			return IKE_OK;
+		/* removed while we waited: start again (or find it gone) */
+		sd_unlock(out);
+	}
+fail:
+	saved = errno;
+	sd_unlock(out);
+	errno = saved;
+	return e;
+}
+
+enum ike_err
+sd_lock_sa(struct sd *sd, const char *sa_name, bool create,
+    struct sd_lock *out)
+{
+	return sd_lock_sa_timeout(sd, sa_name, create, -1, out);
+}
+
+void
+kv_init(struct kvbuf *b)
+{
+	b->len = 0;
+	b->err = IKE_OK;
+	b->buf[0] = '\0';
+}
+
+void
+kv_wipe(struct kvbuf *b)
+{
+	wipe(b, sizeof(*b));
+}
+
+static bool
+key_ok(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0'; i++)
+		if (i >= SD_KEY_MAX || !((key[i] >= 'a' && key[i] <= 'z') ||
+		    (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
+			return false;
+	return i > 0;
+}
+
+/* has_key tells whether b already has a line "key=". */
+static bool
+has_key(const struct kvbuf *b, const char *key)
+{
+	size_t	klen = strlen(key), at = 0;
+
+	while (at < b->len) {
+		if (b->len - at > klen && memcmp(b->buf + at, key, klen) == 0 &&
+		    b->buf[at + klen] == '=')
+			return true;
+		while (at < b->len && b->buf[at] != '\n')
+			at++;
+		at++;
+	}
+	return false;
+}
+
+/* kv_begin checks key and writes "key=" to b, or sets b->err. */
+static bool
+kv_begin(struct kvbuf *b, const char *key)
+{
+	size_t klen;
+
+	if (b->err != IKE_OK)
+		return false;
+	if (key == NULL || !key_ok(key) || has_key(b, key)) {
+		b->err = IKE_EINVAL;
+		return false;
+	}
+	klen = strlen(key);
+	if (SD_KV_BUF - b->len < klen + 2) {
+		b->err = IKE_ETOOBIG;
+		return false;
+	}
+	memcpy(b->buf + b->len, key, klen);
+	b->len += klen;
+	b->buf[b->len++] = '=';
+	return true;
+}
+
+/* kv_put appends n bytes of a value; kv_end the newline. On overflow they
+ * set b->err (sd_write then writes nothing). */
+static void
+kv_put(struct kvbuf *b, const char *p, size_t n)
+{
+	if (b->err != IKE_OK)
+		return;
+	if (SD_KV_BUF - b->len < n + 1) {	/* room for the newline */
+		b->err = IKE_ETOOBIG;
+		return;
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static void
+kv_end(struct kvbuf *b)
+{
+	kv_put(b, "\n", 1);
+}
+
+static bool
+blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+void
+kv_str(struct kvbuf *b, const char *key, const char *value)
+{
+	size_t n;
+
+	if (b->err == IKE_OK && (value == NULL ||
+	    strpbrk(value, "\r\n") != NULL || blank(value[0]) ||
+	    ((n = strlen(value)) > 0 && blank(value[n - 1])))) {
+		b->err = IKE_EINVAL;
+		return;
+	}
+	if (!kv_begin(b, key))
+		return;
+	kv_put(b, value, strlen(value));
+	kv_end(b);
+}
+
+void
+kv_u64(struct kvbuf *b, const char *key, uint64_t v)
+{
+	char	s[24];
+	int	n;
+
+	if (!kv_begin(b, key))
+		return;
+	n = snprintf(s, sizeof(s), "%" PRIu64, v);
+	kv_put(b, s, (size_t)n);
+	kv_end(b);
+}
+
+void
+kv_hex(struct kvbuf *b, const char *key, const uint8_t *bytes, size_t len)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	char			 pair[2];
+	size_t			 i;
+
+	if (!kv_begin(b, key))
+		return;
+	for (i = 0; i < len; i++) {
+		pair[0] = digits[bytes[i] >> 4];
+		pair[1] = digits[bytes[i] & 0x0f];
+		kv_put(b, pair, 2);
+	}
+	wipe(pair, sizeof(pair));
+	kv_end(b);
+}
+
+void
+kv_spi64(struct kvbuf *b, const char *key, uint64_t spi)
+{
+	char	s[24];
+	int	n;
+
+	if (!kv_begin(b, key))
+		return;
+	n = snprintf(s, sizeof(s), "%016" PRIx64, spi);
+	kv_put(b, s, (size_t)n);
+	kv_end(b);
+}
+
+void
+kv_spi32(struct kvbuf *b, const char *key, uint32_t spi)
+{
+	char	s[16];
+	int	n;
+
+	if (!kv_begin(b, key))
+		return;
+	n = snprintf(s, sizeof(s), "0x%08" PRIx32, spi);
+	kv_put(b, s, (size_t)n);
+	kv_end(b);
+}
+
+/* write_all writes n bytes to fd, retrying short writes. */
+static bool
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static bool
+held(const struct sd_lock *l)
+{
+	if (l->dirfd < 0 || l->lockfd < 0) {
+		errno = EBADF;
+		return false;
+	}
+	return true;
+}
+
+enum ike_err
+sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
+{
+	char	tmp[SD_FILE_MAX + 32];
+	int	fd, saved, tries;
+
+	if (!file_ok(file))
+		return einval();
+	if (b->err != IKE_OK) {
+		errno = b->err == IKE_EINVAL ? EINVAL : EFBIG;
+		return b->err;
+	}
+	if (!held(l))
+		return IKE_EIO;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)getpid());
+	for (tries = 0;; tries++) {
+		fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST || tries > 0)
+			break;
+		/* We hold the lock and this is our pid: it is left over by
+		 * an earlier process with our pid that died mid-write. */
+		if (unlinkat(l->dirfd, tmp, 0) != 0)
+			return IKE_EIO;
+	}
+	if (fd < 0)
+		return IKE_EIO;
+	if (!write_all(fd, b->buf, b->len) || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(l->dirfd, tmp, l->dirfd, file) != 0)
+		goto fail;
+	/* the rename is durable only once the directory is */
+	if (fsync(l->dirfd) != 0)
+		return IKE_EIO;
+	return IKE_OK;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(l->dirfd, tmp, 0);
+	errno = saved;
+	return IKE_EIO;
+}
+
+/* read_small reads all of file (at most SD_READ_MAX - 1 bytes) into a
+ * malloc'd NUL-terminated buffer of SD_READ_MAX bytes. */
+static enum ike_err
+read_small(int dirfd, const char *file, char **out, size_t *out_len)
+{
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 r = 0;
+	int	 fd, saved;
+
+	if ((fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return IKE_EIO;
+	if ((buf = malloc(SD_READ_MAX)) == NULL) {
+		close(fd);
+		return IKE_ENOMEM;
+	}
+	for (;;) {
+		r = read(fd, buf + len, SD_READ_MAX - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == SD_READ_MAX - 1)
+			break;
+	}
+	saved = errno;
+	close(fd);
+	if (r < 0 || len == SD_READ_MAX - 1) {
+		wipe(buf, SD_READ_MAX);
+		free(buf);
+		errno = r < 0 ? saved : EFBIG;
+		return r < 0 ? IKE_EIO : IKE_ETOOBIG;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return IKE_OK;
+}
+
+/* trim strips blanks at both ends of s in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (blank(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && blank(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* parse_lines splits buf into key=value lines as common/keys/statedir.c does
+ * (ike-state(5) "File syntax") and fills kv; version is checked by the
+ * caller from the "version" value saved in ver. */
+static enum ike_err
+parse_lines(char *buf, struct sd_kv *kv, size_t n_kv, char *ver,
+    size_t ver_cap, unsigned *ver_line)
+{
+	char		*line, *next, *eq, *k, *v;
+	unsigned	 lineno = 0;
+	size_t		 i;
+
+	for (line = buf; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((eq = strchr(line, '\r')) != NULL && eq[1] == '\0')
+			*eq = '\0';
+		k = trim(line);
+		if (k[0] == '\0' || k[0] == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL)
+			return einval();
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if (strcmp(k, "version") == 0) {
+			if (*ver_line != 0 || strlen(v) >= ver_cap)
+				return einval();
+			memcpy(ver, v, strlen(v) + 1);
+			*ver_line = lineno;
+		}
+		for (i = 0; i < n_kv; i++) {
+			if (strcmp(k, kv[i].key) != 0)
+				continue;
+			if (kv[i].line != 0 || strlen(v) >= kv[i].cap)
+				return einval();
+			memcpy(kv[i].val, v, strlen(v) + 1);
+			kv[i].line = lineno;
+		}
+	}
+	return IKE_OK;
+}
+
+enum ike_err
+sd_read(struct sd_lock *l, const char *file, struct sd_kv *kv, size_t n_kv)
+{
+	char		*buf = NULL, ver[16];
+	size_t		 len, i;
+	unsigned	 ver_line = 0;
+	enum ike_err	 e;
+
+	for (i = 0; i < n_kv; i++) {
+		kv[i].line = 0;
+		if (kv[i].cap > 0)
+			kv[i].val[0] = '\0';
+	}
+	if (!file_ok(file))
+		return einval();
+	if (!held(l))
+		return IKE_EIO;
+	if ((e = read_small(l->dirfd, file, &buf, &len)) != IKE_OK)
+		return e;
+	e = parse_lines(buf, kv, n_kv, ver, sizeof(ver), &ver_line);
+	wipe(buf, len);
+	free(buf);
+	if (e == IKE_OK && ver_line == 0)
+		e = einval();
+	else if (e == IKE_OK && strcmp(ver, "1") != 0) {
+		errno = EINVAL;
+		e = IKE_EUNSUPP;
+	}
+	if (e != IKE_OK)
+		for (i = 0; i < n_kv; i++)
+			if (kv[i].line != 0)
+				wipe(kv[i].val, kv[i].cap);
+	return e;
+}
+
+enum ike_err
+sd_remove(struct sd_lock *l, const char *file)
+{
+	if (!file_ok(file))
+		return einval();
+	if (!held(l))
+		return IKE_EIO;
+	if (unlinkat(l->dirfd, file, 0) != 0 || fsync(l->dirfd) != 0)
+		return IKE_EIO;
+	return IKE_OK;
+}
+
+/* empty_dir removes every file of directory dirfd, the lock file too. */
+static enum ike_err
+empty_dir(int dirfd)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	int		 fd, saved;
+	enum ike_err	 e = IKE_OK;
+
+	if ((fd = dup(dirfd)) < 0)
+		return IKE_EIO;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IKE_EIO;
+	}
+	rewinddir(dir);
+	while ((errno = 0, d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd, d->d_name, 0) != 0 && errno != ENOENT) {
+			e = IKE_EIO;
+			break;
+		}
+	}
+	if (d == NULL && errno != 0)
+		e = IKE_EIO;
+	saved = errno;
+	closedir(dir);
+	errno = saved;
+	return e;
+}
+
+enum ike_err
+sd_remove_sa(struct sd *sd, const char *sa_name)
+{
+	struct sd_lock	 l;
+	char		 hidden[SD_NAME_MAX + 32];
+	enum ike_err	 e;
+	int		 tries, saved;
+
+	if ((e = sd_lock_sa(sd, sa_name, false, &l)) != IKE_OK)
+		return e;
+	/* Move it out of sight first: waiters for the lock see that the name
+	 * no longer leads to their directory, and readers skip dot names. */
+	snprintf(hidden, sizeof(hidden), ".del.%s.%ld", sa_name,
+	    (long)getpid());
+	if (renameat(sd->fd, sa_name, sd->fd, hidden) != 0 ||
+	    fsync(sd->fd) != 0) {
+		saved = errno;
+		sd_unlock(&l);
+		errno = saved;
+		return IKE_EIO;
+	}
+	for (tries = 0; tries < REMOVE_TRIES; tries++) {
+		/* a process that opened the directory before the rename may
+		 * still create a .lock in it; it then gives up and we retry */
+		if ((e = empty_dir(l.dirfd)) != IKE_OK)
+			break;
+		if (unlinkat(sd->fd, hidden, AT_REMOVEDIR) == 0)
+			break;
+		e = IKE_EIO;
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			break;
+	}
+	saved = errno;
+	sd_unlock(&l);
+	if (e == IKE_OK && fsync(sd->fd) != 0)
+		return IKE_EIO;
+	errno = saved;
+	return e;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* is_sa tells whether entry name of directory fd is an SA directory. */
+static bool
+is_sa(int fd, const char *name)
+{
+	char		path[SD_NAME_MAX + sizeof("/ike.sa")];
+	struct stat	st;
+	size_t		n;
+
+	if (!sd_name_ok(name) ||
+	    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return false;
+	n = strlen(name);		/* at most SD_NAME_MAX: sd_name_ok */
+	memcpy(path, name, n);
+	memcpy(path + n, "/ike.sa", sizeof("/ike.sa"));
+	return fstatat(fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+enum ike_err
+sd_list(struct sd *sd, int (*fn)(const char *sa_name, void *arg), void *arg)
+{
+	struct dirent	 *d;
+	DIR		 *dir;
+	char		**names = NULL, **grown;
+	size_t		  n = 0, cap = 0, i;
+	enum ike_err	  e = IKE_OK;
+	int		  fd, saved;
+
+	if ((fd = dup(sd->fd)) < 0)
+		return IKE_EIO;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IKE_EIO;
+	}
+	rewinddir(dir);
+	while ((errno = 0, d = readdir(dir)) != NULL) {
+		if (!is_sa(sd->fd, d->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((grown = realloc(names, cap * sizeof(*names))) ==
+			    NULL) {
+				e = IKE_ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		if ((names[n] = strdup(d->d_name)) == NULL) {
+			e = IKE_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (e == IKE_OK && d == NULL && errno != 0)
+		e = IKE_EIO;
+	saved = errno;
+	closedir(dir);
+	if (e == IKE_OK) {
+		if (n > 0)
+			qsort(names, n, sizeof(*names), cmp_names);
+		for (i = 0; i < n; i++)
+			if (fn(names[i], arg) != 0)
+				break;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	errno = saved;
+	return e;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: ISC */
+/* Writing the state directory (ike-state(5)): SA directories, locks, atomic file replacement. */
+#ifndef IKEKIT_SA_STATEDIR_H
+#define IKEKIT_SA_STATEDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+enum {
+	SD_NAME_MAX	= 64,		/* longest SA name */
+	SD_FILE_MAX	= 128,		/* longest file name in an SA directory */
+	SD_KEY_MAX	= 32,		/* longest key of a key=value line */
+	SD_KV_BUF	= 4096,		/* longest state file we write */
+	SD_READ_MAX	= 65536,	/* longest state file we read */
+};
+
+/*
+ * Errors: every function returns IKE_OK, IKE_EINVAL for a bad name, key or
+ * value (errno EINVAL), IKE_ETOOBIG when something does not fit, or IKE_EIO
+ * with errno set by the failing system call. Messages never hold a value.
+ */
+
+/* An open state directory. why holds a sentence for the caller to print
+ * after the path when sd_open refuses the directory (see sd_open). */
+struct sd {
+	int	 fd;			/* O_DIRECTORY, O_CLOEXEC; -1 when closed */
+	char	 why[128];
+};
+
+/* A held per-SA lock: the SA's directory and its locked ".lock" file. */
+struct sd_lock {
+	int	 dirfd;			/* -1 when not held */
+	int	 lockfd;
+	char	 name[SD_NAME_MAX + 1];
+};
+
+/* A state file being built: key=value lines with a sticky error. Values may
+ * be keys in hex, so kv_wipe it on every path once written. */
+struct kvbuf {
+	char		 buf[SD_KV_BUF];
+	size_t		 len;
+	enum ike_err	 err;		/* first error of a kv_* call */
+};
+
+/* One key for sd_read to look for: its value is copied to val (cap bytes
+ * with the NUL) and line set to its line number, 0 when absent. */
+struct sd_kv {
+	const char	*key;
+	char		*val;
+	size_t		 cap;
+	unsigned	 line;
+};
+
+/* sd_name_ok returns whether name is a valid SA name: 1 to 64 of
+ * [A-Za-z0-9._-], not starting with '.'. Such a name is never a path. */
+bool	 sd_name_ok(const char *name);
+
+/* sd_default_dir writes the default state directory to out (n bytes):
+ * $IKE_STATE_DIR if set and not empty, else /run/ikekit when the effective
+ * uid is 0, else $XDG_RUNTIME_DIR/ikekit. IKE_EINVAL when that is needed
+ * and unset, IKE_ETOOBIG when it does not fit. */
+enum ike_err	 sd_default_dir(char *out, size_t n);
+
+/* sd_open opens the state directory statedir into out; with create it first
+ * makes it (mode 0700; not its parents) if missing. It refuses, with IKE_EIO,
+ * errno EPERM and a sentence in out->why, a directory that is not owned by
+ * the effective uid or that group or others may write. On failure out->fd is
+ * -1 and there is nothing to close. */
+enum ike_err	 sd_open(struct sd *out, const char *statedir, bool create);
+
+/* sd_close closes sd (idempotent). */
+void	 sd_close(struct sd *sd);
+
+/* sd_lock_sa takes the exclusive lock of SA sa_name, waiting as long as it
+ * takes: it opens the SA directory (with create, first making it mode 0700)
+ * and flock()s its ".lock" file. The lock serialises every program that
+ * touches the SA; it is released by sd_unlock or when the holder dies.
+ * Without create a missing SA is IKE_EIO with errno ENOENT. An SA directory
+ * not owned by us or writable by group or others is IKE_EIO, errno EPERM. */
+enum ike_err	 sd_lock_sa(struct sd *sd, const char *sa_name, bool create,
+		    struct sd_lock *out);
+
+/* sd_lock_sa_timeout is sd_lock_sa waiting at most ms milliseconds (0: try
+ * once, negative: forever); then IKE_EIO with errno EWOULDBLOCK. */
+enum ike_err	 sd_lock_sa_timeout(struct sd *sd, const char *sa_name,
+		    bool create, int ms, struct sd_lock *out);
+
+/* sd_unlock releases l and closes its descriptors (idempotent). */
+void	 sd_unlock(struct sd_lock *l);
+
+/* kv_init empties b. */
+void	 kv_init(struct kvbuf *b);
+
+/* kv_str, kv_u64 (decimal), kv_hex (len bytes as lower-case hex, nothing
+ * when len is 0), kv_spi64 (16 hex digits, for IKE SPIs) and kv_spi32 ("0x"
+ * and 8 hex digits, for ESP SPIs) append the line "key=value" to b. The key
+ * must be 1 to 32 of [a-z0-9_] and not already in b; the value must hold no
+ * CR or LF and not start or end with a blank (readers strip blanks), else
+ * b->err becomes IKE_EINVAL; when b is full, IKE_ETOOBIG. After an error,
+ * calls do nothing and b->err keeps the first error. */
+void	 kv_str(struct kvbuf *b, const char *key, const char *value);
+void	 kv_u64(struct kvbuf *b, const char *key, uint64_t v);
+void	 kv_hex(struct kvbuf *b, const char *key, const uint8_t *bytes,
+	    size_t len);
+void	 kv_spi64(struct kvbuf *b, const char *key, uint64_t spi);
+void	 kv_spi32(struct kvbuf *b, const char *key, uint32_t spi);
+
+/* kv_wipe zeroes b, which leaves it empty as after kv_init. */
+void	 kv_wipe(struct kvbuf *b);
+
+/* sd_write replaces file (a name like ike.sa or child.NAME.sa, never a
+ * path) in l's SA directory with the lines of b, atomically: it writes
+ * file.tmp.PID (O_EXCL, mode 0600), fsyncs it, renames it over file and
+ * fsyncs the directory. On any failure, including b->err (returned as is),
+ * it removes its temporary file and file keeps its old contents. Call it
+ * with the lock held. */
+enum ike_err	 sd_write(struct sd_lock *l, const char *file,
+		    const struct kvbuf *b);
+
+/* sd_read reads file of l's SA directory and fills each of the n_kv entries
+ * of kv that the file has (others get line 0; keys not asked for are
+ * ignored). IKE_EINVAL for a line without '=', a key asked for given twice, a
+ * value longer than its cap, or a missing version; IKE_EUNSUPP for a version
+ * other than 1; IKE_EIO (ENOENT for a missing file). The read buffer is
+ * wiped, and so are the values filled when it fails. */
+enum ike_err	 sd_read(struct sd_lock *l, const char *file, struct sd_kv *kv,
+		    size_t n_kv);
+
+/* sd_remove removes file from l's SA directory and fsyncs the directory;
+ * IKE_EIO with errno ENOENT when it does not exist. */
+enum ike_err	 sd_remove(struct sd_lock *l, const char *file);
+
+/* sd_remove_sa removes SA sa_name: it takes the lock, renames the directory
+ * to a hidden name (so waiters and readers no longer see it), removes its
+ * files and the directory. IKE_EIO with errno ENOENT when there is no such
+ * SA. */
+enum ike_err	 sd_remove_sa(struct sd *sd, const char *sa_name);
+
+/* sd_list calls fn(sa_name, arg) for every SA directory of sd that holds an
+ * ike.sa, in strcmp order, skipping names that are not valid SA names; a
+ * non-zero return from fn stops the walk (still IKE_OK). */
+enum ike_err	 sd_list(struct sd *sd,
+		    int (*fn)(const char *sa_name, void *arg), void *arg);
+
+#endif
