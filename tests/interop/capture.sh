@@ -6,6 +6,8 @@
 #   sudo tests/interop/capture.sh gcm out/     # aes256gcm16-prfsha256-x25519 / esp aes256gcm16
 #   sudo tests/interop/capture.sh cbc out/     # aes256-sha256-x25519 / esp aes256-sha256
 #   sudo tests/interop/capture.sh chacha out/  # chacha20poly1305-prfsha256-x448 / esp chacha20poly1305
+#   sudo tests/interop/capture.sh frag out/    # gcm, RSA certificates, fragment_size 512: IKE_AUTH in SKF fragments
+#   sudo tests/interop/capture.sh ipv6 out/    # gcm, IPv6 outer (2001:db8::1/2) and inner (fd00:91:1::/64, fd00:91:2::/64)
 #
 # Session: IKE_SA_INIT, IKE_AUTH (with CHILD SA), 3 pings through the tunnel,
 # CHILD_SA rekey (+ INFORMATIONAL delete), 3 pings, IKE SA rekey (+ delete),
@@ -21,7 +23,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/interop/lib.bash
 . "$HERE/lib.bash"
 
-usage() { echo "usage: capture.sh gcm|cbc|chacha OUTDIR" >&2; exit 2; }
+usage() { echo "usage: capture.sh gcm|cbc|chacha|frag|ipv6 OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 suite=$1 out=$2
 ikx_suite "$suite" 2>/dev/null || usage

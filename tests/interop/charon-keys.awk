@@ -7,7 +7,7 @@
 # `ike-decode --keys DIR` reads:
 #   ikev2_decryption_table: ISPI,RSPI,SK_ei,SK_er,"ENCR",SK_ai,SK_ar,"INTEG"
 #       (SPIs and keys unquoted hex; SK_ai/SK_ar empty for AEAD)
-#   esp_sa: "IPv4","SRC","DST","0xSPI","ENCR","0xKEY","INTEG","0xKEY|"
+#   esp_sa: "IPv4"|"IPv6","SRC","DST","0xSPI","ENCR","0xKEY","INTEG","0xKEY|"
 # AES-GCM keys include the 4-byte salt, ChaCha20-Poly1305 keys the 4-byte
 # nonce salt, as charon logs them.
 #
@@ -154,7 +154,8 @@ cur != "" && /^[^ ]+ [0-9]+\[[A-Z]+\] (<[^>]*> )? *[0-9]+: [0-9A-F][0-9A-F] / {
 	for (k = 1; k <= 2; k++) {
 		d = (k == 1) ? "out" : "in"; who = (d == "out") ? ours : theirs
 		ik = val[t, "integrity " who " key"]
-		printf "\"IPv4\",\"%s\",\"%s\",\"%s\",\"%s\",\"0x%s\",\"%s\",\"%s\"\n", src[t, d], dst[t, d], \
+		printf "\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"0x%s\",\"%s\",\"%s\"\n", \
+			(src[t, d] ~ /:/ ? "IPv6" : "IPv4"), src[t, d], dst[t, d], \
 			spi[t, d], esp_encr(alg(encr, "ESP", u)), val[t, "encryption " who " key"], \
 			esp_integ(alg(integ, "ESP", u)), (ik == "" ? "" : "0x" ik) > espf
 		nesp++

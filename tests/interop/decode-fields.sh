@@ -31,6 +31,7 @@ def dash: if . == null or . == "" then "-" else tostring end;
 def plist:
   if (. // []) | length == 0 then "-"
   else [ .[] | (.type | tostring)
+         + (if .type == 53 then "[\(.fragment)/\(.total)]" else "" end)
          + (if (.type == 46 or .type == 53) and .decrypted == true
             then "(" + ([ (.payloads // [])[] | .type | tostring ] | join(",")) + ")"
             else "" end) ] | join(",")

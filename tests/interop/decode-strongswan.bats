@@ -8,6 +8,10 @@
 #    payload types of each IKE message are those strongSwan logged for it;
 #  - a key with one hex digit flipped gives "decrypted": false with an
 #    integrity error for exactly the packets that key protects;
+#  - frag (IKE_AUTH in RFC 7383 SKF fragments): each fragment decrypted, the
+#    fragment numbers and totals as strongSwan logged them, the message
+#    reassembled on the fragment that completes it;
+#  - ipv6 (IPv6 outer addresses and inner traffic): as gcm;
 #  - live: capture.sh makes a fresh session between two charons in network
 #    namespaces (root only), and the same checks run on it.
 # On failure the test's files (pcap, keys, logs, both field lists, ike-decode's
@@ -54,7 +58,7 @@ bundled() {
 live() {
 	run timeout -k 10 60 "$HERE/capture.sh" "$1" "$W"
 	assert_success
-	grep -E '\[ENC\] <[^>]*> (generating|parsed) [A-Z_]+ (request|response) [0-9]+ \[' \
+	grep -E '\[ENC\] <[^>]*> ((generating|parsed) [A-Z_]+ (request|response) [0-9]+ \[|splitting IKE message|received fragment .*reassembled)' \
 		"$W/charon-left.log" >"$W/charon-messages.log"
 }
 
@@ -96,8 +100,22 @@ decode_json() {
 	[ "$status" -lt 128 ] || fail "ike-decode died with status $status"
 }
 
-# all_decrypted N_SK N_ESP : every SK/SKF payload and every ESP packet decrypted,
-# and there are N_SK encrypted IKE messages and N_ESP ESP packets
+# log_sk_frames : how many SK/SKF payloads (frames) strongSwan's log says the
+# capture has: one per encrypted message, one per fragment of a fragmented
+# one (its "[ EF(i/n) ]" lines replace the line with the whole message)
+log_sk_frames() {
+	sed -nE 's/.*\] <[^>]*> (generating|parsed) ([A-Z_]+) (request|response) ([0-9]+) \[ ?(.*)\]$/\2 \5/p' \
+		"$W/charon-messages.log" | awk '
+		$1 == "IKE_SA_INIT" { next }
+		$2 ~ /^EF\(/ { n++; if ($2 ~ /^EF\(1\//) n-- ; next }
+		{ n++ }
+		END { print n + 0 }'
+}
+
+# all_decrypted N_SK N_ESP [HOST1 HOST2 PROTO] : every SK/SKF payload and every
+# ESP packet decrypted, and there are N_SK encrypted IKE messages (fragments
+# counted one by one) and N_ESP ESP packets carrying PROTO (1) between the
+# inner hosts HOST1 and HOST2 (10.91.1.1, 10.91.2.1)
 all_decrypted() {
 	decode_json
 	run jq -rs '[.[] | select(.kind == "ike") | .payloads[]? | select(.type == 46 or .type == 53)
@@ -111,17 +129,21 @@ all_decrypted() {
 	run jq -rs '[.[] | select(.kind == "esp")] | length' "$W/decode.json"
 	assert_output "$2"
 	# the tunnel carried pings between the two inner hosts
-	run jq -rs '[.[] | select(.kind == "esp") | .inner | select(.proto != 1 or
-		([.src, .dst] | sort) != ["10.91.1.1", "10.91.2.1"])] | length' "$W/decode.json"
+	run jq -rs --arg h1 "${3:-10.91.1.1}" --arg h2 "${4:-10.91.2.1}" --argjson p "${5:-1}" \
+		'[.[] | select(.kind == "esp") | .inner | select(.proto != $p or
+		([.src, .dst] | sort) != ([$h1, $h2] | sort))] | length' "$W/decode.json"
 	assert_output 0
 }
 
 # payloads_match_log : the inner payload types ike-decode found in each
-# encrypted IKE message are those strongSwan logged for it (same order)
+# encrypted IKE message are those strongSwan logged for it (same order); a
+# fragmented message counts once, with the payloads of the reassembled message
+# (strongSwan's line for the whole message, ike-decode's fragment that
+# completes it)
 payloads_match_log() {
 	sed -nE 's/.*\] <[^>]*> (generating|parsed) ([A-Z_]+) (request|response) ([0-9]+) \[ ?(.*)\]$/\2 \3 \4 \5/p' \
 		"$W/charon-messages.log" | awk '
-		$1 == "IKE_SA_INIT" { next }
+		$1 == "IKE_SA_INIT" || $4 ~ /^EF\(/ { next }
 		{
 			s = ""
 			for (i = 4; i <= NF; i++) {
@@ -136,11 +158,53 @@ payloads_match_log() {
 		}' >"$W/log-payloads.txt"
 	[ -s "$W/log-payloads.txt" ] || fail "no IKE messages in strongSwan's log"
 	jq -r 'select(.kind == "ike" and .exchange_type != 34)
+		| select(all(.payloads[]?; .type != 53 or .reassembled == true))
 		| "\(.exchange) \(if .response then "response" else "request" end) \(.msgid) "
 		  + ([.payloads[]? | select(.type == 46 or .type == 53) | (.payloads // [])[] | .type | tostring]
 		     | join(","))' "$W/decode.json" >"$W/decode-payloads.txt"
 	run diff -u "$W/log-payloads.txt" "$W/decode-payloads.txt"
 	assert_success
+}
+
+# frags_match_log : the SKF fragments ike-decode shows are the fragments
+# strongSwan logged ("[ EF(i/n) ]") message by message; the initiator's
+# "splitting IKE message ... into N fragments" and "received fragment #n of n,
+# reassembled" lines match the fragmented messages it sent and received; each
+# fragmented message is reassembled exactly once, on its last fragment on the
+# wire, and the other fragments carry no payloads; there is at least one
+# fragmented message each way
+frags_match_log() {
+	local left
+	left=$(jq -r 'select(.kind == "ike") | .src' "$W/decode.json" | head -1)
+	sed -nE 's/.*\] <[^>]*> (generating|parsed) ([A-Z_]+) (request|response) ([0-9]+) \[ EF\(([0-9]+)\/([0-9]+)\) \]$/\2 \3 \4 \5\/\6/p' \
+		"$W/charon-messages.log" | sort >"$W/log-frags.txt"
+	[ -s "$W/log-frags.txt" ] || fail "strongSwan logged no fragments (EF)"
+	jq -r 'select(.kind == "ike") | . as $m | .payloads[]? | select(.type == 53)
+		| "\($m.exchange) \(if $m.response then "response" else "request" end) \($m.msgid) \(.fragment)/\(.total)"' \
+		"$W/decode.json" | sort >"$W/decode-frags.txt"
+	run diff -u "$W/log-frags.txt" "$W/decode-frags.txt"
+	assert_success
+	# totals of the messages the initiator split / reassembled, in order
+	run sed -nE 's/.*splitting IKE message \([0-9]+ bytes\) into ([0-9]+) fragments$/sent \1/p;
+		s/.*received fragment #[0-9]+ of ([0-9]+), reassembled .*/received \1/p' "$W/charon-messages.log"
+	printf '%s\n' "$output" >"$W/log-splits.txt"
+	jq -r --arg left "$left" 'select(.kind == "ike") | .src as $src | .payloads[]?
+		| select(.type == 53 and .fragment == 1) | "\(if $src == $left then "sent" else "received" end) \(.total)"' \
+		"$W/decode.json" >"$W/decode-splits.txt"
+	run diff -u "$W/log-splits.txt" "$W/decode-splits.txt"
+	assert_success
+	run grep -c '^sent' "$W/decode-splits.txt"
+	[ "$output" -ge 1 ] || fail "no fragmented message from the initiator"
+	run grep -c '^received' "$W/decode-splits.txt"
+	[ "$output" -ge 1 ] || fail "no fragmented message to the initiator"
+	# reassembled once per message, on its last frame; no payloads before
+	run jq -rs '[.[] | select(.kind == "ike") | . as $m | .payloads[]? | select(.type == 53)
+		| {k: "\($m.ispi) \($m.response) \($m.msgid)", f: $m.frame, r: (.reassembled == true),
+		   n: ((.payloads // []) | length)}]
+		| group_by(.k) | map(sort_by(.f)
+		  | select((map(select(.r)) | length) != 1 or (last | .r | not) or (last | .n == 0)
+		           or (.[:-1] | any(.n > 0))) | .[0].k) | join(";")' "$W/decode.json"
+	assert_output ''
 }
 
 # flip FILE LINE FIELD : flip the last hex digit of FIELD (comma-separated) on LINE
@@ -170,14 +234,14 @@ wrong_keys() {
 	decode_json "$W/wrong" -wrong
 	# the first IKE SA's initiator sends with SK_ei/SK_ai: its requests fail
 	run jq -rs --arg ispi "$ispi" '[.[] | select(.kind == "ike" and .ispi == $ispi and .initiator)
-		| .payloads[]? | select(.type == 46)] as $bad
+		| .payloads[]? | select(.type == 46 or .type == 53)] as $bad
 		| [($bad | length > 0),
 		   ($bad | all(.decrypted == false and (.error | test("integrity"; "i"))
 		               and (.payloads // [] | length) == 0))] | @tsv' "$W/decode-wrong.json"
 	assert_output "$(printf 'true\ttrue')"
 	# everything else still decrypts
 	run jq -rs --arg ispi "$ispi" '[.[] | select(.kind == "ike" and (.ispi != $ispi or (.initiator | not)))
-		| .payloads[]? | select(.type == 46) | select(.decrypted != true)] | length' "$W/decode-wrong.json"
+		| .payloads[]? | select(.type == 46 or .type == 53) | select(.decrypted != true)] | length' "$W/decode-wrong.json"
 	assert_output 0
 	# ESP: that SPI fails with an integrity error, the others decrypt
 	run jq -rs --arg spi "$spi" '[.[] | select(.kind == "esp" and (.spi | ascii_downcase) == $spi)] as $bad
@@ -190,16 +254,17 @@ wrong_keys() {
 	assert_output 0
 }
 
-# deep_fields : beyond the line format, the decoded contents of the IKE
-# messages agree with tshark: IKE length, notify types, ID data (IPv4), traffic
-# selector ranges, Delete SPIs (frame by frame, in wire order)
+# deep_fields [4|6] : beyond the line format, the decoded contents of the IKE
+# messages agree with tshark: IKE length, notify types, ID data (IPv4, or IPv6
+# with 6), traffic selector ranges, Delete SPIs (frame by frame, in wire order)
 deep_fields() {
+	local af=ipv${1:-4}
 	"$HERE/tshark-fields.sh" "$W/capture.pcap" "$W" >/dev/null || fail "tshark-fields.sh failed"
 	# shellcheck source=tests/interop/lib.bash
 	. "$HERE/lib.bash"
 	ikx_tshark "$W" -r "$W/capture.pcap" -n -T fields -E occurrence=a -E 'aggregator=,' \
-		-e frame.number -e isakmp.length -e isakmp.notify.msgtype -e isakmp.id.data.ipv4_addr \
-		-e isakmp.ts.start_ipv4 -e isakmp.ts.end_ipv4 -e isakmp.delete.spi |
+		-e frame.number -e isakmp.length -e isakmp.notify.msgtype -e "isakmp.id.data.${af}_addr" \
+		-e "isakmp.ts.start_$af" -e "isakmp.ts.end_$af" -e isakmp.delete.spi |
 		awk -F'\t' -v OFS='\t' '{ n = split($7, a, ","); $7 = ""
 			for (i = 1; i <= n; i++) $7 = $7 (i > 1 ? "," : "") "0x" tolower(a[i]); print }' \
 		>"$W/tshark-deep.txt" || fail "tshark failed"
@@ -306,6 +371,61 @@ deep_fields() {
 	wrong_keys 3 6
 }
 
+@test "frag bundled: tshark and ike-decode agree on every frame, SKF fragments included" {
+	need_decode
+	bundled frag
+	same_fields
+	run grep -c ' 53\[' "$W/tshark.txt"
+	[ "$output" -ge 4 ] || fail "only $output SKF frames in the capture"
+}
+
+@test "frag bundled: notifies, IDs, traffic selectors, Delete SPIs, lengths agree with tshark" {
+	need_decode
+	bundled frag
+	deep_fields
+}
+
+@test "frag bundled: every fragment decrypted, reassembled as strongSwan logged it" {
+	need_decode
+	bundled frag
+	all_decrypted "$(log_sk_frames)" 18
+	payloads_match_log
+	frags_match_log
+}
+
+@test "frag bundled: a flipped SK_ei / ESP key digit gives integrity errors, not garbage" {
+	need_decode
+	bundled frag
+	wrong_keys 3 6
+}
+
+@test "ipv6 bundled: tshark and ike-decode agree on every frame" {
+	need_decode
+	bundled ipv6
+	same_fields
+	run awk '$2 == "esp" && $11 !~ /^fd00:91:[12]::1>fd00:91:[12]::1:58$/' "$W/tshark.txt"
+	assert_output ''
+}
+
+@test "ipv6 bundled: notifies, IDs, traffic selectors, Delete SPIs, lengths agree with tshark" {
+	need_decode
+	bundled ipv6
+	deep_fields 6
+}
+
+@test "ipv6 bundled: everything decrypted, inner payloads as strongSwan logged them" {
+	need_decode
+	bundled ipv6
+	all_decrypted 12 18 fd00:91:1::1 fd00:91:2::1 58
+	payloads_match_log
+}
+
+@test "ipv6 bundled: a flipped SK_ei / ESP key digit gives integrity errors, not garbage" {
+	need_decode
+	bundled ipv6
+	wrong_keys 3 6
+}
+
 # --- live strongSwan sessions ---------------------------------------------------
 
 @test "gcm live: fresh strongSwan session, tshark and ike-decode agree, all decrypted" {
@@ -332,5 +452,24 @@ deep_fields() {
 	live chacha
 	same_outer_fields
 	all_decrypted 12 18
+	payloads_match_log
+}
+
+@test "frag live: fresh strongSwan session with IKE_AUTH in SKF fragments, as tshark and as logged" {
+	need_root
+	need_decode
+	live frag
+	same_fields
+	all_decrypted "$(log_sk_frames)" 18
+	payloads_match_log
+	frags_match_log
+}
+
+@test "ipv6 live: fresh strongSwan session over IPv6, tshark and ike-decode agree, all decrypted" {
+	need_root
+	need_decode
+	live ipv6
+	same_fields
+	all_decrypted 12 18 fd00:91:1::1 fd00:91:2::1 58
 	payloads_match_log
 }

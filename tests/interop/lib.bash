@@ -8,7 +8,7 @@
 #   . tests/interop/lib.bash
 #   ikx_init                  # names, run dir; installs nothing yet
 #   trap ikx_down EXIT        # (or call ikx_down from bats teardown)
-#   ikx_suite gcm             # proposals (gcm|cbc|chacha)
+#   ikx_suite gcm             # proposals etc. (gcm|cbc|chacha|frag|ipv6)
 #   ikx_up                    # namespaces + both charons + configs loaded
 #   ikx_capture_start "$out/capture.pcap"
 #   ikx_initiate; ikx_ping 3; ikx_rekey_child; ikx_rekey_ike; ikx_terminate
@@ -26,7 +26,10 @@
 # charon's /var/run/charon.pid is hard-wired).
 #
 # Knobs: IKX_PSK (lab key), IKX_IKE_PROPOSALS / IKX_ESP_PROPOSALS (or
-# ikx_suite), CHARON (/usr/lib/ipsec/charon), IKX_KEEP=1 (ikx_down keeps
+# ikx_suite), IKX_AUTH (psk | pubkey: a lab CA and RSA certificates made with
+# openssl in IKX_RUN/pki), IKX_FRAGMENT_SIZE (charon.fragment_size; empty:
+# charon's default), IKX_FAMILY (4 | 6: IPv6 outer addresses and inner
+# networks, see ikx_family), CHARON (/usr/lib/ipsec/charon), IKX_KEEP=1 (ikx_down keeps
 # IKX_RUN).  Every wait is bounded; processes are stopped by pid after checking
 # /proc/PID/comm, never by name.
 
@@ -36,6 +39,9 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 IKX_PSK=${IKX_PSK:-ikekit-interop-lab-psk-not-secret}
 IKX_IKE_PROPOSALS=${IKX_IKE_PROPOSALS:-aes256gcm16-prfsha256-x25519}
 IKX_ESP_PROPOSALS=${IKX_ESP_PROPOSALS:-aes256gcm16}
+IKX_AUTH=${IKX_AUTH:-psk}
+IKX_FRAGMENT_SIZE=${IKX_FRAGMENT_SIZE:-}
+IKX_FAMILY=${IKX_FAMILY:-4}
 
 # read through ikx_var
 # shellcheck disable=SC2034
@@ -43,6 +49,31 @@ IKX_ADDR_left=192.0.2.1   IKX_ADDR_right=192.0.2.2
 IKX_HOST_left=10.91.1.1   IKX_HOST_right=10.91.2.1
 # shellcheck disable=SC2034
 IKX_NET_left=10.91.1.0/24 IKX_NET_right=10.91.2.0/24
+IKX_PLEN=24
+
+# ikx_family 4|6 : the addresses of the topology.  6: veth 2001:db8::1/64 ⇄
+# 2001:db8::2/64, inner hosts fd00:91:1::1 / fd00:91:2::1, tunnel
+# fd00:91:1::/64 ⇄ fd00:91:2::/64 (IPv6 is then enabled in the namespaces, with
+# duplicate address detection off, and roam_events = no still keeps link-local
+# addresses from becoming MOBIKE updates)
+# (IKX_ADDR_*, IKX_HOST_*, IKX_NET_* are read through ikx_var)
+# shellcheck disable=SC2034
+ikx_family() {
+	case $1 in
+	4)
+		IKX_FAMILY=4 IKX_PLEN=24
+		IKX_ADDR_left=192.0.2.1   IKX_ADDR_right=192.0.2.2
+		IKX_HOST_left=10.91.1.1   IKX_HOST_right=10.91.2.1
+		IKX_NET_left=10.91.1.0/24 IKX_NET_right=10.91.2.0/24 ;;
+	6)
+		IKX_FAMILY=6 IKX_PLEN=64
+		IKX_ADDR_left=2001:db8::1      IKX_ADDR_right=2001:db8::2
+		IKX_HOST_left=fd00:91:1::1     IKX_HOST_right=fd00:91:2::1
+		IKX_NET_left=fd00:91:1::/64    IKX_NET_right=fd00:91:2::/64 ;;
+	*) ikx_fail "unknown address family '$1' (4, 6)"; return 1 ;;
+	esac
+}
+[ "$IKX_FAMILY" = 4 ] || ikx_family "$IKX_FAMILY"
 
 ikx_log() { echo "${IKX_PROG:-${0##*/}}: $*" >&2; }
 ikx_fail() { ikx_log "$*"; return 1; }
@@ -67,13 +98,21 @@ ikx_init() {
 	chmod 700 "$IKX_RUN"
 }
 
-# ikx_suite gcm|cbc|chacha : the proposals of one cipher suite
+# ikx_suite gcm|cbc|chacha|frag|ipv6 : the proposals of one cipher suite
+# (frag: gcm with certificates and fragment_size 512, so IKE_AUTH is sent in
+# SKF fragments, RFC 7383; ipv6: gcm over IPv6, see ikx_family)
 ikx_suite() {
+	IKX_AUTH=psk IKX_FRAGMENT_SIZE=
+	ikx_family 4
 	case $1 in
 	gcm)    IKX_IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 IKX_ESP_PROPOSALS=aes256gcm16 ;;
 	cbc)    IKX_IKE_PROPOSALS=aes256-sha256-x25519 IKX_ESP_PROPOSALS=aes256-sha256 ;;
 	chacha) IKX_IKE_PROPOSALS=chacha20poly1305-prfsha256-x448 IKX_ESP_PROPOSALS=chacha20poly1305 ;;
-	*) ikx_fail "unknown suite '$1' (gcm, cbc, chacha)"; return 1 ;;
+	frag)   IKX_IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 IKX_ESP_PROPOSALS=aes256gcm16
+	        IKX_AUTH=pubkey IKX_FRAGMENT_SIZE=512 ;;
+	ipv6)   IKX_IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 IKX_ESP_PROPOSALS=aes256gcm16
+	        ikx_family 6 ;;
+	*) ikx_fail "unknown suite '$1' (gcm, cbc, chacha, frag, ipv6)"; return 1 ;;
 	esac
 }
 
@@ -100,11 +139,21 @@ ikx_netns_up() {
 		fi
 		ip netns add "$ns" || { ikx_fail "ip netns add $ns failed"; return 1; }
 		echo "$ns" >>"$IKX_RUN/netns"
-		# no IPv6 at all (the tests are IPv4): a link-local address
-		# appearing on the veth a second after link-up is a roam event for
-		# charon, which then sends a MOBIKE update in the middle of a capture
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
+		if [ "$IKX_FAMILY" = 6 ]; then
+			# IPv6 on, but no duplicate address detection (addresses
+			# usable at once, not "tentative"); set before the veth
+			# arrives so it inherits it.  roam_events = no keeps the
+			# link-local addresses out of charon's MOBIKE logic.
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+				net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
+				net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 || return 1
+		else
+			# no IPv6 at all (IPv4 tests): a link-local address
+			# appearing on the veth a second after link-up is a roam event for
+			# charon, which then sends a MOBIKE update in the middle of a capture
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+				net.ipv6.conf.default.disable_ipv6=1 || return 1
+		fi
 		ip -n "$ns" link set lo up || return 1
 	done
 	# create the pair inside the left namespace: nothing ever appears in the
@@ -113,8 +162,13 @@ ikx_netns_up() {
 		netns "$IKX_NS_right" || { ikx_fail "veth creation failed"; return 1; }
 	for s in left right; do
 		ns=$(ikx_var NS $s) dev=$(ikx_var VETH $s)
-		ip -n "$ns" addr add "$(ikx_var ADDR $s)/24" dev "$dev" || return 1
-		ip -n "$ns" addr add "$(ikx_var HOST $s)/32" dev lo || return 1
+		if [ "$IKX_FAMILY" = 6 ]; then
+			ip -n "$ns" addr add "$(ikx_var ADDR $s)/$IKX_PLEN" dev "$dev" nodad || return 1
+			ip -n "$ns" addr add "$(ikx_var HOST $s)/128" dev lo nodad || return 1
+		else
+			ip -n "$ns" addr add "$(ikx_var ADDR $s)/$IKX_PLEN" dev "$dev" || return 1
+			ip -n "$ns" addr add "$(ikx_var HOST $s)/32" dev lo || return 1
+		fi
 		ip -n "$ns" link set "$dev" up || return 1
 	done
 	ikx_in left timeout 5 ping -c1 -W2 -q "$IKX_ADDR_right" >/dev/null ||
@@ -171,6 +225,7 @@ charon {
   load_modular = no
   load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 aes sha2 hmac gcm chapoly kdf kernel-libipsec kernel-netlink socket-default vici
   threads = 32
+$( [ -z "$IKX_FRAGMENT_SIZE" ] || printf '  # IKE messages larger than this (IP datagram) go in SKF fragments\n  fragment_size = %s\n' "$IKX_FRAGMENT_SIZE")
   port = 500
   port_nat_t = 4500
   plugins {
@@ -218,6 +273,29 @@ swanctl {
 EOF
 }
 
+# ikx_pki : a lab CA and one RSA-2048 certificate per side (subject CN and
+# subjectAltName IP = the side's address, its IKE ID) in IKX_RUN/pki; made
+# fresh each run, never kept.  Big enough (CERT + CERTREQ + AUTH) to make
+# IKE_AUTH exceed a small fragment_size.
+ikx_pki() {
+	local p=$IKX_RUN/pki s
+	[ -f "$p/right.crt" ] && return 0
+	mkdir -p "$p" && chmod 700 "$p" || return 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$p/ca.key" -out "$p/ca.crt" \
+		-subj "/O=ikekit interop lab/CN=ikx lab CA" -days 30 \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		>"$p/openssl.out" 2>&1 || { cat "$p/openssl.out" >&2; ikx_fail "openssl: CA failed"; return 1; }
+	for s in left right; do
+		printf 'subjectAltName = IP:%s\n' "$(ikx_var ADDR $s)" >"$p/$s.ext" || return 1
+		if ! openssl req -new -newkey rsa:2048 -nodes -keyout "$p/$s.key" -out "$p/$s.csr" \
+			-subj "/O=ikekit interop lab/CN=$(ikx_var ADDR $s)" >>"$p/openssl.out" 2>&1 ||
+			! openssl x509 -req -in "$p/$s.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial \
+				-days 30 -extfile "$p/$s.ext" -out "$p/$s.crt" >>"$p/openssl.out" 2>&1; then
+			cat "$p/openssl.out" >&2; ikx_fail "openssl: certificate for $s failed"; return 1
+		fi
+	done
+}
+
 # ikx_write_swanctl_conf SIDE : connection "ikx", child "net"
 ikx_write_swanctl_conf() {
 	local side=$1 other sd sub
@@ -227,6 +305,11 @@ ikx_write_swanctl_conf() {
 	for sub in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
 		mkdir -p "$sd/$sub"
 	done
+	if [ "$IKX_AUTH" = pubkey ]; then
+		ikx_pki || return 1
+		cp "$IKX_RUN/pki/ca.crt" "$sd/x509ca/" && cp "$IKX_RUN/pki/$side.crt" "$sd/x509/" &&
+			(umask 077 && cp "$IKX_RUN/pki/$side.key" "$sd/private/") || return 1
+	fi
 	case $IKX_PSK in *\"*) ikx_fail "IKX_PSK must not contain '\"'"; return 1 ;; esac
 	(
 		umask 077
@@ -239,12 +322,13 @@ connections {
     proposals = $IKX_IKE_PROPOSALS
     encap = yes
     unique = never
+    fragmentation = yes
     local {
-      auth = psk
-      id = $(ikx_var ADDR "$side")
+      auth = $IKX_AUTH
+      id = $(ikx_var ADDR "$side")$( [ "$IKX_AUTH" != pubkey ] || printf '\n      certs = %s.crt' "$side")
     }
     remote {
-      auth = psk
+      auth = $IKX_AUTH
       id = $(ikx_var ADDR "$other")
     }
     children {

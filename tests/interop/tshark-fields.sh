@@ -17,6 +17,10 @@
 #                 (46) or SKF (53) payload that was decrypted is followed by
 #                 its inner payload types in parentheses ("46(35,36,39)",
 #                 "46()" when it holds none); not decrypted: just "46".
+#                 An SKF payload has its fragment number and total in
+#                 brackets before that: "53[2/4]()" (a fragment that does not
+#                 complete its message: no inner payloads), "53[4/4](35,37,...)"
+#                 (the last one: the payloads of the reassembled message).
 #                 Substructures tshark also counts as payloads (proposal 2,
 #                 transform 3) are left out.
 #     SPI         0x + 8 lower-case hex digits;  SEQ  decimal
@@ -46,7 +50,8 @@ fi
 fields=(frame.number frame.protocols isakmp.version isakmp.ispi isakmp.rspi
 	isakmp.exchangetype isakmp.messageid isakmp.flag_i isakmp.flag_r
 	isakmp.typepayload isakmp.enc.pad_length isakmp.ike.nat_keepalive
-	esp.spi esp.sequence ip.src ip.dst ip.proto ipv6.src ipv6.dst ipv6.nxt)
+	esp.spi esp.sequence ip.src ip.dst ip.proto ipv6.src ipv6.dst ipv6.nxt
+	isakmp.frag.number isakmp.frag.total)
 args=(-r "$pcap" -n -T fields -E occurrence=a -E 'aggregator=,' -E 'separator=|' -E header=n)
 for f in "${fields[@]}"; do args+=(-e "$f"); done
 
@@ -60,13 +65,14 @@ function num(s,   i, c, v) {
 }
 function nth(s, n,   a) { if (s == "") return ""; split(s, a, ","); return a[n] }
 function count(s,   a) { if (s == "") return 0; return split(s, a, ",") }
-function payloads(types, dec,   a, n, i, out, inner, t) {
+function payloads(types, dec, fnum, ftot,   a, n, i, out, inner, t) {
 	n = split(types, a, ","); out = ""; inner = 0
 	for (i = 1; i <= n; i++) {
 		t = a[i] + 0
 		if (t >= 1 && t <= 32) continue          # proposal/transform substructures
 		if (inner) { out = out (inner++ > 1 ? "," : "") t; continue }
 		out = out (out == "" ? "" : ",") t
+		if (t == 53) out = out "[" fnum "/" ftot "]"
 		if ((t == 46 || t == 53) && dec) { out = out "("; inner = 1 }
 	}
 	if (inner) out = out ")"
@@ -82,13 +88,23 @@ function payloads(types, dec,   a, n, i, out, inner, t) {
 		kind = "ike"
 		flags = ($8 == "1" ? "I" : "-") ($9 == "1" ? "R" : "-")
 		printf "%s %s %s %s %d %d %s %s - - -\n", frame, kind, $4, $5, num($6), num($7), flags, \
-			payloads($10, $11 != "")
+			payloads($10, $11 != "", $21, $22)
 		next
 	}
 	if (protos ~ /:esp:/) {
+		# the inner header: the first ip/ipv6 after esp in frame.protocols;
+		# its fields are the 2nd occurrence if the outer header is of the
+		# same family, else the 1st of the other family
 		inner = "-"
-		if (count($15) >= 2) inner = nth($15, 2) ">" nth($16, 2) ":" nth($17, 2)
-		else if ($18 != "") inner = nth($18, 1) ">" nth($19, 1) ":" nth($20, 1)
+		outer6 = (protos ~ /^[^:]*:([a-z0-9_]+:)*ipv6:/ && protos !~ /^[^:]*:([a-z0-9_]+:)*ip:([a-z0-9_]+:)*esp:/)
+		after = protos; sub(/^.*:esp:/, ":", after)
+		if (after ~ /^:ipv6:/) {
+			k = outer6 ? 2 : 1
+			if (count($18) >= k) inner = nth($18, k) ">" nth($19, k) ":" nth($20, k)
+		} else if (after ~ /^:ip:/) {
+			k = outer6 ? 1 : 2
+			if (count($15) >= k) inner = nth($15, k) ">" nth($16, k) ":" nth($17, k)
+		}
 		printf "%s esp - - - - - - %s %d %s\n", frame, tolower($13), $14, inner
 		next
 	}
