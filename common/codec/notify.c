@@ -70,7 +70,8 @@ notify_parse(struct rd *body, struct notify_pld *out)
 		return IKE_ETRUNC;
 	switch (out->spi_len) {
 	case 0:
-		break;		/* Protocol ID is then ignored */
+		out->proto = 0;	/* RFC 7296 3.10: then ignored on receipt */
+		break;
 	case 4:
 		if (out->proto != IKEV2_PROTO_AH &&
 		    out->proto != IKEV2_PROTO_ESP)

@@ -302,6 +302,10 @@ TEST(notify)
 	ASSERT(notify_is_error(n.type));
 	ASSERT(!notify_spi32(&n, &spi));
 	ASSERT_EQ(n.data.len, 2);
+	/* without an SPI the protocol byte is ignored, and reads as 0 */
+	r = load("2f 00 4000");
+	ASSERT_EQ(notify_parse(&r, &n), IKE_OK);
+	ASSERT_EQ(n.proto, 0);
 	/* an unlisted type takes any data */
 	ASSERT_EQ(notify_err("00 00 5000 0102030405"), IKE_OK);
 	/* SPI size 3; 4 with protocol IKE; 8 with ESP */
