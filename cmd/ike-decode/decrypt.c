@@ -13,12 +13,14 @@
 #include "crypto/secret.h"
 #include "crypto/sk.h"
 #include "keys/keys.h"
+#include "sa/statedir.h"
 #include "names/ikev2.h"
 #include "decode.h"
 
 enum {
 	IKE_CACHE	= 64,	/* IKE SAs looked up recently */
-	ESP_CACHE	= 256,	/* ESP SAs with a ready cipher (power of 2) */
+	ESP_CACHE_BITS	= 12,
+	ESP_CACHE	= 1 << ESP_CACHE_BITS,	/* ESP SAs with a ready cipher */
 	ERR_LEN		= 512,
 };
 
@@ -49,17 +51,13 @@ static const char *
 default_state_dir(void)
 {
 	static char	 buf[4096];
-	const char	*d;
+	enum ike_err	 e;
 
-	if ((d = getenv("IKE_STATE_DIR")) != NULL && *d != '\0')
-		return d;
-	if (geteuid() == 0)
-		return "/run/ikekit";
-	if ((d = getenv("XDG_RUNTIME_DIR")) == NULL || *d == '\0')
+	if ((e = sd_default_dir(buf, sizeof(buf))) == IKE_EINVAL)
 		die(EXIT_USAGE, "--decrypt: no state directory: give -S DIR or set "
 		    "IKE_STATE_DIR");
-	if ((size_t)snprintf(buf, sizeof(buf), "%s/ikekit", d) >= sizeof(buf))
-		die(EXIT_USAGE, "XDG_RUNTIME_DIR: too long");
+	if (e != IKE_OK)
+		die_err(e, "--decrypt: state directory");
 	return buf;
 }
 
@@ -164,7 +162,8 @@ static struct esp_slot *
 esp_slot_for(const struct pkt *pk, uint32_t spi)
 {
 	size_t			 n = addr_len(pk->af);
-	size_t			 i = (spi * 2654435761u) % ESP_CACHE;
+	/* Fibonacci hashing: the product's top bits depend on every SPI bit */
+	size_t			 i = (uint32_t)(spi * 2654435761u) >> (32 - ESP_CACHE_BITS);
 	struct esp_slot		*s = NULL;
 	const struct esp_sa_key	*k;
 
