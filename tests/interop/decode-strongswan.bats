@@ -280,6 +280,25 @@ deep_fields() {
 	assert_success
 }
 
+# same_outer_addrs 4|6 : the outer (first) IP header's addresses of every
+# frame are the same for tshark (ip.src/ip.dst or ipv6.src/ipv6.dst) and
+# ike-decode (.src/.dst); the line format leaves them out
+same_outer_addrs() {
+	local ip=ip
+	[ "$1" = 6 ] && ip=ipv6
+	# shellcheck source=tests/interop/lib.bash
+	. "$HERE/lib.bash"
+	ikx_tshark "$W" -r "$W/capture.pcap" -n -T fields -E occurrence=f \
+		-e frame.number -e "$ip.src" -e "$ip.dst" | tr '\t' ' ' >"$W/tshark-addrs.txt" ||
+		fail "tshark failed"
+	"$IKE_DECODE" --json --keys "$W" "$W/capture.pcap" | jq -r '"\(.frame) \(.src) \(.dst)"' \
+		>"$W/decode-addrs.txt" || fail "ike-decode failed"
+	run grep -c ' 2001:db8::[12] 2001:db8::[12]$' "$W/tshark-addrs.txt"
+	[ "$1" != 6 ] || [ "$output" -gt 0 ] || fail "no IPv6 outer addresses in tshark's output"
+	run diff -u "$W/tshark-addrs.txt" "$W/decode-addrs.txt"
+	assert_success
+}
+
 # --- bundled captures ---------------------------------------------------------
 
 @test "gcm bundled: tshark and ike-decode agree on every frame" {
@@ -405,6 +424,7 @@ deep_fields() {
 	same_fields
 	run awk '$2 == "esp" && $11 !~ /^fd00:91:[12]::1>fd00:91:[12]::1:58$/' "$W/tshark.txt"
 	assert_output ''
+	same_outer_addrs 6
 }
 
 @test "ipv6 bundled: notifies, IDs, traffic selectors, Delete SPIs, lengths agree with tshark" {
@@ -470,6 +490,7 @@ deep_fields() {
 	need_decode
 	live ipv6
 	same_fields
+	same_outer_addrs 6
 	all_decrypted 12 18 fd00:91:1::1 fd00:91:2::1 58
 	payloads_match_log
 }
