@@ -1,20 +1,319 @@
 /* SPDX-License-Identifier: ISC */
-/* ike-initiate: set up an IKE SA and its first Child SA with a peer. Not yet implemented: it says so and fails. */
+/* ike-initiate: set up an IKE SA and its first Child SA with a peer (PSK), and record them in the state directory. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "crypto/secret.h"
+#include "names/ikev2.h"
+#include "proposal/proposal.h"
+#include "sa/statedir.h"
+#include "initiate.h"
+
+enum {
+	OPT_ENCAP = 256,
+	OPT_ESP,
+	OPT_ID,
+	OPT_IKE,
+	OPT_JSON,
+	OPT_KEYS_OUT,
+	OPT_LOCAL,
+	OPT_NAME,
+	OPT_PCAP,
+	OPT_PEER,
+	OPT_PEER_ID,
+	OPT_PSK_FILE,
+	OPT_TIMEOUT,
+	OPT_TS,
+	OPT_UNTIL,
+};
+
+static const char synopsis[] =
+    "usage: ike-initiate --peer addr[:port] --psk-file file --ike proposals\n"
+    "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
+    "                    [--id id] [--json] [--keys-out dir] [--local addr[:port]]\n"
+    "                    [--name name] [--pcap file] [--peer-id id] [-S dir]\n"
+    "                    [--timeout secs] [--until sa-init | auth]\n";
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fputs(synopsis, f);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", log_progname());
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr, EXIT_USAGE);
+}
+
+static void
+parse_opts(struct opts *o, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "encap",	no_argument,		NULL, OPT_ENCAP },
+		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "id",		required_argument,	NULL, OPT_ID },
+		{ "ike",	required_argument,	NULL, OPT_IKE },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
+		{ "local",	required_argument,	NULL, OPT_LOCAL },
+		{ "name",	required_argument,	NULL, OPT_NAME },
+		{ "pcap",	required_argument,	NULL, OPT_PCAP },
+		{ "peer",	required_argument,	NULL, OPT_PEER },
+		{ "peer-id",	required_argument,	NULL, OPT_PEER_ID },
+		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
+		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
+		{ "ts",		required_argument,	NULL, OPT_TS },
+		{ "until",	required_argument,	NULL, OPT_UNTIL },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char	*end;
+	long	 v;
+	int	 c, verbose = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 10;
+	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ENCAP:		o->encap = true; break;
+		case OPT_ESP:		o->esp = optarg; break;
+		case 'h':		usage(stdout, EXIT_OK);
+		case OPT_ID:		o->id = optarg; break;
+		case OPT_IKE:		o->ike = optarg; break;
+		case OPT_JSON:		o->json = true; break;
+		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
+		case OPT_LOCAL:		o->local = optarg; break;
+		case OPT_NAME:		o->name = optarg; break;
+		case OPT_PCAP:		o->pcap = optarg; break;
+		case OPT_PEER:		o->peer = optarg; break;
+		case OPT_PEER_ID:	o->peer_id = optarg; break;
+		case OPT_PSK_FILE:	o->psk_file = optarg; break;
+		case 'S':		o->statedir = optarg; break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] < '0' ||
+			    optarg[0] > '9' || v < 1 || v > 3600)
+				usage_err("--timeout: '%s': not a number of seconds "
+				    "from 1 to 3600", optarg);
+			o->timeout = (int)v;
+			break;
+		case OPT_TS:		o->ts = optarg; break;
+		case OPT_UNTIL:
+			if (strcmp(optarg, "sa-init") == 0)
+				o->until_init = true;
+			else if (strcmp(optarg, "auth") != 0)
+				usage_err("--until: '%s': not sa-init or auth", optarg);
+			break;
+		case 'v':		verbose++; break;
+		default:		usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage_err("unexpected argument '%s'", argv[optind]);
+	log_set_verbose(verbose);
+	if (o->peer == NULL)
+		usage_err("%s", "missing --peer");
+	if (o->psk_file == NULL)
+		usage_err("%s", "missing --psk-file");
+	if (o->ike == NULL)
+		usage_err("%s", "missing --ike");
+	if (!o->until_init && o->esp == NULL)
+		usage_err("%s", "missing --esp");
+	if (!o->until_init && o->ts == NULL)
+		usage_err("%s", "missing --ts");
+	if (o->name != NULL && !sd_name_ok(o->name))
+		usage_err("--name: '%s': 1 to 64 of A-Z a-z 0-9 . _ - not starting "
+		    "with '.'", o->name);
+}
+
+/* parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT". */
+static bool
+parse_hostport(const char *s, int *af, uint8_t *addr, uint16_t *port,
+    bool *has_port)
+{
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	const char	*p = NULL, *colon;
+	size_t		 n;
+	char		*end;
+	long		 v;
+
+	*has_port = false;
+	if (s[0] == '[') {
+		if ((colon = strchr(s, ']')) == NULL)
+			return false;
+		n = (size_t)(colon - s - 1);
+		if (colon[1] == ':')
+			p = colon + 2;
+		else if (colon[1] != '\0')
+			return false;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - s);
+		p = colon + 1;
+	} else
+		n = strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*af = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*af = AF_INET6;
+	else
+		return false;
+	if (p != NULL) {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno != 0 || *end != '\0' || *p < '0' || *p > '9' || v < 1 ||
+		    v > 65535)
+			return false;
+		*port = (uint16_t)v;
+		*has_port = true;
+	}
+	return true;
+}
+
+/* read_psk reads the key file: its bytes, less one trailing newline. */
+static void
+read_psk(struct psk *out, const char *path)
+{
+	struct stat	 st;
+	uint8_t		 buf[PSK_MAX_LEN + 2];
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		die(EXIT_LOCAL, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("%s: warning: key file is readable by group or others",
+		    path);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		die(EXIT_LOCAL, "%s: %s", path, strerror(errno));
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		wipe(buf, sizeof(buf));
+		die(EXIT_FAIL, "%s: empty key file", path);
+	}
+	if ((size_t)n > PSK_MAX_LEN) {
+		wipe(buf, sizeof(buf));
+		die(EXIT_FAIL, "%s: key longer than %d bytes", path, PSK_MAX_LEN);
+	}
+	memcpy(out->key, buf, (size_t)n);
+	out->len = (size_t)n;
+	wipe(buf, sizeof(buf));
+}
+
+/* setup turns the options into r->cfg and opens the sockets. */
+static void
+setup(struct run *r)
+{
+	struct opts	*o = &r->o;
+	struct xchg_cfg	*c = &r->cfg;
+	char		 err[PROPOSAL_ERR_MAX], *ts_l, *eq;
+	uint8_t		 peer[16], local[16];
+	uint16_t	 pport[2] = { IKE_PORT, IKE_NATT_PORT };
+	uint16_t	 lport[2] = { IKE_PORT, IKE_NATT_PORT }, port = 0;
+	int		 af = 0, laf = 0;
+	bool		 has_port, strict = false;
+
+	if (!parse_hostport(o->peer, &af, peer, &port, &has_port))
+		usage_err("--peer: '%s': not an address", o->peer);
+	if (has_port)
+		pport[0] = port;
+	if (o->local != NULL) {
+		if (!parse_hostport(o->local, &laf, local, &port, &has_port))
+			usage_err("--local: '%s': not an address", o->local);
+		if (laf != af)
+			usage_err("--local: '%s': not the address family of --peer",
+			    o->local);
+		if (has_port) {
+			lport[0] = port;
+			lport[1] = 0;
+			strict = true;
+		}
+	}
+	if (proposal_parse(&c->ike, IKEV2_PROTO_IKE, o->ike, err, sizeof(err)) != IKE_OK)
+		usage_err("--ike: %s", err);
+	if (o->esp != NULL &&
+	    proposal_parse(&c->esp, IKEV2_PROTO_ESP, o->esp, err, sizeof(err)) != IKE_OK)
+		usage_err("--esp: %s", err);
+	if (o->ts != NULL) {
+		if ((ts_l = strdup(o->ts)) == NULL)
+			die(EXIT_LOCAL, "out of memory");
+		if ((eq = strchr(ts_l, '=')) == NULL)
+			usage_err("--ts: '%s': not LOCAL=REMOTE", o->ts);
+		*eq = '\0';
+		if (ts_parse_list(&c->ts_local, ts_l, err, sizeof(err)) != IKE_OK ||
+		    ts_parse_list(&c->ts_remote, eq + 1, err, sizeof(err)) != IKE_OK)
+			usage_err("--ts: %s", err);
+		free(ts_l);
+	}
+	if (o->id != NULL && ike_id_parse(&c->local_id, o->id) != IKE_OK)
+		usage_err("--id: '%s': not an identity", o->id);
+	if (o->peer_id != NULL && ike_id_parse(&c->peer_id, o->peer_id) != IKE_OK)
+		usage_err("--peer-id: '%s': not an identity", o->peer_id);
+
+	read_psk(&r->psk, o->psk_file);
+	c->psk = &r->psk;
+	if (net_open(&r->net, af, o->local != NULL ? local : NULL, lport, peer,
+	    pport, strict) != IKE_OK)
+		die(EXIT_LOCAL, "%s: socket: %s", o->peer, strerror(errno));
+	c->af = af;
+	memcpy(c->local_addr, r->net.local, sizeof(c->local_addr));
+	memcpy(c->peer_addr, r->net.peer, sizeof(c->peer_addr));
+	c->local_port = r->net.lport[0];
+	c->peer_port = r->net.pport[0];
+	if (c->local_id.type == 0) {
+		c->local_id.type = af == AF_INET6 ? IKEV2_ID_IPV6_ADDR : IKEV2_ID_IPV4_ADDR;
+		c->local_id.len = af == AF_INET6 ? 16 : 4;
+		memcpy(c->local_id.data, r->net.local, c->local_id.len);
+	}
+	c->fake_natd = o->encap;
+	c->frag = false;
+}
 
 int
 main(int argc, char *argv[])
 {
+	static struct run	 r;
+
 	log_init(argv[0]);
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s ...\n"
-		    "%s will set up an IKE SA and its first Child SA with a peer.\n"
-		    "It is not yet implemented; see README.md.\n", log_progname(), log_progname());
-		return EXIT_OK;
-	}
-	die(EXIT_FAIL, "not yet implemented");
+	umask(077);
+	parse_opts(&r.o, argc, argv);
+	if (!crypto_init())
+		die(EXIT_FAIL, "cannot initialise libsodium");
+	setup(&r);
+	ike_sa_init(&r.sa, ROLE_INITIATOR);
+	run_exchanges(&r);			/* dies on failure */
+	save_state(&r);
+	save_keys(&r);
+	print_result(&r);
+	net_close(&r.net);
+	ike_sa_wipe(&r.sa);
+	psk_wipe(&r.psk);
+	return EXIT_OK;
 }

@@ -23,6 +23,10 @@ static const struct {
 	[IKE_EIO]		= { "I/O error", 0, EXIT_LOCAL },
 	[IKE_EINVAL]		= { "invalid argument", 0, EXIT_USAGE },
 	[IKE_ELOOP]		= { "payload chain does not end", 7 /* INVALID_SYNTAX */, EXIT_FAIL },
+	[IKE_EAUTH]		= { "authentication failed", 24 /* AUTHENTICATION_FAILED */, EXIT_REFUSED },
+	[IKE_ETS]		= { "traffic selectors unacceptable", 38 /* TS_UNACCEPTABLE */, EXIT_REFUSED },
+	[IKE_EREFUSED]		= { "refused by the peer", 0, EXIT_REFUSED },
+	[IKE_ETIMEOUT]		= { "no answer", 0, EXIT_TIMEOUT },
 };
 
 const char *

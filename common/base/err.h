@@ -21,6 +21,10 @@ enum ike_err {
 	IKE_EIO,		/* file or socket I/O failed (errno is set) */
 	IKE_EINVAL,		/* bad argument: option value, key file line, proposal string */
 	IKE_ELOOP,		/* payload chain or fragment set never ends */
+	IKE_EAUTH,		/* the peer's AUTH does not verify (wrong PSK) */
+	IKE_ETS,		/* traffic selectors not acceptable */
+	IKE_EREFUSED,		/* the peer answered with an error Notify */
+	IKE_ETIMEOUT,		/* no answer after every retransmission */
 	IKE_ERR_COUNT
 };
 

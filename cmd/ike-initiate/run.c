@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: ISC */
+/* The UDP driver: send each request, retransmit with back-off, feed answers to xchg_step, move to 4500. */
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pcap/dlt.h>
+
+#include "base/exits.h"
+#include "base/log.h"
+#include "crypto/secret.h"
+#include "names/names.h"
+#include "initiate.h"
+
+enum {
+	RTO_FIRST_MS	= 500,		/* first retransmission after 0.5 s, then doubling */
+	RTO_MAX_MS	= 8000,
+};
+
+static uint8_t	 last[XCHG_OUT_MAX], next[XCHG_OUT_MAX], in[XCHG_OUT_MAX];
+
+static const char *
+exch_name(const struct ike_sa *sa)
+{
+	return sa->state == SA_AUTH_SENT ? "IKE_AUTH" : "IKE_SA_INIT";
+}
+
+/* record appends one datagram of this run to --pcap. */
+static void
+record(struct run *r, bool sent, int sock, const uint8_t *msg, size_t len)
+{
+	static uint8_t	 payload[XCHG_OUT_MAX + 4], frame[XCHG_OUT_MAX + 64];
+	struct wr	 w = wr_init(frame, sizeof(frame));
+	const uint8_t	*src = sent ? r->net.local : r->net.peer;
+	const uint8_t	*dst = sent ? r->net.peer : r->net.local;
+	uint16_t	 sport = sent ? r->net.lport[sock] : r->net.pport[sock];
+	uint16_t	 dport = sent ? r->net.pport[sock] : r->net.lport[sock];
+	size_t		 off = sock == 1 ? 4 : 0;
+
+	if (r->pcap == NULL || len > XCHG_OUT_MAX)
+		return;
+	memset(payload, 0, off);
+	memcpy(payload + off, msg, len);
+	if (pkt_build_udp(&w, r->net.af, src, dst, sport, dport, payload,
+	    len + off) != IKE_OK || pcapw_write(r->pcap, NULL, frame, w.len) != IKE_OK)
+		die(EXIT_LOCAL, "%s: cannot write the packet", r->o.pcap);
+}
+
+static void __attribute__((noreturn))
+fail(struct run *r, const char *exch, enum ike_err e)
+{
+	const char	*n;
+
+	(void)pcapw_close(r->pcap);
+	r->pcap = NULL;
+	if (r->sa.peer_notify != 0) {
+		n = ikev2_notify_name(r->sa.peer_notify);
+		if (n != NULL)
+			die(EXIT_REFUSED, "%s: %s: peer sent %s", r->o.peer, exch, n);
+		die(EXIT_REFUSED, "%s: %s: peer sent error notify %u", r->o.peer,
+		    exch, r->sa.peer_notify);
+	}
+	if (e == IKE_EAUTH)
+		die(EXIT_REFUSED, "%s: %s: peer's AUTH does not verify (wrong PSK?)",
+		    r->o.peer, exch);
+	die_err(e, "%s: %s", r->o.peer, exch);
+}
+
+void
+run_exchanges(struct run *r)
+{
+	struct xchg	 x;
+	struct wr	 out;
+	enum xchg_wait	 w;
+	enum ike_err	 e;
+	int64_t		 deadline, now, resend;
+	size_t		 last_len = 0, in_len = 0;
+	int		 rto, which;
+	const char	*exch = "IKE_SA_INIT";
+
+	if (r->o.pcap != NULL && pcapw_open(&r->pcap, r->o.pcap, DLT_RAW) != IKE_OK)
+		die(EXIT_LOCAL, "%s: %s", r->o.pcap, strerror(errno));
+	memset(&x, 0, sizeof(x));
+	x.sa = &r->sa;
+	x.cfg = &r->cfg;
+	x.until_init = r->o.until_init;
+	deadline = net_now_ms() + (int64_t)r->o.timeout * 1000;
+	out = wr_init(next, sizeof(next));
+	w = xchg_step(&x, rd_init(NULL, 0), &out);
+	for (;;) {
+		if (w == XCHG_FAIL)
+			fail(r, exch, x.err);
+		if (w == XCHG_DONE)
+			break;
+		/* XCHG_SEND: a new request */
+		exch = exch_name(&r->sa);
+		memcpy(last, next, out.len);
+		last_len = out.len;
+		wipe(next, sizeof(next));
+		r->sock = r->sa.state == SA_AUTH_SENT &&
+		    (xchg_nat(&r->sa) || r->o.encap) ? 1 : 0;
+		log_debug("%s: sending %s request (%zu bytes) to port %u", r->o.peer,
+		    exch, last_len, r->net.pport[r->sock]);
+		rto = RTO_FIRST_MS;
+		resend = 0;
+		for (;;) {
+			now = net_now_ms();
+			if (now >= deadline) {
+				(void)pcapw_close(r->pcap);
+				r->pcap = NULL;
+				die(EXIT_TIMEOUT, "%s: %s: no answer within %d s",
+				    r->o.peer, exch, r->o.timeout);
+			}
+			if (now >= resend) {
+				if (resend != 0)
+					log_debug("%s: %s: retransmitting", r->o.peer,
+					    exch);
+				if (net_send(&r->net, r->sock, last, last_len) != IKE_OK)
+					die(EXIT_LOCAL, "%s: send: %s", r->o.peer,
+					    strerror(errno));
+				record(r, true, r->sock, last, last_len);
+				resend = now + rto;
+				rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
+			}
+			e = net_recv(&r->net, (int)((resend < deadline ? resend :
+			    deadline) - now), in, sizeof(in), &in_len, &which);
+			if (e == IKE_ETIMEOUT)
+				continue;
+			if (e != IKE_OK)
+				die(EXIT_LOCAL, "%s: receive: %s", r->o.peer,
+				    strerror(errno));
+			record(r, false, which, in, in_len);
+			out = wr_init(next, sizeof(next));
+			w = xchg_step(&x, rd_init(in, in_len), &out);
+			if (w != XCHG_RECV)
+				break;
+			log_debug("%s: dropped a message that is not the answer",
+			    r->o.peer);
+		}
+	}
+	wipe(last, sizeof(last));
+	wipe(in, sizeof(in));
+	if (pcapw_close(r->pcap) != IKE_OK)
+		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
+	r->pcap = NULL;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: ISC */
+/* SHA-1 for NAT detection hashes (RFC 7296 2.23), through EVP. */
+#include <openssl/evp.h>
+
+#include "crypto/hash.h"
+#include "crypto/internal.h"
+
+enum ike_err
+hash_sha1(const uint8_t *p, size_t n, uint8_t out[SHA1_LEN])
+{
+	unsigned int	 len = 0;
+
+	if (EVP_Digest(p, n, out, &len, EVP_sha1(), NULL) != 1 || len != SHA1_LEN)
+		return crypto_fail("EVP_Digest(SHA1)");
+	return IKE_OK;
+}

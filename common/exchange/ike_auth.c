@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: ISC */
+/* IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15): SK{ ID AUTH SA TSi TSr } both ways. */
+#include <string.h>
+
+#include "base/log.h"
+#include "codec/auth_pld.h"
+#include "codec/chain.h"
+#include "codec/id.h"
+#include "codec/msg.h"
+#include "codec/notify.h"
+#include "codec/sa_pld.h"
+#include "codec/ts.h"
+#include "crypto/auth.h"
+#include "crypto/prf.h"
+#include "crypto/secret.h"
+#include "names/ikev2.h"
+#include "names/names.h"
+#include "proposal/proposal.h"
+#include "exchange/internal.h"
+#include "exchange/xchg.h"
+
+enum { ID_BODY_MAX = 4 + IKE_ID_MAX_LEN };
+
+/* What an IKE_AUTH message carries (inside SK) that we look at. */
+struct auth_msg {
+	struct ike_hdr	 hdr;
+	struct rd	 idi, idr;	/* whole ID bodies (RestOfIDPayload) */
+	struct id_pld	 idi_p, idr_p;
+	struct auth_pld	 auth;
+	struct sa_pld	 sa;
+	struct ts_pld	 tsi, tsr;
+	bool		 has_idi, has_idr, has_auth, has_sa, has_tsi, has_tsr;
+	uint16_t	 error;		/* first error Notify */
+};
+
+/* auth_parse_msg decrypts in and collects its inner payloads; pt holds the
+ * plaintext the views point into. */
+static enum ike_err
+auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
+    struct auth_msg *out)
+{
+	struct ike_msg		 m;
+	struct pld_iter		 it;
+	struct pld		 p;
+	struct notify_pld	 n;
+	struct rd		 body;
+	size_t			 pt_len = 0;
+	uint8_t			 first = 0;
+	enum ike_err		 e = IKE_OK;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = sk_open(sa, in, &m, pt, cap, &pt_len, &first)) != IKE_OK)
+		return e;
+	out->hdr = m.hdr;
+	if (m.hdr.exch != IKEV2_EXCH_IKE_AUTH)
+		return IKE_ESYNTAX;
+	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
+	while (e == IKE_OK && pld_next(&it, &p)) {
+		body = p.body;
+		switch (p.type) {
+		case IKEV2_PAYLOAD_IDI:
+			out->idi = p.body;
+			out->has_idi = true;
+			e = id_parse(&body, &out->idi_p);
+			break;
+		case IKEV2_PAYLOAD_IDR:
+			out->idr = p.body;
+			out->has_idr = true;
+			e = id_parse(&body, &out->idr_p);
+			break;
+		case IKEV2_PAYLOAD_AUTH:
+			out->has_auth = true;
+			e = auth_parse(&body, &out->auth);
+			break;
+		case IKEV2_PAYLOAD_SA:
+			out->has_sa = true;
+			e = sa_pld_parse(&body, &out->sa);
+			break;
+		case IKEV2_PAYLOAD_TSI:
+			out->has_tsi = true;
+			e = ts_parse(&body, &out->tsi);
+			break;
+		case IKEV2_PAYLOAD_TSR:
+			out->has_tsr = true;
+			e = ts_parse(&body, &out->tsr);
+			break;
+		case IKEV2_PAYLOAD_NOTIFY:
+			if ((e = notify_parse(&body, &n)) == IKE_OK &&
+			    notify_is_error(n.type) && out->error == 0)
+				out->error = n.type;
+			break;
+		default:
+			break;
+		}
+	}
+	if (e == IKE_OK)
+		e = it.err;
+	return e;
+}
+
+enum ike_err
+ike_auth_psk(const struct ike_sa *sa, const struct psk *psk, bool mine,
+    const uint8_t *id_body, size_t id_len, uint8_t *out, size_t *out_len)
+{
+	uint8_t		 octets[XCHG_MSG_MAX + NONCE_MAX_LEN + PRF_MAX_LEN];
+	struct wr	 w = wr_init(octets, sizeof(octets));
+	bool		 by_i = (sa->role == ROLE_INITIATOR) == mine;
+	uint8_t		 maced[PRF_MAX_LEN];
+	size_t		 plen = prf_len(sa->suite.prf);
+	enum ike_err	 e;
+
+	if (plen == 0)
+		return IKE_EUNSUPP;
+	if (psk == NULL || psk->len == 0)
+		return IKE_EINVAL;
+	/* InitiatorSignedOctets = RealMessage1 | NonceRData | prf(SK_pi, IDi')
+	 * ResponderSignedOctets = RealMessage2 | NonceIData | prf(SK_pr, IDr') */
+	if ((e = prf(sa->suite.prf, by_i ? sa->keys.sk_pi : sa->keys.sk_pr,
+	    sa->keys.p_len, id_body, id_len, maced)) != IKE_OK)
+		goto out;
+	if (by_i) {
+		wr_bytes(&w, sa->init_req, sa->init_req_len);
+		wr_bytes(&w, sa->nr, sa->nr_len);
+	} else {
+		wr_bytes(&w, sa->init_resp, sa->init_resp_len);
+		wr_bytes(&w, sa->ni, sa->ni_len);
+	}
+	wr_bytes(&w, maced, plen);
+	if (!wr_ok(&w)) {
+		e = IKE_ETOOBIG;
+		goto out;
+	}
+	/* AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) */
+	if ((e = psk_auth(sa->suite.prf, psk->key, psk->len, octets, w.len,
+	    out)) == IKE_OK)
+		*out_len = plen;
+out:
+	wipe(maced, sizeof(maced));
+	wipe(octets, sizeof(octets));
+	return e;
+}
+
+/* id_body writes an ID payload body for id into buf; returns its length. */
+static size_t
+id_body(const struct ike_id *id, uint8_t *buf, size_t cap)
+{
+	struct wr	 w = wr_init(buf, cap);
+
+	id_put(&w, id->type, id->data, id->len);
+	return wr_ok(&w) ? w.len : 0;
+}
+
+/* put_id_auth adds our ID (type IDi or IDr), then IDr naming the peer
+ * when idr is not NULL, then our AUTH over our ID to b. */
+static enum ike_err
+put_id_auth(struct ike_sa *sa, const struct xchg_cfg *cfg, struct skb *b,
+    uint8_t type, const struct ike_id *idr)
+{
+	uint8_t		 body[ID_BODY_MAX], auth[PRF_MAX_LEN];
+	size_t		 body_len, auth_len = 0;
+	enum ike_err	 e;
+
+	if (cfg->local_id.type == 0 ||
+	    (body_len = id_body(&cfg->local_id, body, sizeof(body))) == 0)
+		return IKE_EINVAL;
+	if ((e = ike_auth_psk(sa, cfg->psk, true, body, body_len, auth,
+	    &auth_len)) != IKE_OK)
+		return e;
+	chain_open(&b->c, type, false);
+	wr_bytes(&b->w, body, body_len);
+	if (idr != NULL) {
+		chain_open(&b->c, IKEV2_PAYLOAD_IDR, false);
+		id_put(&b->w, idr->type, idr->data, idr->len);
+	}
+	chain_open(&b->c, IKEV2_PAYLOAD_AUTH, false);
+	auth_put(&b->w, IKEV2_AUTHM_SHARED_KEY, auth, auth_len);
+	wipe(auth, sizeof(auth));
+	sa->local_id = cfg->local_id;
+	return IKE_OK;
+}
+
+/* check_auth verifies the peer's AUTH over its ID body in constant time. */
+static enum ike_err
+check_auth(const struct ike_sa *sa, const struct xchg_cfg *cfg,
+    const struct auth_msg *m, struct rd id)
+{
+	uint8_t		 want[PRF_MAX_LEN];
+	size_t		 want_len = 0;
+	enum ike_err	 e;
+
+	if (m->auth.method != IKEV2_AUTHM_SHARED_KEY)
+		return IKE_EAUTH;
+	if ((e = ike_auth_psk(sa, cfg->psk, false, id.p, id.len, want,
+	    &want_len)) != IKE_OK)
+		return e;
+	if (m->auth.data.len != want_len ||
+	    !ct_eq(m->auth.data.p, want, want_len))
+		e = IKE_EAUTH;
+	wipe(want, sizeof(want));
+	return e;
+}
+
+/* id_equal returns whether the ID payload p names id (cfg's type 0: any). */
+static bool
+id_equal(const struct ike_id *id, const struct id_pld *p)
+{
+	return id->type == 0 || (id->type == p->type && id->len == p->data.len &&
+	    (id->len == 0 || ct_eq(id->data, p->data.p, id->len)));
+}
+
+static void
+id_store(struct ike_id *out, const struct id_pld *p)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = p->type;
+	out->len = p->data.len > sizeof(out->data) ? sizeof(out->data) : p->data.len;
+	memcpy(out->data, p->data.p, out->len);
+}
+
+enum ike_err
+auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
+{
+	struct skb	 b;
+	struct sa_pld	 offer;
+	enum ike_err	 e;
+
+	if (sa->role != ROLE_INITIATOR || sa->state != SA_INIT_DONE)
+		return IKE_EINVAL;
+	if (cfg->ts_local.n_ts == 0 || cfg->ts_remote.n_ts == 0 ||
+	    cfg->esp.n_props == 0)
+		return IKE_EINVAL;
+	while (sa->child.spi_in < 256)
+		rand_bytes(&sa->child.spi_in, sizeof(sa->child.spi_in));
+	skb_init(&b);
+	/* SK{ IDi [IDr] AUTH SA TSi TSr } */
+	if ((e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDI,
+	    cfg->peer_id.type != 0 ? &cfg->peer_id : NULL)) != IKE_OK) {
+		wipe(b.buf, sizeof(b.buf));
+		return e;
+	}
+	child_offer(&offer, cfg, sa->child.spi_in);
+	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
+	sa_pld_put(&b.w, &offer);
+	chain_open(&b.c, IKEV2_PAYLOAD_TSI, false);
+	ts_put(&b.w, &cfg->ts_local);
+	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
+	ts_put(&b.w, &cfg->ts_remote);
+	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, false, sa->msgid, out)) != IKE_OK)
+		return e;
+	xchg_set(sa, SA_AUTH_SENT);
+	return IKE_OK;
+}
+
+/* refused maps the peer's error Notify to our error. */
+static enum ike_err
+refused(uint16_t type)
+{
+	switch (type) {
+	case IKEV2_N_NO_PROPOSAL_CHOSEN:
+		return IKE_ENOPROP;
+	case IKEV2_N_TS_UNACCEPTABLE:
+		return IKE_ETS;
+	default:
+		return IKE_EREFUSED;
+	}
+}
+
+enum ike_err
+auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
+{
+	uint8_t		 pt[XCHG_OUT_MAX];
+	struct auth_msg	 m;
+	struct sa_pld	 offer;
+	const struct sa_prop *p;
+	enum ike_err	 e;
+
+	if (sa->role != ROLE_INITIATOR || sa->state != SA_AUTH_SENT)
+		return IKE_EINVAL;
+	if ((e = auth_parse_msg(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
+		goto out;
+	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) == 0 || m.hdr.msgid != sa->msgid) {
+		e = IKE_ESYNTAX;
+		goto out;
+	}
+	if (m.error != 0) {
+		sa->peer_notify = m.error;
+		log_debug("IKE_AUTH: peer sent %s", ikev2_notify_name(m.error) ?
+		    ikev2_notify_name(m.error) : "an error");
+		e = refused(m.error);
+		goto out;
+	}
+	if (!m.has_idr || !m.has_auth || !m.has_sa || !m.has_tsi || !m.has_tsr ||
+	    m.sa.n_props != 1) {
+		e = IKE_ESYNTAX;
+		goto out;
+	}
+	if (!id_equal(&cfg->peer_id, &m.idr_p) ||
+	    (e = check_auth(sa, cfg, &m, m.idr)) != IKE_OK) {
+		e = e != IKE_OK ? e : IKE_EAUTH;
+		goto out;
+	}
+	id_store(&sa->peer_id, &m.idr_p);
+	child_offer(&offer, cfg, sa->child.spi_in);
+	p = &m.sa.props[0];
+	if (!proposal_accept_reply(&offer, p)) {
+		e = IKE_ENOPROP;
+		goto out;
+	}
+	if (!ts_within(&m.tsi, &cfg->ts_local) || !ts_within(&m.tsr, &cfg->ts_remote)) {
+		e = IKE_ETS;
+		goto out;
+	}
+	sa->child.tsi = m.tsi;
+	sa->child.tsr = m.tsr;
+	if ((e = child_derive(sa, p)) != IKE_OK)
+		goto out;
+	sa->msgid++;
+	xchg_set(sa, SA_ESTABLISHED);
+out:
+	wipe(pt, sizeof(pt));
+	return e;
+}
+
+/* respond_error seals SK{ [IDr AUTH] N(type) } into out and returns err. */
+static enum ike_err
+respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
+    bool with_auth, uint16_t type, enum ike_err err)
+{
+	struct skb	 b;
+	enum ike_err	 e;
+
+	skb_init(&b);
+	if (with_auth && (e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDR,
+	    NULL)) != IKE_OK) {
+		wipe(b.buf, sizeof(b.buf));
+		return e;
+	}
+	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
+	notify_put(&b.w, 0, NULL, 0, type, NULL, 0);
+	out->len = 0;
+	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
+		return e;
+	xchg_set(sa, SA_FAILED);
+	return err;
+}
+
+enum ike_err
+auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
+    struct wr *out)
+{
+	uint8_t		 pt[XCHG_OUT_MAX];
+	struct auth_msg	 m;
+	struct sa_pld	 reply;
+	struct skb	 b;
+	enum ike_err	 e;
+	size_t		 i;
+
+	out->len = 0;
+	if (sa->role != ROLE_RESPONDER || sa->state != SA_INIT_DONE)
+		return IKE_EINVAL;
+	if ((e = auth_parse_msg(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
+		goto out;	/* not decrypted: dropped, no answer */
+	if ((m.hdr.flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) !=
+	    IKEV2_FLAG_INITIATOR || m.hdr.msgid != sa->msgid ||
+	    m.hdr.rspi != sa->rspi) {
+		e = IKE_ESYNTAX;
+		goto out;
+	}
+	if (!m.has_idi || !m.has_auth || !m.has_sa || !m.has_tsi || !m.has_tsr) {
+		e = respond_error(sa, cfg, out, false, IKEV2_N_INVALID_SYNTAX,
+		    IKE_ESYNTAX);
+		goto out;
+	}
+	if ((m.has_idr && !id_equal(&cfg->local_id, &m.idr_p)) ||
+	    !id_equal(&cfg->peer_id, &m.idi_p) ||
+	    (e = check_auth(sa, cfg, &m, m.idi)) != IKE_OK) {
+		log_debug("IKE_AUTH: %s", e == IKE_OK ? "identity not accepted" :
+		    ike_strerror(e));
+		e = respond_error(sa, cfg, out, false,
+		    IKEV2_N_AUTHENTICATION_FAILED, IKE_EAUTH);
+		goto out;
+	}
+	id_store(&sa->peer_id, &m.idi_p);
+	memset(&reply, 0, sizeof(reply));
+	if (proposal_select(&cfg->esp, &m.sa, &reply.props[0], NULL) != IKE_OK ||
+	    (e = child_derive(sa, &reply.props[0])) != IKE_OK) {
+		e = respond_error(sa, cfg, out, true, IKEV2_N_NO_PROPOSAL_CHOSEN,
+		    IKE_ENOPROP);
+		goto out;
+	}
+	if (!ts_within(&m.tsi, &cfg->ts_remote) || !ts_within(&m.tsr, &cfg->ts_local)) {
+		e = respond_error(sa, cfg, out, true, IKEV2_N_TS_UNACCEPTABLE,
+		    IKE_ETS);
+		goto out;
+	}
+	sa->child.tsi = m.tsi;
+	sa->child.tsr = m.tsr;
+	reply.n_props = 1;
+	while (sa->child.spi_in < 256)
+		rand_bytes(&sa->child.spi_in, sizeof(sa->child.spi_in));
+	for (i = 0; i < 4; i++)
+		reply.props[0].spi[i] = (uint8_t)(sa->child.spi_in >> (24 - 8 * i));
+
+	skb_init(&b);
+	if ((e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDR, NULL)) != IKE_OK) {
+		wipe(b.buf, sizeof(b.buf));
+		goto out;
+	}
+	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
+	sa_pld_put(&b.w, &reply);
+	chain_open(&b.c, IKEV2_PAYLOAD_TSI, false);
+	ts_put(&b.w, &m.tsi);
+	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
+	ts_put(&b.w, &m.tsr);
+	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
+		goto out;
+	sa->msgid++;
+	xchg_set(sa, SA_ESTABLISHED);
+out:
+	wipe(pt, sizeof(pt));
+	return e;
+}

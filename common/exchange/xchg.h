@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: ISC */
+/* IKE_SA_INIT and IKE_AUTH for both roles with a PSK: bytes in, bytes out, no sockets, no clock. */
+#ifndef IKEKIT_EXCHANGE_XCHG_H
+#define IKEKIT_EXCHANGE_XCHG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "buf/buf.h"
+#include "codec/nonce.h"
+#include "codec/notify.h"
+#include "codec/sa_pld.h"
+#include "codec/ts.h"
+#include "crypto/keys.h"
+
+enum {
+	XCHG_MSG_MAX	= 2048,		/* an IKE_SA_INIT message we keep for AUTH */
+	XCHG_OUT_MAX	= 4096,		/* room a caller gives for any message */
+	PSK_MAX_LEN	= 256,
+	IKE_ID_MAX_LEN	= 255,
+	IKE_NONCE_LEN	= 32,		/* what we send: at least half the PRF key */
+};
+
+enum ike_role { ROLE_INITIATOR, ROLE_RESPONDER };
+
+/* Where an IKE SA is; every create, consume and respond checks it first. */
+enum ike_sa_state {
+	SA_IDLE,		/* nothing sent (or about to resend IKE_SA_INIT) */
+	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	SA_INIT_DONE,		/* keys derived, IKE_AUTH not yet done */
+	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
+	SA_ESTABLISHED,		/* IKE_AUTH done, Child SA keys derived */
+	SA_FAILED,
+};
+
+/* An identity as the ID payload carries it (RFC 7296 3.5). type 0: none. */
+struct ike_id {
+	uint8_t		 type;		/* IKEV2_ID_* */
+	uint8_t		 data[IKE_ID_MAX_LEN];
+	size_t		 len;
+};
+
+/* A pre-shared key; psk_wipe() on every path that drops it. */
+struct psk {
+	uint8_t		 key[PSK_MAX_LEN];
+	size_t		 len;
+};
+
+/* What one side wants. Addresses and ports are those of the IKE_SA_INIT
+ * datagram (NAT detection hashes them). */
+struct xchg_cfg {
+	struct sa_pld	 ike;		/* IKE proposals: offered, or acceptable */
+	struct sa_pld	 esp;		/* ESP proposals (no DH: IKE_AUTH) */
+	const struct psk *psk;
+	struct ike_id	 local_id;
+	struct ike_id	 peer_id;	/* type 0: accept any (initiator sends no IDr) */
+	struct ts_pld	 ts_local;	/* initiator: TSi; responder: what it allows */
+	struct ts_pld	 ts_remote;	/* initiator: TSr; responder: what it allows */
+	int		 af;		/* AF_INET or AF_INET6 */
+	uint8_t		 local_addr[16], peer_addr[16];
+	uint16_t	 local_port, peer_port;
+	bool		 fake_natd;	/* send a NAT_DETECTION_SOURCE_IP that can
+					 * never match, so the peer sees a NAT and
+					 * encapsulates (strongSwan's encap = yes) */
+	bool		 frag;		/* send IKEV2_FRAGMENTATION_SUPPORTED */
+	const uint8_t	*cookie;	/* responder: demand this COOKIE (tests) */
+	size_t		 cookie_len;
+};
+
+/* The Child SA made in IKE_AUTH. spi_in is ours (we receive with it),
+ * spi_out the peer's. The keys are in wire order: ei/ai protect what the
+ * IKE initiator sends. */
+struct child_sa {
+	uint32_t	 spi_in, spi_out;
+	struct sa_prop	 chosen;
+	uint16_t	 encr, keybits, integ;
+	bool		 esn;
+	struct child_keys keys;
+	struct ts_pld	 tsi, tsr;	/* as agreed (TSi is the initiator's side) */
+};
+
+struct dh;
+
+/* One IKE SA in memory. ike_sa_init() it, ike_sa_wipe() it on every path. */
+struct ike_sa {
+	enum ike_role	 role;
+	enum ike_sa_state state;
+	uint64_t	 ispi, rspi;
+	struct sa_prop	 chosen;	/* the IKE proposal in force */
+	struct ike_suite suite;
+	struct dh	*dh;
+	uint16_t	 dh_group;	/* group of our KE (set by a retry too) */
+	uint8_t		 ni[NONCE_MAX_LEN], nr[NONCE_MAX_LEN];
+	size_t		 ni_len, nr_len;
+	uint8_t		 cookie[COOKIE_MAX_LEN];
+	size_t		 cookie_len;
+	struct ike_keys	 keys;
+	uint32_t	 msgid;		/* of the request in flight / expected */
+	uint8_t		 init_req[XCHG_MSG_MAX], init_resp[XCHG_MSG_MAX];
+	size_t		 init_req_len, init_resp_len;	/* RealMessage1, 2 */
+	struct ike_id	 local_id, peer_id;
+	bool		 nat_local;	/* our address is translated (or faked) */
+	bool		 nat_remote;	/* the peer's is */
+	bool		 peer_frag;	/* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
+	uint16_t	 peer_notify;	/* the error Notify the peer sent, or 0 */
+	uint16_t	 want_group;	/* INVALID_KE_PAYLOAD: the group asked for */
+	struct child_sa	 child;
+};
+
+/* psk_wipe zeroes p. */
+void		 psk_wipe(struct psk *p);
+
+/* ike_sa_init zeroes sa and sets its role; ike_sa_wipe frees the DH key and
+ * wipes every secret (then sa is as after ike_sa_init with role 0). */
+void		 ike_sa_init(struct ike_sa *sa, enum ike_role role);
+void		 ike_sa_wipe(struct ike_sa *sa);
+
+/* ike_sa_state_name returns "idle", "sa-init", ... for logs and state files. */
+const char	*ike_sa_state_name(enum ike_sa_state s);
+
+/* xchg_nat returns whether IKE must move to UDP 4500 after IKE_SA_INIT (a
+ * NAT on either side, real or faked: RFC 7296 2.23). */
+bool		 xchg_nat(const struct ike_sa *sa);
+
+/* xchg_match returns whether in is a response to our request in flight (our
+ * SPI, the message ID, the R flag): anything else a driver drops. */
+bool		 xchg_match(const struct ike_sa *sa, struct rd in);
+
+/*
+ * IKE_SA_INIT (RFC 7296 1.2).
+ *
+ * sa_init_create writes the initiator's request HDR, [N(COOKIE)], SA, KE, Ni,
+ * N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP),
+ * [N(IKEV2_FRAGMENTATION_SUPPORTED)] to out and keeps a copy for AUTH. Called
+ * again after a COOKIE or INVALID_KE_PAYLOAD answer, it resends with the
+ * cookie or with a new KE of sa->want_group. IKE_ETOOBIG if out is small.
+ *
+ * sa_init_consume reads the response. IKE_OK with state SA_INIT_DONE: keys
+ * derived. IKE_OK with state SA_IDLE: the peer sent a COOKIE; call
+ * sa_init_create again. IKE_EBADKE: INVALID_KE_PAYLOAD, sa->want_group is
+ * the group asked for (a group none of our proposals has is IKE_ENOPROP).
+ * IKE_ENOPROP with sa->peer_notify NO_PROPOSAL_CHOSEN; IKE_EREFUSED with
+ * peer_notify for any other error Notify; IKE_ESYNTAX/IKE_ENOPROP for a
+ * reply that breaks the protocol (a proposal we did not offer, a KE of
+ * another group).
+ *
+ * sa_init_respond answers a request (responder): on success the response
+ * SA, KE, Nr, N(NAT_DETECTION_*) and IKE_OK (state SA_INIT_DONE). On failure
+ * it writes the error response it sends, if any (out->len 0 if none), and
+ * returns IKE_ENOPROP (N(NO_PROPOSAL_CHOSEN)), IKE_EBADKE
+ * (N(INVALID_KE_PAYLOAD) with our group), IKE_EREFUSED (N(COOKIE): the
+ * initiator should retry), or a parse error.
+ */
+enum ike_err	 sa_init_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct wr *out);
+enum ike_err	 sa_init_consume(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in);
+enum ike_err	 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in, struct wr *out);
+
+/*
+ * IKE_AUTH with a PSK (RFC 7296 1.2, 2.15).
+ *
+ * auth_create writes SK{ IDi [IDr] AUTH SA TSi TSr } (the Child SA's ESP
+ * proposals with our new SPI, no DH).
+ *
+ * auth_consume reads the response: the responder's AUTH is checked in
+ * constant time (IKE_EAUTH), IDr against cfg->peer_id, the SA against what
+ * we offered, the TS against what we asked; then the Child SA keys are
+ * derived (state SA_ESTABLISHED). An error Notify from the peer gives
+ * IKE_EREFUSED (IKE_ENOPROP for NO_PROPOSAL_CHOSEN, IKE_ETS for
+ * TS_UNACCEPTABLE) with sa->peer_notify set. A message that does not decrypt
+ * is IKE_EINTEG.
+ *
+ * auth_respond checks the request and writes the response SK{ IDr AUTH SA
+ * TSi TSr } (IKE_OK, SA_ESTABLISHED), or SK{ N(AUTHENTICATION_FAILED) } with
+ * IKE_EAUTH, or SK{ IDr AUTH N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE) } with
+ * IKE_ENOPROP / IKE_ETS. The responder narrows nothing: it accepts the
+ * initiator's TS when they lie within cfg's (empty cfg TS: anything).
+ */
+enum ike_err	 auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct wr *out);
+enum ike_err	 auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in);
+enum ike_err	 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in, struct wr *out);
+
+/* ike_auth_psk computes our (mine true) or the peer's expected AUTH value
+ * for sa into out (prf_len bytes) and sets *out_len:
+ *   prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce | prf(SK_p, ID'))
+ * id_body is the ID payload body (type, 3 reserved bytes, data). */
+enum ike_err	 ike_auth_psk(const struct ike_sa *sa, const struct psk *psk,
+		    bool mine, const uint8_t *id_body, size_t id_len, uint8_t *out,
+		    size_t *out_len);
+
+/*
+ * The initiator's step function for a driver (STYLE.md 7): in is empty to
+ * start; out gets the next message to send when the result is XCHG_SEND.
+ * XCHG_RECV: wait for (another) message, e.g. in was not ours. XCHG_DONE:
+ * the SA is up (or, with until_init, IKE_SA_INIT is done). XCHG_FAIL: err
+ * says why (sa->peer_notify names a peer's Notify).
+ */
+enum xchg_wait { XCHG_SEND, XCHG_RECV, XCHG_DONE, XCHG_FAIL };
+
+struct xchg {
+	struct ike_sa		*sa;
+	const struct xchg_cfg	*cfg;
+	bool			 until_init;	/* stop after IKE_SA_INIT */
+	unsigned		 n_retry;	/* COOKIE / INVALID_KE retries */
+	enum ike_err		 err;
+};
+
+enum xchg_wait	 xchg_step(struct xchg *x, struct rd in, struct wr *out);
+
+/* ike_id_parse reads an identity as strongSwan writes it: an IPv4 or IPv6
+ * address (ID_IPV4_ADDR/ID_IPV6_ADDR), "@fqdn" or a name without '@'
+ * (ID_FQDN), "user@host" (ID_RFC822_ADDR). IKE_EINVAL if empty or too long. */
+enum ike_err	 ike_id_parse(struct ike_id *out, const char *s);
+/* ike_id_format writes id as text ("192.0.2.1", "host.example") to buf. */
+void		 ike_id_format(const struct ike_id *id, char *buf, size_t n);
+
+/* ts_parse_list reads comma-separated "ADDR/PREFIX", "ADDR" or "ADDR-ADDR"
+ * (IPv4 or IPv6) into out. IKE_EINVAL with a message in err. */
+enum ike_err	 ts_parse_list(struct ts_pld *out, const char *s, char *err,
+		    size_t errlen);
+/* ts_format_list writes t as such a list (prefixes where a range is one). */
+void		 ts_format_list(const struct ts_pld *t, char *buf, size_t n);
+
+#endif

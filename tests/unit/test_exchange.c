@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: ISC */
+/* Unit tests for exchange/: initiator <-> responder in memory, errors, retries, AUTH against an independent computation. */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "test.h"
+#include "buf/buf.h"
+#include "codec/chain.h"
+#include "codec/msg.h"
+#include "crypto/sk.h"
+#include "exchange/xchg.h"
+#include "names/ikev2.h"
+#include "proposal/proposal.h"
+
+struct pair {
+	struct xchg_cfg	 ci, cr;
+	struct psk	 pi, pr;
+	struct ike_sa	 i, r;
+	uint8_t		 req[XCHG_OUT_MAX], resp[XCHG_OUT_MAX];
+	size_t		 req_len, resp_len;
+};
+
+static int
+cfg_set(struct xchg_cfg *c, struct psk *p, const char *ike, const char *esp,
+    const char *psk, const char *me, const char *peer, const char *ts_l,
+    const char *ts_r)
+{
+	char	 err[PROPOSAL_ERR_MAX];
+
+	memset(c, 0, sizeof(*c));
+	memset(p, 0, sizeof(*p));
+	p->len = strlen(psk);
+	memcpy(p->key, psk, p->len);
+	c->psk = p;
+	if (proposal_parse(&c->ike, IKEV2_PROTO_IKE, ike, err, sizeof(err)) != IKE_OK ||
+	    proposal_parse(&c->esp, IKEV2_PROTO_ESP, esp, err, sizeof(err)) != IKE_OK) {
+		fprintf(stderr, "  %s\n", err);
+		return 0;
+	}
+	c->af = AF_INET;
+	inet_pton(AF_INET, me, c->local_addr);
+	inet_pton(AF_INET, peer, c->peer_addr);
+	c->local_port = c->peer_port = 500;
+	if (ike_id_parse(&c->local_id, me) != IKE_OK)
+		return 0;
+	if (ts_parse_list(&c->ts_local, ts_l, err, sizeof(err)) != IKE_OK ||
+	    ts_parse_list(&c->ts_remote, ts_r, err, sizeof(err)) != IKE_OK)
+		return 0;
+	return 1;
+}
+
+/* pair_new sets up an initiator (192.0.2.1) and a responder (192.0.2.2). */
+static int
+pair_new(struct pair *p, const char *ike_i, const char *ike_r, const char *esp_i,
+    const char *esp_r, const char *psk_i, const char *psk_r)
+{
+	memset(p, 0, sizeof(*p));
+	if (!cfg_set(&p->ci, &p->pi, ike_i, esp_i, psk_i, "192.0.2.1", "192.0.2.2",
+	    "10.1.0.0/16", "10.2.0.0/16") ||
+	    !cfg_set(&p->cr, &p->pr, ike_r, esp_r, psk_r, "192.0.2.2", "192.0.2.1",
+	    "10.2.0.0/16", "10.1.0.0/16"))
+		return 0;
+	ike_sa_init(&p->i, ROLE_INITIATOR);
+	ike_sa_init(&p->r, ROLE_RESPONDER);
+	return 1;
+}
+
+static void
+pair_free(struct pair *p)
+{
+	ike_sa_wipe(&p->i);
+	ike_sa_wipe(&p->r);
+}
+
+/* init_round: initiator request, responder answer; returns the responder's result. */
+static enum ike_err
+init_round(struct pair *p, enum ike_err *e_create)
+{
+	struct wr	 w = wr_init(p->req, sizeof(p->req));
+	struct wr	 w2 = wr_init(p->resp, sizeof(p->resp));
+	enum ike_err	 e;
+
+	*e_create = sa_init_create(&p->i, &p->ci, &w);
+	p->req_len = w.len;
+	e = sa_init_respond(&p->r, &p->cr, rd_init(p->req, p->req_len), &w2);
+	p->resp_len = w2.len;
+	return e;
+}
+
+static enum ike_err
+auth_round(struct pair *p, enum ike_err *e_create)
+{
+	struct wr	 w = wr_init(p->req, sizeof(p->req));
+	struct wr	 w2 = wr_init(p->resp, sizeof(p->resp));
+	enum ike_err	 e;
+
+	*e_create = auth_create(&p->i, &p->ci, &w);
+	p->req_len = w.len;
+	e = auth_respond(&p->r, &p->cr, rd_init(p->req, p->req_len), &w2);
+	p->resp_len = w2.len;
+	return e;
+}
+
+static int
+keys_equal(const struct pair *p)
+{
+	const struct ike_keys *a = &p->i.keys, *b = &p->r.keys;
+	const struct child_keys *c = &p->i.child.keys, *d = &p->r.child.keys;
+
+	return a->e_len != 0 && a->e_len == b->e_len && a->a_len == b->a_len &&
+	    a->d_len == b->d_len && memcmp(a, b, sizeof(*a)) == 0 &&
+	    c->e_len != 0 && memcmp(c, d, sizeof(*c)) == 0;
+}
+
+/* full runs both exchanges and checks what both sides end with. */
+static int
+full(const char *ike, const char *esp, int *failed_)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+	int		 ok = 0;
+
+	if (!pair_new(&p, ike, ike, esp, esp, "lab-psk", "lab-psk"))
+		goto out;
+	if (init_round(&p, &ec) != IKE_OK || ec != IKE_OK)
+		goto out;
+	if (sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)) != IKE_OK)
+		goto out;
+	if (p.i.state != SA_INIT_DONE || p.r.state != SA_INIT_DONE ||
+	    p.i.rspi != p.r.rspi || p.i.ispi != p.r.ispi || p.i.rspi == 0)
+		goto out;
+	if (memcmp(&p.i.keys, &p.r.keys, sizeof(p.i.keys)) != 0)
+		goto out;
+	if (auth_round(&p, &ec) != IKE_OK || ec != IKE_OK)
+		goto out;
+	if (auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)) != IKE_OK)
+		goto out;
+	ok = p.i.state == SA_ESTABLISHED && p.r.state == SA_ESTABLISHED &&
+	    keys_equal(&p) && p.i.child.spi_in == p.r.child.spi_out &&
+	    p.i.child.spi_out == p.r.child.spi_in && p.i.child.spi_in != 0 &&
+	    p.i.child.encr == p.r.child.encr && p.i.peer_id.type == IKEV2_ID_IPV4_ADDR &&
+	    !xchg_nat(&p.i);
+out:
+	pair_free(&p);
+	(void)failed_;
+	return ok;
+}
+
+TEST(exchange_gcm_x25519)
+{
+	ASSERT(full("aes256gcm16-prfsha256-x25519", "aes256gcm16", failed_));
+}
+
+TEST(exchange_cbc_modp2048)
+{
+	ASSERT(full("aes128-sha256-modp2048", "aes128-sha256", failed_));
+}
+
+/* open_req decrypts the IKE_AUTH request in p->req with the responder's keys. */
+static int
+open_req(const struct pair *p, uint8_t *pt, size_t cap, size_t *pt_len,
+    uint8_t *first)
+{
+	struct ike_msg	 m;
+	struct sk_cipher c;
+
+	if (msg_parse(rd_init(p->req, p->req_len), &m) != IKE_OK || m.sk < 0)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.encr = p->r.suite.encr;
+	c.keybits = p->r.suite.encr_keybits;
+	c.integ = p->r.suite.integ;
+	c.ekey = p->r.keys.sk_ei;
+	c.ekey_len = p->r.keys.e_len;
+	c.akey = p->r.keys.a_len ? p->r.keys.sk_ai : NULL;
+	c.akey_len = p->r.keys.a_len;
+	*first = m.sk_next;
+	return sk_decrypt(&c, p->req, p->req_len, m.sk_off, pt, cap, pt_len) == IKE_OK;
+}
+
+static int
+hmac256(const uint8_t *key, size_t key_len, const uint8_t *d, size_t n,
+    uint8_t out[32])
+{
+	size_t	 len = 0;
+
+	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, key_len, d, n,
+	    out, 32, &len) != NULL && len == 32;
+}
+
+/* The IKE_AUTH request decrypts with the responder's keys, and its AUTH is
+ * prf(prf(PSK, "Key Pad for IKEv2"), RealMessage1 | Nr | prf(SK_pi, IDi'))
+ * computed here with OpenSSL's HMAC alone. */
+TEST(exchange_auth_golden)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+	uint8_t		 pt[XCHG_OUT_MAX], first = 0, kpad[32], maced[32], want[32];
+	uint8_t		 octets[XCHG_MSG_MAX + 300];
+	size_t		 pt_len = 0, n = 0;
+	struct pld_iter	 it;
+	struct pld	 pl;
+	struct rd	 idi = { 0 }, auth = { 0 };
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16",
+	    "golden-psk", "golden-psk"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	{
+		struct wr w = wr_init(p.req, sizeof(p.req));
+
+		ASSERT_EQ(auth_create(&p.i, &p.ci, &w), IKE_OK);
+		p.req_len = w.len;
+	}
+	ASSERT(open_req(&p, pt, sizeof(pt), &pt_len, &first));
+	ASSERT_EQ(first, IKEV2_PAYLOAD_IDI);
+	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
+	while (pld_next(&it, &pl)) {
+		if (pl.type == IKEV2_PAYLOAD_IDI)
+			idi = pl.body;
+		if (pl.type == IKEV2_PAYLOAD_AUTH)
+			auth = pl.body;
+	}
+	ASSERT_EQ(it.err, IKE_OK);
+	ASSERT_EQ(idi.len, 8);			/* ID_IPV4_ADDR 192.0.2.1 */
+	ASSERT_MEM(idi.p, "\x01\x00\x00\x00\xc0\x00\x02\x01", 8);
+	ASSERT_EQ(auth.len, 4 + 32);
+	ASSERT_EQ(auth.p[0], IKEV2_AUTHM_SHARED_KEY);
+
+	ASSERT(hmac256((const uint8_t *)"golden-psk", 10,
+	    (const uint8_t *)"Key Pad for IKEv2", 17, kpad));
+	ASSERT(hmac256(p.r.keys.sk_pi, p.r.keys.p_len, idi.p, idi.len, maced));
+	memcpy(octets, p.r.init_req, p.r.init_req_len);
+	n = p.r.init_req_len;
+	memcpy(octets + n, p.r.nr, p.r.nr_len);
+	n += p.r.nr_len;
+	memcpy(octets + n, maced, 32);
+	n += 32;
+	ASSERT(hmac256(kpad, 32, octets, n, want));
+	ASSERT_MEM(auth.p + 4, want, 32);
+	/* the request the initiator kept is the one on the wire */
+	ASSERT_EQ(p.i.init_req_len, p.r.init_req_len);
+	ASSERT_MEM(p.i.init_req, p.r.init_req, p.i.init_req_len);
+	pair_free(&p);
+}
+
+TEST(exchange_wrong_psk)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16",
+	    "psk-one", "psk-two"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	/* the responder finds the initiator's AUTH wrong and says so */
+	ASSERT_EQ(auth_round(&p, &ec), IKE_EAUTH);
+	ASSERT_EQ(ec, IKE_OK);
+	ASSERT(p.resp_len > 0);
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_EREFUSED);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_AUTHENTICATION_FAILED);
+	pair_free(&p);
+}
+
+/* The initiator finds the responder's AUTH wrong (it knows another PSK
+ * when it checks): IKE_EAUTH. */
+TEST(exchange_wrong_psk_responder_auth)
+{
+	struct pair	 p;
+	struct psk	 other = { .key = "not-the-psk", .len = 11 };
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes128-sha256-modp2048", "aes128-sha256-modp2048",
+	    "aes128-sha256", "aes128-sha256", "same", "same"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_OK);
+	p.ci.psk = &other;
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_EAUTH);
+	ASSERT_EQ(p.i.peer_notify, 0);
+	pair_free(&p);
+}
+
+TEST(exchange_no_proposal)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519", "aes128-sha256-modp2048",
+	    "aes256gcm16", "aes128-sha256", "k", "k"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_ENOPROP);
+	ASSERT(p.resp_len > 0);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_ENOPROP);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_NO_PROPOSAL_CHOSEN);
+	pair_free(&p);
+}
+
+TEST(exchange_no_esp_proposal)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes128-sha256", "k", "k"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_ENOPROP);
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_ENOPROP);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_NO_PROPOSAL_CHOSEN);
+	pair_free(&p);
+}
+
+TEST(exchange_ts_unacceptable)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+	char		 err[128];
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	ASSERT_EQ(ts_parse_list(&p.cr.ts_local, "10.3.0.0/16", err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_ETS);
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_ETS);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_TS_UNACCEPTABLE);
+	pair_free(&p);
+}
+
+/* step drives the initiator with xchg_step and a fresh responder SA for
+ * every IKE_SA_INIT request (as a stateless responder would). */
+static enum xchg_wait
+drive(struct pair *p, struct xchg *x)
+{
+	struct wr	 out = wr_init(p->req, sizeof(p->req)), w2;
+	enum xchg_wait	 wt;
+	struct rd	 in = rd_init(NULL, 0);
+	int		 rounds;
+
+	for (rounds = 0; rounds < 10; rounds++) {
+		out = wr_init(p->req, sizeof(p->req));
+		wt = xchg_step(x, in, &out);
+		if (wt != XCHG_SEND)
+			return wt;
+		w2 = wr_init(p->resp, sizeof(p->resp));
+		if (p->i.state == SA_INIT_SENT) {
+			ike_sa_wipe(&p->r);
+			ike_sa_init(&p->r, ROLE_RESPONDER);
+			(void)sa_init_respond(&p->r, &p->cr, rd_init(p->req, out.len), &w2);
+		} else
+			(void)auth_respond(&p->r, &p->cr, rd_init(p->req, out.len), &w2);
+		in = rd_init(p->resp, w2.len);
+	}
+	return XCHG_FAIL;
+}
+
+TEST(exchange_invalid_ke_retry)
+{
+	struct pair	 p;
+	struct xchg	 x;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519-modp2048",
+	    "aes256gcm16-prfsha256-modp2048", "aes256gcm16", "aes256gcm16", "k", "k"));
+	memset(&x, 0, sizeof(x));
+	x.sa = &p.i;
+	x.cfg = &p.ci;
+	ASSERT_EQ(drive(&p, &x), XCHG_DONE);
+	ASSERT_EQ(x.n_retry, 1);
+	ASSERT_EQ(p.i.dh_group, IKEV2_DH_MODP_2048);
+	ASSERT_EQ(p.i.suite.dh, IKEV2_DH_MODP_2048);
+	ASSERT_EQ(p.i.state, SA_ESTABLISHED);
+	ASSERT(keys_equal(&p));
+	pair_free(&p);
+}
+
+TEST(exchange_no_common_group)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+	struct xchg	 x;
+
+	/* the responder takes the initiator's group when it has it */
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-modp2048-x25519", "aes256gcm16", "aes256gcm16",
+	    "k", "k"));
+	/* the responder picks by the initiator's proposal: x25519 matches */
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	pair_free(&p);
+	/* no common group: NO_PROPOSAL_CHOSEN, no retry */
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-modp2048", "aes256gcm16", "aes256gcm16", "k", "k"));
+	memset(&x, 0, sizeof(x));
+	x.sa = &p.i;
+	x.cfg = &p.ci;
+	ASSERT_EQ(drive(&p, &x), XCHG_FAIL);
+	ASSERT_EQ(x.err, IKE_ENOPROP);
+	ASSERT_EQ(x.n_retry, 0);
+	pair_free(&p);
+}
+
+TEST(exchange_cookie_retry)
+{
+	struct pair	 p;
+	struct xchg	 x;
+	static const uint8_t cookie[] = "0123456789abcdef";
+
+	ASSERT(pair_new(&p, "aes128-sha256-modp2048", "aes128-sha256-modp2048",
+	    "aes128-sha256", "aes128-sha256", "k", "k"));
+	p.cr.cookie = cookie;
+	p.cr.cookie_len = 16;
+	memset(&x, 0, sizeof(x));
+	x.sa = &p.i;
+	x.cfg = &p.ci;
+	ASSERT_EQ(drive(&p, &x), XCHG_DONE);
+	ASSERT_EQ(x.n_retry, 1);
+	ASSERT_EQ(p.i.cookie_len, 16);
+	ASSERT(keys_equal(&p));
+	pair_free(&p);
+}
+
+TEST(exchange_fake_natd)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	p.ci.fake_natd = true;
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	/* the responder sees the initiator behind a NAT */
+	ASSERT(p.r.nat_remote);
+	ASSERT(!p.r.nat_local);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT(p.i.nat_local);
+	ASSERT(!p.i.nat_remote);
+	ASSERT(xchg_nat(&p.i));
+	pair_free(&p);
+}
+
+TEST(exchange_stray_response_ignored)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT(xchg_match(&p.i, rd_init(p.resp, p.resp_len)));
+	ASSERT(!xchg_match(&p.i, rd_init(p.req, p.req_len)));	/* a request */
+	p.resp[0] ^= 1;						/* another SPI */
+	ASSERT(!xchg_match(&p.i, rd_init(p.resp, p.resp_len)));
+	pair_free(&p);
+}
+
+TEST(exchange_ts_and_id_text)
+{
+	struct ts_pld	 t;
+	struct ike_id	 id;
+	char		 buf[128], err[128];
+
+	ASSERT_EQ(ts_parse_list(&t, "10.1.0.0/16,10.3.0.1-10.3.0.9,192.0.2.7", err,
+	    sizeof(err)), IKE_OK);
+	ASSERT_EQ(t.n_ts, 3);
+	ts_format_list(&t, buf, sizeof(buf));
+	ASSERT(strcmp(buf, "10.1.0.0/16,10.3.0.1-10.3.0.9,192.0.2.7/32") == 0);
+	ASSERT_EQ(ts_parse_list(&t, "10.1.0.0/33", err, sizeof(err)), IKE_EINVAL);
+	ASSERT_EQ(ts_parse_list(&t, "nope", err, sizeof(err)), IKE_EINVAL);
+	ASSERT_EQ(ike_id_parse(&id, "192.0.2.1"), IKE_OK);
+	ASSERT_EQ(id.type, IKEV2_ID_IPV4_ADDR);
+	ASSERT_EQ(ike_id_parse(&id, "@host.example"), IKE_OK);
+	ASSERT_EQ(id.type, IKEV2_ID_FQDN);
+	ASSERT_EQ(id.len, 12);
+	ASSERT_EQ(ike_id_parse(&id, "me@host.example"), IKE_OK);
+	ASSERT_EQ(id.type, IKEV2_ID_RFC822_ADDR);
+	ike_id_format(&id, buf, sizeof(buf));
+	ASSERT(strcmp(buf, "me@host.example") == 0);
+}
