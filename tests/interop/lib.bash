@@ -478,9 +478,12 @@ ikx_child_spis() {
 }
 
 # ikx_ike_spis SIDE : "ispi_rspi" of each ESTABLISHED IKE SA, one per line
+# (swanctl: "ikx: #1, ESTABLISHED, IKEv2, 37b79fdbd912a38b_i* c2653435efeb4637_r")
 ikx_ike_spis() {
 	ikx_sw "$1" --list-sas --ike ikx 2>/dev/null |
-		awk '/^ikx: #[0-9]+, ESTABLISHED/ { s = $4 "_" $5; gsub(/[*]/, "", s); print s }'
+		awk '/^ikx: #[0-9]+, ESTABLISHED/ {
+			i = $5; r = $6; gsub(/[*]/, "", i); gsub(/[*]/, "", r)
+			sub(/_i$/, "", i); sub(/_r$/, "", r); print i "_" r }'
 }
 
 # ikx_until SECONDS CMD... : retry CMD every 0.1 s until it succeeds or time is up
