@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Bounded reader and writer; every other function is built on take() and room(). */
+/* Bounded reader and writer; every other function is built on rd_take() and room(). */
 #include <string.h>
 
 #include "buf.h"
@@ -14,20 +14,6 @@ rd_init(const void *p, size_t n)
 	return r;
 }
 
-/* take returns the next n bytes of r and advances it, or NULL if fewer remain. */
-static const uint8_t *
-take(struct rd *r, size_t n)
-{
-	const uint8_t *p;
-
-	if (n > r->len)
-		return NULL;
-	p = r->p;
-	r->p += n;
-	r->len -= n;
-	return p;
-}
-
 static bool
 rd_be(struct rd *r, size_t n, uint64_t *out)
 {
@@ -35,33 +21,11 @@ rd_be(struct rd *r, size_t n, uint64_t *out)
 	uint64_t	 v = 0;
 	size_t		 i;
 
-	if ((p = take(r, n)) == NULL)
+	if ((p = rd_take(r, n)) == NULL)
 		return false;
 	for (i = 0; i < n; i++)
 		v = v << 8 | p[i];
 	*out = v;
-	return true;
-}
-
-bool
-rd_u8(struct rd *r, uint8_t *out)
-{
-	uint64_t v;
-
-	if (!rd_be(r, 1, &v))
-		return false;
-	*out = (uint8_t)v;
-	return true;
-}
-
-bool
-rd_u16(struct rd *r, uint16_t *out)
-{
-	uint64_t v;
-
-	if (!rd_be(r, 2, &v))
-		return false;
-	*out = (uint16_t)v;
 	return true;
 }
 
@@ -77,26 +41,9 @@ rd_u24(struct rd *r, uint32_t *out)
 }
 
 bool
-rd_u32(struct rd *r, uint32_t *out)
-{
-	uint64_t v;
-
-	if (!rd_be(r, 4, &v))
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-bool
 rd_u64(struct rd *r, uint64_t *out)
 {
 	return rd_be(r, 8, out);
-}
-
-bool
-rd_skip(struct rd *r, size_t n)
-{
-	return take(r, n) != NULL;
 }
 
 bool
@@ -104,7 +51,7 @@ rd_split(struct rd *r, struct rd *out, size_t n)
 {
 	const uint8_t *p;
 
-	if ((p = take(r, n)) == NULL)
+	if ((p = rd_take(r, n)) == NULL)
 		return false;
 	out->p = p;
 	out->len = n;
@@ -116,35 +63,11 @@ rd_copy(struct rd *r, void *out, size_t n)
 {
 	const uint8_t *p;
 
-	if ((p = take(r, n)) == NULL)
+	if ((p = rd_take(r, n)) == NULL)
 		return false;
 	if (n > 0)
 		memcpy(out, p, n);
 	return true;
-}
-
-bool
-rd_peek_u8(const struct rd *r, uint8_t *out)
-{
-	struct rd c = *r;
-
-	return rd_u8(&c, out);
-}
-
-bool
-rd_peek_u16(const struct rd *r, uint16_t *out)
-{
-	struct rd c = *r;
-
-	return rd_u16(&c, out);
-}
-
-bool
-rd_peek_u32(const struct rd *r, uint32_t *out)
-{
-	struct rd c = *r;
-
-	return rd_u32(&c, out);
 }
 
 bool

@@ -16,20 +16,93 @@ struct rd {
 
 /* rd_init returns a reader over n bytes at p. */
 struct rd	 rd_init(const void *p, size_t n);
-bool	 rd_u8(struct rd *r, uint8_t *out);
-bool	 rd_u16(struct rd *r, uint16_t *out);	/* network order */
+
+/* rd_take returns the next n bytes of r and advances it past them, or NULL
+ * (changing nothing) if fewer remain. It is the one bounds check every reader
+ * is built on; inline because decoders call it per field. */
+static inline const uint8_t *
+rd_take(struct rd *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (n > r->len)
+		return NULL;
+	p = r->p;
+	r->p += n;
+	r->len -= n;
+	return p;
+}
+
+/* rd_u8, rd_u16, rd_u24, rd_u32 and rd_u64 read a number in network order. */
+static inline bool
+rd_u8(struct rd *r, uint8_t *out)
+{
+	const uint8_t *p = rd_take(r, 1);
+
+	if (p == NULL)
+		return false;
+	*out = p[0];
+	return true;
+}
+
+static inline bool
+rd_u16(struct rd *r, uint16_t *out)
+{
+	const uint8_t *p = rd_take(r, 2);
+
+	if (p == NULL)
+		return false;
+	*out = (uint16_t)(p[0] << 8 | p[1]);
+	return true;
+}
+
+static inline bool
+rd_u32(struct rd *r, uint32_t *out)
+{
+	const uint8_t *p = rd_take(r, 4);
+
+	if (p == NULL)
+		return false;
+	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return true;
+}
+
+static inline bool
+rd_skip(struct rd *r, size_t n)
+{
+	return rd_take(r, n) != NULL;
+}
+
 bool	 rd_u24(struct rd *r, uint32_t *out);
-bool	 rd_u32(struct rd *r, uint32_t *out);
 bool	 rd_u64(struct rd *r, uint64_t *out);
-bool	 rd_skip(struct rd *r, size_t n);
 /* rd_split sets out to the next n bytes of r and advances r past them. */
 bool	 rd_split(struct rd *r, struct rd *out, size_t n);
 /* rd_copy copies the next n bytes of r to out. */
 bool	 rd_copy(struct rd *r, void *out, size_t n);
 /* rd_peek_u8/u16/u32 read without advancing. */
-bool	 rd_peek_u8(const struct rd *r, uint8_t *out);
-bool	 rd_peek_u16(const struct rd *r, uint16_t *out);
-bool	 rd_peek_u32(const struct rd *r, uint32_t *out);
+static inline bool
+rd_peek_u8(const struct rd *r, uint8_t *out)
+{
+	struct rd c = *r;
+
+	return rd_u8(&c, out);
+}
+
+static inline bool
+rd_peek_u16(const struct rd *r, uint16_t *out)
+{
+	struct rd c = *r;
+
+	return rd_u16(&c, out);
+}
+
+static inline bool
+rd_peek_u32(const struct rd *r, uint32_t *out)
+{
+	struct rd c = *r;
+
+	return rd_u32(&c, out);
+}
 /* rd_sub sets out to the n bytes at offset off of r without advancing r. */
 bool	 rd_sub(const struct rd *r, struct rd *out, size_t off, size_t n);
 /* rd_rest sets out to everything left and empties r. */

@@ -20,8 +20,7 @@ auth_parse(struct rd *body, struct auth_pld *out)
 	if (out->method == IKEV2_AUTHM_DIGITAL_SIG) {
 		/* RFC 7427 3: ASN.1 Length | AlgorithmIdentifier | Signature */
 		d = out->data;
-		(void)rd_u8(&d, &alg_len);
-		if (alg_len == 0)
+		if (!rd_u8(&d, &alg_len) || alg_len == 0)
 			return IKE_ESYNTAX;
 		if (!rd_split(&d, &out->sig_alg, alg_len))
 			return IKE_ETRUNC;

@@ -7,7 +7,7 @@ hdr_parse(struct rd *r, struct ike_hdr *out)
 {
 	struct rd	 h = *r;
 	size_t		 msg_len = r->len;
-	uint8_t		 ver;
+	uint8_t		 ver = 0;
 
 	if (msg_len < IKE_HDR_LEN)
 		return IKE_ETRUNC;

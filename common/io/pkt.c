@@ -90,7 +90,7 @@ static void
 udp(struct rd body, struct pkt *out)
 {
 	struct rd	hdr, payload;
-	uint16_t	sport, dport, ulen;
+	uint16_t	sport = 0, dport = 0, ulen = 0;
 
 	if (!rd_split(&body, &hdr, UDP_HDR_LEN)) {
 		pkt_set(out, PKT_MALFORMED, "UDP: truncated header");
@@ -141,8 +141,8 @@ static void
 ipv4(struct rd r, struct pkt *out)
 {
 	struct rd	hdr, body;
-	uint16_t	total, frag;
-	uint8_t		vihl, proto;
+	uint16_t	total = 0, frag = 0;
+	uint8_t		vihl, proto = 0;
 	size_t		ihl;
 
 	if (!rd_peek_u8(&r, &vihl)) {
@@ -199,9 +199,9 @@ static void
 ipv6(struct rd r, struct pkt *out)
 {
 	struct rd	hdr, body, ext;
-	uint32_t	vtf;
-	uint16_t	plen;
-	uint8_t		nh, next, hlen;
+	uint32_t	vtf = 0;
+	uint16_t	plen = 0;
+	uint8_t		nh = 0, next, hlen;
 	int		i;
 
 	if (!rd_split(&r, &hdr, IPV6_HDR_LEN)) {
