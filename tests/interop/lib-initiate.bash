@@ -16,12 +16,14 @@
 #
 # charon runs kernel-libipsec, so it fakes NAT-D and expects IKE_AUTH on UDP
 # 4500 with the non-ESP marker.  Knobs: IKX_PSK, IKX_RESPONDER_IKE_PROPOSALS,
-# IKX_RESPONDER_ESP_PROPOSALS (broad lists by default, like the lab's).
+# IKX_RESPONDER_ESP_PROPOSALS (broad lists by default, like the lab's, plus
+# modp4096), IKX_FAMILY (or ikx_family 6 before ikx_responder_up: IPv6 outer
+# addresses 2001:db8::1/2 and tunnel fd00:91:1::/64 = fd00:91:2::/64, lib.bash).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
 
-IKX_RESPONDER_IKE_PROPOSALS=${IKX_RESPONDER_IKE_PROPOSALS:-aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-modp3072-x448,aes256-aes128-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-modp3072-x448}
+IKX_RESPONDER_IKE_PROPOSALS=${IKX_RESPONDER_IKE_PROPOSALS:-aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-modp3072-modp4096-x448,aes256-aes128-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-modp3072-modp4096-x448}
 IKX_RESPONDER_ESP_PROPOSALS=${IKX_RESPONDER_ESP_PROPOSALS:-aes256gcm16-aes128gcm16-chacha20poly1305,aes256-aes128-sha256-sha384-sha512}
 
 # ikx_write_responder_conf : connection "ikx" on the right, any initiator
@@ -98,3 +100,30 @@ ikx_child_spis_any() {
 		on && $1 == "in"  { i = $2; sub(/,$/, "", i) }
 		on && $1 == "out" { o = $2; sub(/,$/, "", o); print i "/" o; on = 0 }'
 }
+
+# ikx_hostport ADDR PORT : "ADDR:PORT", "[ADDR]:PORT" for IPv6 (as ike.sa has it)
+ikx_hostport() {
+	case $1 in
+	*:*) printf '[%s]:%s' "$1" "$2" ;;
+	*) printf '%s:%s' "$1" "$2" ;;
+	esac
+}
+
+# ikx_ike_proposal_any SIDE : the algorithm line of each ESTABLISHED IKE SA
+# (swanctl: "  CHACHA20_POLY1305/PRF_HMAC_SHA2_256/ECP_256")
+ikx_ike_proposal_any() {
+	ikx_sw "$1" --list-sas 2>/dev/null | awk '
+		/^[^ ].*: #[0-9]+, ESTABLISHED/ { on = 1; next }
+		/^[^ ]/ { on = 0 }
+		on && /^  [A-Z0-9_-]+(\/[A-Z0-9_-]+)+$/ { print $1; on = 0 }'
+}
+
+# ikx_esp_proposal_any SIDE : the "ESP:..." of each INSTALLED CHILD SA
+# (swanctl: "  net: #1, reqid 1, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256")
+ikx_esp_proposal_any() {
+	ikx_sw "$1" --list-sas 2>/dev/null |
+		awk '/^  [^ ]+: #[0-9]+, .*INSTALLED/ { print $NF }'
+}
+
+# ikx_log_grep SIDE ERE : the lines of SIDE's charon.log matching ERE
+ikx_log_grep() { grep -E "$2" "$(ikx_dir "$1")/charon.log"; }
