@@ -1,20 +1,324 @@
 /* SPDX-License-Identifier: ISC */
-/* ike-respond: answer IKEv2 peers: new SAs and requests on SAs it owns. Not yet implemented: it says so and fails. */
+/* ike-respond: answer IKEv2 peers (PSK): new IKE and Child SAs, liveness checks and deletes on SAs it owns. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <pcap/dlt.h>
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "crypto/secret.h"
+#include "names/ikev2.h"
+#include "proposal/proposal.h"
+#include "sa/statedir.h"
+#include "respond.h"
+
+enum {
+	OPT_ESP = 256,
+	OPT_ID,
+	OPT_IKE,
+	OPT_JSON,
+	OPT_KEYS_OUT,
+	OPT_LOCAL,
+	OPT_PCAP,
+	OPT_PSK_FILE,
+	OPT_TS,
+};
+
+static const char synopsis[] =
+    "usage: ike-respond --local addr[:port] --psk-file file --ike proposals\n"
+    "                   --esp proposals --ts local-ts [-hv] [--id id] [--json]\n"
+    "                   [--keys-out dir] [--pcap file] [-S dir]\n";
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fputs(synopsis, f);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", log_progname());
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr, EXIT_USAGE);
+}
+
+static void
+parse_opts(struct opts *o, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "id",		required_argument,	NULL, OPT_ID },
+		{ "ike",	required_argument,	NULL, OPT_IKE },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
+		{ "local",	required_argument,	NULL, OPT_LOCAL },
+		{ "pcap",	required_argument,	NULL, OPT_PCAP },
+		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
+		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "ts",		required_argument,	NULL, OPT_TS },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 c, verbose = 0;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ESP:		o->esp = optarg; break;
+		case 'h':		usage(stdout, EXIT_OK);
+		case OPT_ID:		o->id = optarg; break;
+		case OPT_IKE:		o->ike = optarg; break;
+		case OPT_JSON:		o->json = true; break;
+		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
+		case OPT_LOCAL:		o->local = optarg; break;
+		case OPT_PCAP:		o->pcap = optarg; break;
+		case OPT_PSK_FILE:	o->psk_file = optarg; break;
+		case 'S':		o->statedir = optarg; break;
+		case OPT_TS:		o->ts = optarg; break;
+		case 'v':		verbose++; break;
+		default:		usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage_err("unexpected argument '%s'", argv[optind]);
+	log_set_verbose(verbose);
+	if (o->local == NULL)
+		usage_err("%s", "missing --local");
+	if (o->psk_file == NULL)
+		usage_err("%s", "missing --psk-file");
+	if (o->ike == NULL)
+		usage_err("%s", "missing --ike");
+	if (o->esp == NULL)
+		usage_err("%s", "missing --esp");
+	if (o->ts == NULL)
+		usage_err("%s", "missing --ts");
+}
+
+/* parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT". */
+static bool
+parse_hostport(const char *s, int *af, uint8_t *addr, uint16_t *port,
+    bool *has_port)
+{
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	const char	*p = NULL, *colon;
+	size_t		 n;
+	char		*end;
+	long		 v;
+
+	*has_port = false;
+	if (s[0] == '[') {
+		if ((colon = strchr(s, ']')) == NULL)
+			return false;
+		n = (size_t)(colon - s - 1);
+		if (colon[1] == ':')
+			p = colon + 2;
+		else if (colon[1] != '\0')
+			return false;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - s);
+		p = colon + 1;
+	} else
+		n = strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*af = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*af = AF_INET6;
+	else
+		return false;
+	if (p != NULL) {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno != 0 || *end != '\0' || *p < '0' || *p > '9' || v < 1 ||
+		    v > 65534)
+			return false;
+		*port = (uint16_t)v;
+		*has_port = true;
+	}
+	return true;
+}
+
+/* read_psk reads the key file (less one trailing newline) into out; on
+ * failure it says why, leaves out alone and returns false. */
+static bool
+read_psk(struct psk *out, const char *path, int *status)
+{
+	struct stat	 st;
+	uint8_t		 buf[PSK_MAX_LEN + 2];
+	ssize_t		 n;
+	int		 fd;
+
+	*status = EXIT_LOCAL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_warn("%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("%s: warning: key file is readable by group or others",
+		    path);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0) {
+		log_warn("%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	*status = EXIT_FAIL;
+	if (n == 0 || (size_t)n > PSK_MAX_LEN) {
+		wipe(buf, sizeof(buf));
+		if (n == 0)
+			log_warn("%s: empty key file", path);
+		else
+			log_warn("%s: key longer than %d bytes", path, PSK_MAX_LEN);
+		return false;
+	}
+	psk_wipe(out);
+	memcpy(out->key, buf, (size_t)n);
+	out->len = (size_t)n;
+	wipe(buf, sizeof(buf));
+	return true;
+}
+
+bool
+reload_psk(struct srv *s)
+{
+	int	 status;
+
+	return read_psk(&s->psk, s->o.psk_file, &status);
+}
+
+/* bind_udp makes a UDP socket bound to addr:port; -1 with errno. */
+static int
+bind_udp(int af, const uint8_t *addr, uint16_t port)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, e;
+
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, 16);
+		len = sizeof(*sin6);
+	}
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+setup(struct srv *s)
+{
+	struct opts	*o = &s->o;
+	struct xchg_cfg	*c = &s->cfg;
+	char		 err[PROPOSAL_ERR_MAX];
+	uint16_t	 port = 0;
+	bool		 has_port;
+	struct sd	 sd;
+	enum ike_err	 e;
+	int		 i, status;
+
+	if (!parse_hostport(o->local, &s->af, s->local, &port, &has_port))
+		usage_err("--local: '%s': not an address", o->local);
+	s->lport[0] = has_port ? port : IKE_PORT;
+	s->lport[1] = has_port ? (uint16_t)(port + 1) : IKE_NATT_PORT;
+	if (proposal_parse(&c->ike, IKEV2_PROTO_IKE, o->ike, err, sizeof(err)) != IKE_OK)
+		usage_err("--ike: %s", err);
+	if (proposal_parse(&c->esp, IKEV2_PROTO_ESP, o->esp, err, sizeof(err)) != IKE_OK)
+		usage_err("--esp: %s", err);
+	if (strchr(o->ts, '=') != NULL)
+		usage_err("--ts: '%s': ike-respond takes the local side only", o->ts);
+	if (ts_parse_list(&c->ts_local, o->ts, err, sizeof(err)) != IKE_OK)
+		usage_err("--ts: %s", err);
+	if (o->id != NULL && ike_id_parse(&c->local_id, o->id) != IKE_OK)
+		usage_err("--id: '%s': not an identity", o->id);
+	if (c->local_id.type == 0) {
+		c->local_id.type = s->af == AF_INET6 ? IKEV2_ID_IPV6_ADDR :
+		    IKEV2_ID_IPV4_ADDR;
+		c->local_id.len = s->af == AF_INET6 ? 16 : 4;
+		memcpy(c->local_id.data, s->local, c->local_id.len);
+	}
+	if (!read_psk(&s->psk, o->psk_file, &status))
+		exit(status);
+	c->psk = &s->psk;
+	c->af = s->af;
+	memcpy(c->local_addr, s->local, sizeof(c->local_addr));
+	c->local_port = s->lport[0];
+
+	if (o->statedir != NULL)
+		snprintf(s->dir, sizeof(s->dir), "%s", o->statedir);
+	else if ((e = sd_default_dir(s->dir, sizeof(s->dir))) != IKE_OK)
+		die(EXIT_LOCAL, "state directory: %s (set IKE_STATE_DIR or use -S)",
+		    ike_strerror(e));
+	if (sd_open(&sd, s->dir, true) != IKE_OK)
+		die(EXIT_LOCAL, "%s: %s%s%s", s->dir, strerror(errno),
+		    sd.why[0] ? ": " : "", sd.why);
+	sd_close(&sd);
+	if (o->keys_out != NULL && mkdir(o->keys_out, 0700) != 0 && errno != EEXIST)
+		die(EXIT_LOCAL, "%s: %s", o->keys_out, strerror(errno));
+	if (o->pcap != NULL && pcapw_open(&s->pcap, o->pcap, DLT_RAW) != IKE_OK)
+		die(EXIT_LOCAL, "%s: %s", o->pcap, strerror(errno));
+	for (i = 0; i < 2; i++)
+		if ((s->fd[i] = bind_udp(s->af, s->local, s->lport[i])) < 0)
+			die(EXIT_LOCAL, "%s port %u: bind: %s", o->local,
+			    s->lport[i], strerror(errno));
+	if ((s->slots = calloc(SA_TABLE_MAX, sizeof(*s->slots))) == NULL)
+		die(EXIT_LOCAL, "out of memory");
+}
 
 int
 main(int argc, char *argv[])
 {
+	static struct srv	 s;
+
 	log_init(argv[0]);
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s ...\n"
-		    "%s will answer IKEv2 peers: new SAs and requests on SAs it owns.\n"
-		    "It is not yet implemented; see README.md.\n", log_progname(), log_progname());
-		return EXIT_OK;
-	}
-	die(EXIT_FAIL, "not yet implemented");
+	umask(077);
+	parse_opts(&s.o, argc, argv);
+	if (!crypto_init())
+		die(EXIT_FAIL, "cannot initialise libsodium");
+	setup(&s);
+	serve(&s);			/* until SIGTERM or SIGINT */
+	close(s.fd[0]);
+	close(s.fd[1]);
+	(void)pcapw_close(s.pcap);
+	psk_wipe(&s.psk);
+	free(s.slots);
+	return EXIT_OK;
 }

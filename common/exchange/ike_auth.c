@@ -388,13 +388,12 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		    IKE_ENOPROP);
 		goto out;
 	}
-	if (!ts_within(&m.tsi, &cfg->ts_remote) || !ts_within(&m.tsr, &cfg->ts_local)) {
+	if (!ts_narrow(&m.tsi, &cfg->ts_remote, &sa->child.tsi) ||
+	    !ts_narrow(&m.tsr, &cfg->ts_local, &sa->child.tsr)) {
 		e = respond_error(sa, cfg, out, true, IKEV2_N_TS_UNACCEPTABLE,
 		    IKE_ETS);
 		goto out;
 	}
-	sa->child.tsi = m.tsi;
-	sa->child.tsr = m.tsr;
 	reply.n_props = 1;
 	while (sa->child.spi_in < 256)
 		rand_bytes(&sa->child.spi_in, sizeof(sa->child.spi_in));
@@ -409,9 +408,9 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
 	sa_pld_put(&b.w, &reply);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSI, false);
-	ts_put(&b.w, &m.tsi);
+	ts_put(&b.w, &sa->child.tsi);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
-	ts_put(&b.w, &m.tsr);
+	ts_put(&b.w, &sa->child.tsr);
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
 		goto out;
 	sa->msgid++;

@@ -55,4 +55,9 @@ enum ike_err	 child_derive(struct ike_sa *sa, const struct sa_prop *chosen);
  * (an empty allowed allows anything). */
 bool		 ts_within(const struct ts_pld *t, const struct ts_pld *allowed);
 
+/* ts_narrow writes to out the parts of t's selectors that lie within one of
+ * allowed (all of t when allowed is empty); false when nothing is left. */
+bool		 ts_narrow(const struct ts_pld *t, const struct ts_pld *allowed,
+		    struct ts_pld *out);
+
 #endif

@@ -522,3 +522,46 @@ ts_within(const struct ts_pld *t, const struct ts_pld *allowed)
 	}
 	return true;
 }
+
+bool
+ts_narrow(const struct ts_pld *t, const struct ts_pld *allowed,
+    struct ts_pld *out)
+{
+	size_t	 i, j;
+
+	if (allowed->n_ts == 0) {
+		*out = *t;
+		return t->n_ts > 0;
+	}
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < t->n_ts; i++) {
+		const struct ts	*s = &t->ts[i];
+
+		for (j = 0; j < allowed->n_ts && out->n_ts < TS_MAX; j++) {
+			const struct ts	*a = &allowed->ts[j];
+			struct ts	 n;
+			size_t		 al = s->addr_len;
+
+			if (a->addr_len != al || al == 0)
+				continue;
+			if (a->ipproto != 0 && s->ipproto != 0 &&
+			    a->ipproto != s->ipproto)
+				continue;
+			n = *s;
+			n.ipproto = s->ipproto != 0 ? s->ipproto : a->ipproto;
+			n.start_port = s->start_port > a->start_port ?
+			    s->start_port : a->start_port;
+			n.end_port = s->end_port < a->end_port ?
+			    s->end_port : a->end_port;
+			if (ts_addr_cmp(a->start, s->start, al) > 0)
+				memcpy(n.start, a->start, al);
+			if (ts_addr_cmp(a->end, s->end, al) < 0)
+				memcpy(n.end, a->end, al);
+			if (n.start_port > n.end_port ||
+			    ts_addr_cmp(n.start, n.end, al) > 0)
+				continue;
+			out->ts[out->n_ts++] = n;
+		}
+	}
+	return out->n_ts > 0;
+}

@@ -177,8 +177,10 @@ enum ike_err	 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * auth_respond checks the request and writes the response SK{ IDr AUTH SA
  * TSi TSr } (IKE_OK, SA_ESTABLISHED), or SK{ N(AUTHENTICATION_FAILED) } with
  * IKE_EAUTH, or SK{ IDr AUTH N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE) } with
- * IKE_ENOPROP / IKE_ETS. The responder narrows nothing: it accepts the
- * initiator's TS when they lie within cfg's (empty cfg TS: anything).
+ * IKE_ENOPROP / IKE_ETS. The responder narrows the initiator's TSi to
+ * cfg->ts_remote and TSr to cfg->ts_local (RFC 7296 2.9: each selector is
+ * cut to its overlap with ours; empty cfg TS: anything); TS_UNACCEPTABLE
+ * when nothing is left of either.
  */
 enum ike_err	 auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct wr *out);
@@ -186,6 +188,28 @@ enum ike_err	 auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct rd in);
 enum ike_err	 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct rd in, struct wr *out);
+
+/*
+ * INFORMATIONAL (RFC 7296 1.4), responder of the exchange, on an
+ * established SA: info_respond decrypts the request with msgid sa->msgid
+ * and writes the response to out: empty, or with a Delete of our inbound
+ * SPI when the peer deletes the Child SA whose outbound SPI it names. It
+ * fills req (what the request asked; delete_ike: the SA is to go) and
+ * increments sa->msgid. IKE_ESYNTAX for another exchange, a response or
+ * another msgid; sk_decrypt's errors for a message that does not decrypt.
+ */
+enum { INFO_DEL_MAX = 16 };
+
+struct info_req {
+	bool		 empty;		/* no payloads: a liveness check */
+	bool		 delete_ike;
+	bool		 child_gone;	/* our Child SA was deleted */
+	size_t		 n_del;		/* ESP SPIs in the peer's Deletes */
+	uint32_t	 del_spi[INFO_DEL_MAX];
+};
+
+enum ike_err	 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
+		    struct info_req *req);
 
 /* ike_auth_psk computes our (mine true) or the peer's expected AUTH value
  * for sa into out (prf_len bytes) and sets *out_len:

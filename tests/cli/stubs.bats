@@ -9,7 +9,7 @@ setup() {
 }
 
 @test "unimplemented programs fail with 'not yet implemented' and exit 1" {
-	for p in ike-respond ike-rekey esp-tun; do
+	for p in ike-rekey esp-tun; do
 		run "$IKEKIT_BIN/$p" --peer 192.0.2.2
 		assert_failure 1
 		assert_output "$p: not yet implemented"
@@ -17,7 +17,7 @@ setup() {
 }
 
 @test "unimplemented programs answer --help on stdout with exit 0" {
-	for p in ike-respond ike-rekey esp-tun; do
+	for p in ike-rekey esp-tun; do
 		run "$IKEKIT_BIN/$p" --help
 		assert_success
 		assert_output --partial "not yet implemented"

@@ -11,6 +11,8 @@
 #include "codec/chain.h"
 #include "codec/msg.h"
 #include "crypto/sk.h"
+#include "codec/delete.h"
+#include "exchange/internal.h"
 #include "exchange/xchg.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -479,4 +481,76 @@ TEST(exchange_ts_and_id_text)
 	ASSERT_EQ(id.type, IKEV2_ID_RFC822_ADDR);
 	ike_id_format(&id, buf, sizeof(buf));
 	ASSERT(strcmp(buf, "me@host.example") == 0);
+}
+
+TEST(exchange_responder_narrows_ts)
+{
+	struct pair	 p;
+	enum ike_err	 ec;
+	char		 err[128], buf[128];
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	ASSERT_EQ(ts_parse_list(&p.ci.ts_remote, "10.0.0.0/8", err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ts_format_list(&p.r.child.tsr, buf, sizeof(buf));
+	ASSERT(strcmp(buf, "10.2.0.0/16") == 0);
+	ts_format_list(&p.i.child.tsr, buf, sizeof(buf));
+	ASSERT(strcmp(buf, "10.2.0.0/16") == 0);
+	pair_free(&p);
+}
+
+TEST(exchange_informational_respond)
+{
+	struct pair	 p;
+	struct info_req	 req;
+	struct skb	 b;
+	enum ike_err	 ec;
+	uint8_t		 req_buf[XCHG_OUT_MAX], resp[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req_buf, sizeof(req_buf));
+	struct wr	 o = wr_init(resp, sizeof(resp));
+	uint32_t	 spi;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(p.r.msgid, 2);
+	/* an empty request: liveness check */
+	skb_init(&b);
+	ASSERT_EQ(skb_seal(&p.i, &b, IKEV2_EXCH_INFORMATIONAL, false, 2, &w), IKE_OK);
+	ASSERT_EQ(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req), IKE_OK);
+	ASSERT(req.empty && !req.delete_ike && !req.child_gone);
+	ASSERT(o.len > 0);
+	ASSERT_EQ(p.r.msgid, 3);
+	/* the same message again is not the expected msgid */
+	ASSERT_EQ(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req), IKE_ESYNTAX);
+	/* a Delete of the Child SA by its SPI on the peer's side */
+	w = wr_init(req_buf, sizeof(req_buf));
+	o = wr_init(resp, sizeof(resp));
+	skb_init(&b);
+	chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
+	spi = p.r.child.spi_out;
+	delete_put(&b.w, IKEV2_PROTO_ESP, &spi, 1);
+	ASSERT_EQ(skb_seal(&p.i, &b, IKEV2_EXCH_INFORMATIONAL, false, 3, &w), IKE_OK);
+	ASSERT_EQ(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req), IKE_OK);
+	ASSERT(req.child_gone && !req.delete_ike);
+	ASSERT_EQ(req.n_del, 1);
+	/* a Delete of the IKE SA */
+	w = wr_init(req_buf, sizeof(req_buf));
+	o = wr_init(resp, sizeof(resp));
+	skb_init(&b);
+	chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
+	delete_put(&b.w, IKEV2_PROTO_IKE, NULL, 0);
+	ASSERT_EQ(skb_seal(&p.i, &b, IKEV2_EXCH_INFORMATIONAL, false, 4, &w), IKE_OK);
+	ASSERT_EQ(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req), IKE_OK);
+	ASSERT(req.delete_ike);
+	/* a tampered message does not decrypt */
+	req_buf[w.len - 1] ^= 1;
+	ASSERT(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req) != IKE_OK);
+	pair_free(&p);
 }

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: ISC */
+/* The loop: UDP 500 and 4500, a table of IKE SAs by SPIs, one handler per exchange, signals. */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/exits.h"
+#include "base/log.h"
+#include "codec/hdr.h"
+#include "crypto/secret.h"
+#include "io/net.h"
+#include "names/ikev2.h"
+#include "names/names.h"
+#include "respond.h"
+
+static volatile sig_atomic_t	 got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* event writes one line: text, or JSON with --json. */
+static void
+event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
+{
+	char	 peer[64];
+
+	addr_port(s->af, sl->peer, sl->pport, true, peer, sizeof(peer));
+	if (s->o.json) {
+		printf("{\"event\":\"%s\",\"name\":\"%s\",\"peer\":\"%s\","
+		    "\"ispi\":\"%016llx\",\"rspi\":\"%016llx\"", what, sl->name,
+		    peer, (unsigned long long)sl->sa.ispi,
+		    (unsigned long long)sl->sa.rspi);
+		if (strcmp(what, "established") == 0)
+			printf(",\"child\":{\"name\":\"%s\",\"spi_in\":\"0x%08x\","
+			    "\"spi_out\":\"0x%08x\"}", sl->child_name,
+			    sl->sa.child.spi_in, sl->sa.child.spi_out);
+		if (extra != NULL)
+			printf(",\"detail\":\"%s\"", extra);
+		printf("}\n");
+	} else {
+		printf("%s %s peer %s ike %016llx/%016llx", what, sl->name, peer,
+		    (unsigned long long)sl->sa.ispi,
+		    (unsigned long long)sl->sa.rspi);
+		if (strcmp(what, "established") == 0)
+			printf(" child %08x/%08x", sl->sa.child.spi_in,
+			    sl->sa.child.spi_out);
+		if (extra != NULL)
+			printf(" %s", extra);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static void
+free_slot(struct srv *s, struct slot *sl)
+{
+	if (sl->sa.state != SA_ESTABLISHED && s->n_half > 0)
+		s->n_half--;
+	ike_sa_wipe(&sl->sa);
+	wipe(sl, sizeof(*sl));
+}
+
+/* record appends one datagram to --pcap. */
+static void
+record(struct srv *s, const struct slot *sl, bool sent, int sock,
+    const uint8_t *msg, size_t len)
+{
+	static uint8_t	 payload[XCHG_OUT_MAX + 4], frame[XCHG_OUT_MAX + 64];
+	struct wr	 w = wr_init(frame, sizeof(frame));
+	size_t		 off = sock == 1 ? 4 : 0;
+
+	if (s->pcap == NULL || len > XCHG_OUT_MAX)
+		return;
+	memset(payload, 0, off);
+	memcpy(payload + off, msg, len);
+	if (pkt_build_udp(&w, s->af, sent ? s->local : sl->peer,
+	    sent ? sl->peer : s->local, sent ? s->lport[sock] : sl->pport,
+	    sent ? sl->pport : s->lport[sock], payload, len + off) != IKE_OK ||
+	    pcapw_write(s->pcap, NULL, frame, w.len) != IKE_OK)
+		log_warn("%s: cannot write the packet", s->o.pcap);
+}
+
+static void
+send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	uint8_t			 buf[XCHG_OUT_MAX + 4];
+	socklen_t		 sl_len;
+	size_t			 off = sl->sock == 1 ? 4 : 0;
+
+	if (len == 0 || len > XCHG_OUT_MAX)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (s->af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(sl->pport);
+		memcpy(&sin->sin_addr, sl->peer, 4);
+		sl_len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(sl->pport);
+		memcpy(&sin6->sin6_addr, sl->peer, 16);
+		sl_len = sizeof(*sin6);
+	}
+	memset(buf, 0, off);
+	memcpy(buf + off, msg, len);
+	if (sendto(s->fd[sl->sock], buf, len + off, 0, (struct sockaddr *)&ss,
+	    sl_len) < 0)
+		log_debug("sendto: %s", strerror(errno));
+	record(s, sl, true, sl->sock, msg, len);
+}
+
+/* respond sends out and keeps it for retransmitted requests. */
+static void
+respond(struct srv *s, struct slot *sl, const struct wr *out)
+{
+	memcpy(sl->last, out->buf, out->len);
+	sl->last_len = out->len;
+	send_to(s, sl, sl->last, sl->last_len);
+}
+
+static struct slot *
+find(struct srv *s, uint64_t ispi, uint64_t rspi)
+{
+	size_t	 i;
+
+	for (i = 0; i < SA_TABLE_MAX; i++)
+		if (s->slots[i].used && s->slots[i].sa.ispi == ispi &&
+		    s->slots[i].sa.rspi == rspi)
+			return &s->slots[i];
+	return NULL;
+}
+
+/* find_half finds a half-open SA by the initiator's SPI and address. */
+static struct slot *
+find_half(struct srv *s, uint64_t ispi, const uint8_t *peer, uint16_t pport)
+{
+	size_t	 i;
+
+	for (i = 0; i < SA_TABLE_MAX; i++) {
+		struct slot *sl = &s->slots[i];
+
+		if (sl->used && sl->sa.ispi == ispi && sl->pport == pport &&
+		    memcmp(sl->peer, peer, sizeof(sl->peer)) == 0 &&
+		    sl->sa.state == SA_INIT_DONE)
+			return sl;
+	}
+	return NULL;
+}
+
+static void
+on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
+    struct rd in)
+{
+	static uint8_t	 obuf[XCHG_OUT_MAX];
+	struct wr	 out = wr_init(obuf, sizeof(obuf));
+	struct slot	*sl = NULL;
+	struct ike_hdr	 h;
+	struct rd	 r = in;
+	char		 detail[64];
+	enum ike_err	 e;
+	size_t		 i;
+
+	if (hdr_parse(&r, &h) != IKE_OK)
+		return;
+	if ((sl = find_half(s, h.ispi, peer, pport)) != NULL) {
+		s->cnt.retransmits++;
+		send_to(s, sl, sl->last, sl->last_len);
+		return;
+	}
+	if (s->n_half >= HALF_OPEN_MAX) {
+		s->cnt.half_open_full++;
+		return;
+	}
+	for (i = 0; i < SA_TABLE_MAX && sl == NULL; i++)
+		if (!s->slots[i].used)
+			sl = &s->slots[i];
+	if (sl == NULL) {
+		s->cnt.half_open_full++;
+		return;
+	}
+	memset(sl, 0, sizeof(*sl));
+	sl->used = true;
+	s->n_half++;
+	ike_sa_init(&sl->sa, ROLE_RESPONDER);
+	memcpy(sl->peer, peer, sizeof(sl->peer));
+	sl->pport = pport;
+	sl->sock = sock;
+	sl->born_ms = net_now_ms();
+	memcpy(s->cfg.peer_addr, peer, sizeof(s->cfg.peer_addr));
+	s->cfg.peer_port = pport;
+	s->cfg.local_port = s->lport[sock];
+	e = sa_init_respond(&sl->sa, &s->cfg, in, &out);
+	snprintf(sl->name, sizeof(sl->name), "%016llx-%016llx",
+	    (unsigned long long)sl->sa.ispi, (unsigned long long)sl->sa.rspi);
+	if (e == IKE_OK) {
+		respond(s, sl, &out);
+		log_debug("%s: IKE_SA_INIT answered", sl->name);
+		return;
+	}
+	if (out.len > 0)
+		send_to(s, sl, out.buf, out.len);
+	if (e == IKE_EBADKE)
+		snprintf(detail, sizeof(detail), "INVALID_KE_PAYLOAD %s",
+		    ikev2_dh_name(sl->sa.dh_group) != NULL ?
+		    ikev2_dh_name(sl->sa.dh_group) : "");
+	else if (e == IKE_ENOPROP)
+		snprintf(detail, sizeof(detail), "NO_PROPOSAL_CHOSEN");
+	else
+		snprintf(detail, sizeof(detail), "%s", ike_strerror(e));
+	event(s, sl, "refused", detail);
+	free_slot(s, sl);
+}
+
+static void
+on_auth(struct srv *s, struct slot *sl, struct rd in)
+{
+	static uint8_t	 obuf[XCHG_OUT_MAX];
+	struct wr	 out = wr_init(obuf, sizeof(obuf));
+	enum ike_err	 e;
+
+	memcpy(s->cfg.peer_addr, sl->peer, sizeof(s->cfg.peer_addr));
+	e = auth_respond(&sl->sa, &s->cfg, in, &out);
+	if (out.len == 0) {
+		/* did not decrypt, or not for us: dropped */
+		s->cnt.dropped++;
+		log_debug("%s: IKE_AUTH dropped: %s", sl->name, ike_strerror(e));
+		return;
+	}
+	if (e != IKE_OK) {
+		send_to(s, sl, out.buf, out.len);
+		event(s, sl, "refused", e == IKE_EAUTH ? "AUTHENTICATION_FAILED" :
+		    e == IKE_ETS ? "TS_UNACCEPTABLE" : e == IKE_ENOPROP ?
+		    "NO_PROPOSAL_CHOSEN" : ike_strerror(e));
+		free_slot(s, sl);
+		return;
+	}
+	s->n_half--;
+	respond(s, sl, &out);
+	snprintf(sl->child_name, sizeof(sl->child_name), "%08x",
+	    sl->sa.child.spi_in);
+	sl->saved = save_sa(s, sl);
+	save_keys(s, sl);
+	event(s, sl, "established", NULL);
+}
+
+static void
+on_info(struct srv *s, struct slot *sl, struct rd in)
+{
+	static uint8_t	 obuf[XCHG_OUT_MAX];
+	struct wr	 out = wr_init(obuf, sizeof(obuf));
+	struct info_req	 req;
+	enum ike_err	 e;
+	char		 detail[32];
+
+	if ((e = info_respond(&sl->sa, in, &out, &req)) != IKE_OK) {
+		s->cnt.dropped++;
+		log_debug("%s: INFORMATIONAL dropped: %s", sl->name, ike_strerror(e));
+		return;
+	}
+	respond(s, sl, &out);
+	if (req.delete_ike) {
+		drop_sa(s, sl);
+		event(s, sl, "deleted", NULL);
+		free_slot(s, sl);
+	} else if (req.child_gone) {
+		drop_child(s, sl);
+		snprintf(detail, sizeof(detail), "child %08x/%08x",
+		    sl->sa.child.spi_in, sl->sa.child.spi_out);
+		event(s, sl, "deleted-child", detail);
+		sl->sa.child.spi_in = sl->sa.child.spi_out = 0;
+	} else if (req.empty)
+		event(s, sl, "dpd", NULL);
+	else
+		event(s, sl, "informational", NULL);
+}
+
+static void
+on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
+    struct rd in)
+{
+	struct ike_hdr	 h;
+	struct rd	 r = in;
+	struct slot	*sl;
+
+	if (hdr_parse(&r, &h) != IKE_OK || h.major != 2) {
+		s->cnt.dropped++;
+		return;
+	}
+	if (h.exch == IKEV2_EXCH_IKE_SA_INIT && h.rspi == 0 && h.msgid == 0 &&
+	    (h.flags & (IKEV2_FLAG_INITIATOR | IKEV2_FLAG_RESPONSE)) ==
+	    IKEV2_FLAG_INITIATOR) {
+		on_sa_init(s, sock, peer, pport, in);
+		return;
+	}
+	if ((sl = find(s, h.ispi, h.rspi)) == NULL) {
+		s->cnt.unknown_spi++;
+		log_debug("message for unknown SPIs %016llx/%016llx dropped",
+		    (unsigned long long)h.ispi, (unsigned long long)h.rspi);
+		return;
+	}
+	if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
+		s->cnt.dropped++;	/* we send no requests */
+		return;
+	}
+	if (sl->sa.msgid > 0 && h.msgid == sl->sa.msgid - 1 && sl->last_len > 0) {
+		s->cnt.retransmits++;
+		send_to(s, sl, sl->last, sl->last_len);
+		return;
+	}
+	if (h.msgid != sl->sa.msgid) {
+		s->cnt.bad_msgid++;
+		return;
+	}
+	/* the peer may move (to 4500, or behind a NAT): answer where it is */
+	memcpy(sl->peer, peer, sizeof(sl->peer));
+	sl->pport = pport;
+	sl->sock = sock;
+	if (sl->sa.state == SA_INIT_DONE && h.exch == IKEV2_EXCH_IKE_AUTH)
+		on_auth(s, sl, in);
+	else if (sl->sa.state == SA_ESTABLISHED &&
+	    h.exch == IKEV2_EXCH_INFORMATIONAL)
+		on_info(s, sl, in);
+	else {
+		s->cnt.dropped++;
+		log_debug("%s: exchange %u not handled", sl->name, h.exch);
+	}
+}
+
+/* receive reads one datagram from socket i. */
+static void
+receive(struct srv *s, int i)
+{
+	static uint8_t		 buf[XCHG_OUT_MAX + 4];
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	uint8_t			 peer[16];
+	uint16_t		 pport;
+	ssize_t			 n;
+	size_t			 off = 0;
+	struct slot		 tmp;
+
+	n = recvfrom(s->fd[i], buf, sizeof(buf), 0, (struct sockaddr *)&ss, &len);
+	if (n < 0)
+		return;
+	memset(peer, 0, sizeof(peer));
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+
+		memcpy(peer, &sin->sin_addr, 4);
+		pport = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+
+		memcpy(peer, &sin6->sin6_addr, 16);
+		pport = ntohs(sin6->sin6_port);
+	} else
+		return;
+	if (i == 1) {
+		if (n == 1 && buf[0] == 0xff) {
+			s->cnt.keepalive++;
+			return;
+		}
+		if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
+			s->cnt.esp++;
+			return;
+		}
+		off = 4;
+	}
+	if ((size_t)n - off > XCHG_OUT_MAX)
+		return;
+	if (s->pcap != NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		memcpy(tmp.peer, peer, sizeof(peer));
+		tmp.pport = pport;
+		record(s, &tmp, false, i, buf + off, (size_t)n - off);
+	}
+	on_message(s, i, peer, pport, rd_init(buf + off, (size_t)n - off));
+}
+
+/* expire drops half-open SAs older than HALF_OPEN_MS. */
+static void
+expire(struct srv *s)
+{
+	int64_t	 now = net_now_ms();
+	size_t	 i;
+
+	for (i = 0; i < SA_TABLE_MAX; i++) {
+		struct slot *sl = &s->slots[i];
+
+		if (sl->used && sl->sa.state != SA_ESTABLISHED &&
+		    now - sl->born_ms > HALF_OPEN_MS) {
+			log_debug("%s: half-open SA expired", sl->name);
+			free_slot(s, sl);
+		}
+	}
+}
+
+void
+serve(struct srv *s)
+{
+	struct pollfd	 p[2];
+	size_t		 i;
+	int		 n, k;
+
+	signals();
+	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
+	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			if (reload_psk(s))
+				log_warn("%s: key re-read", s->o.psk_file);
+			else
+				log_warn("%s: key not re-read; the old one stays",
+				    s->o.psk_file);
+		}
+		p[0].fd = s->fd[0];
+		p[1].fd = s->fd[1];
+		p[0].events = p[1].events = POLLIN;
+		n = poll(p, 2, 1000);
+		if (n < 0 && errno != EINTR)
+			die(EXIT_LOCAL, "poll: %s", strerror(errno));
+		for (k = 0; n > 0 && k < 2; k++)
+			if (p[k].revents & POLLIN)
+				receive(s, k);
+		expire(s);
+	}
+	log_debug("stopping: %lu ESP, %lu keepalives, %lu unknown SPIs, %lu bad "
+	    "message IDs, %lu dropped, %lu half-open refused, %lu retransmits",
+	    s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi, s->cnt.bad_msgid,
+	    s->cnt.dropped, s->cnt.half_open_full, s->cnt.retransmits);
+	for (i = 0; i < SA_TABLE_MAX; i++)
+		if (s->slots[i].used)
+			free_slot(s, &s->slots[i]);
+}
