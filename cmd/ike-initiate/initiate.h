@@ -48,8 +48,4 @@ void	 save_state(struct run *r);
 void	 save_keys(struct run *r);
 void	 print_result(const struct run *r);
 
-/* addr_port formats an address and port as ike-state(5) does. */
-void	 addr_port(int af, const uint8_t *a, uint16_t port, bool with_port,
-	    char *buf, size_t n);
-
 #endif

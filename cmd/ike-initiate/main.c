@@ -144,54 +144,6 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		    "with '.'", o->name);
 }
 
-/* parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT". */
-static bool
-parse_hostport(const char *s, int *af, uint8_t *addr, uint16_t *port,
-    bool *has_port)
-{
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	const char	*p = NULL, *colon;
-	size_t		 n;
-	char		*end;
-	long		 v;
-
-	*has_port = false;
-	if (s[0] == '[') {
-		if ((colon = strchr(s, ']')) == NULL)
-			return false;
-		n = (size_t)(colon - s - 1);
-		if (colon[1] == ':')
-			p = colon + 2;
-		else if (colon[1] != '\0')
-			return false;
-		s++;
-	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
-		n = (size_t)(colon - s);
-		p = colon + 1;
-	} else
-		n = strlen(s);
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1)
-		*af = AF_INET;
-	else if (inet_pton(AF_INET6, buf, addr) == 1)
-		*af = AF_INET6;
-	else
-		return false;
-	if (p != NULL) {
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno != 0 || *end != '\0' || *p < '0' || *p > '9' || v < 1 ||
-		    v > 65535)
-			return false;
-		*port = (uint16_t)v;
-		*has_port = true;
-	}
-	return true;
-}
-
 /* read_psk reads the key file: its bytes, less one trailing newline. */
 static void
 read_psk(struct psk *out, const char *path)
@@ -240,12 +192,12 @@ setup(struct run *r)
 	int		 af = 0, laf = 0;
 	bool		 has_port, strict = false;
 
-	if (!parse_hostport(o->peer, &af, peer, &port, &has_port))
+	if (!net_parse_hostport(o->peer, &af, peer, &port, &has_port))
 		usage_err("--peer: '%s': not an address", o->peer);
 	if (has_port)
 		pport[0] = port;
 	if (o->local != NULL) {
-		if (!parse_hostport(o->local, &laf, local, &port, &has_port))
+		if (!net_parse_hostport(o->local, &laf, local, &port, &has_port))
 			usage_err("--local: '%s': not an address", o->local);
 		if (laf != af)
 			usage_err("--local: '%s': not the address family of --peer",

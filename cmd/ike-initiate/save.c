@@ -17,21 +17,6 @@
 #include "sa/statedir.h"
 #include "initiate.h"
 
-void
-addr_port(int af, const uint8_t *a, uint16_t port, bool with_port, char *buf,
-    size_t n)
-{
-	char	 s[INET6_ADDRSTRLEN];
-
-	inet_ntop(af, a, s, sizeof(s));
-	if (!with_port)
-		snprintf(buf, n, "%s", s);
-	else if (af == AF_INET6)
-		snprintf(buf, n, "[%s]:%u", s, port);
-	else
-		snprintf(buf, n, "%s:%u", s, port);
-}
-
 static const char *
 nz(const char *s)
 {
@@ -63,9 +48,9 @@ ike_file(const struct run *r, struct kvbuf *b)
 	kv_str(b, "role", "initiator");
 	kv_spi64(b, "ispi", sa->ispi);
 	kv_spi64(b, "rspi", sa->rspi);
-	addr_port(r->net.af, r->net.local, r->net.lport[r->sock], true, a, sizeof(a));
+	net_format_hostport(r->net.af, r->net.local, r->net.lport[r->sock], true, a, sizeof(a));
 	kv_str(b, "local", a);
-	addr_port(r->net.af, r->net.peer, r->net.pport[r->sock], true, a, sizeof(a));
+	net_format_hostport(r->net.af, r->net.peer, r->net.pport[r->sock], true, a, sizeof(a));
 	kv_str(b, "remote", a);
 	kv_str(b, "encr", nz(ikev2_encr_name(sa->suite.encr)));
 	kv_u64(b, "encr_keybits", sa->suite.encr_keybits);
@@ -113,9 +98,9 @@ child_file(const struct run *r, struct kvbuf *b)
 	kv_hex(b, "key_in_a", c->keys.ar, c->keys.a_len);
 	kv_hex(b, "key_out_e", c->keys.ei, c->keys.e_len);
 	kv_hex(b, "key_out_a", c->keys.ai, c->keys.a_len);
-	addr_port(r->net.af, r->net.local, 0, false, a, sizeof(a));
+	net_format_hostport(r->net.af, r->net.local, 0, false, a, sizeof(a));
 	kv_str(b, "local", a);
-	addr_port(r->net.af, r->net.peer, 0, false, a, sizeof(a));
+	net_format_hostport(r->net.af, r->net.peer, 0, false, a, sizeof(a));
 	kv_str(b, "remote", a);
 	ts_format_list(&c->tsi, ts, sizeof(ts));
 	kv_str(b, "local_ts", ts);
@@ -249,8 +234,8 @@ print_result(const struct run *r)
 		fflush(stdout);
 		return;
 	}
-	addr_port(r->net.af, r->net.local, r->net.lport[r->sock], true, l, sizeof(l));
-	addr_port(r->net.af, r->net.peer, r->net.pport[r->sock], true, p, sizeof(p));
+	net_format_hostport(r->net.af, r->net.local, r->net.lport[r->sock], true, l, sizeof(l));
+	net_format_hostport(r->net.af, r->net.peer, r->net.pport[r->sock], true, p, sizeof(p));
 	proposal_format(&sa->chosen, ike, sizeof(ike));
 	printf("{\"name\":\"%s\",\"state\":\"%s\",\"ispi\":\"%016llx\","
 	    "\"rspi\":\"%016llx\",\"local\":\"%s\",\"remote\":\"%s\","

@@ -108,54 +108,6 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --ts");
 }
 
-/* parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT". */
-static bool
-parse_hostport(const char *s, int *af, uint8_t *addr, uint16_t *port,
-    bool *has_port)
-{
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	const char	*p = NULL, *colon;
-	size_t		 n;
-	char		*end;
-	long		 v;
-
-	*has_port = false;
-	if (s[0] == '[') {
-		if ((colon = strchr(s, ']')) == NULL)
-			return false;
-		n = (size_t)(colon - s - 1);
-		if (colon[1] == ':')
-			p = colon + 2;
-		else if (colon[1] != '\0')
-			return false;
-		s++;
-	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
-		n = (size_t)(colon - s);
-		p = colon + 1;
-	} else
-		n = strlen(s);
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1)
-		*af = AF_INET;
-	else if (inet_pton(AF_INET6, buf, addr) == 1)
-		*af = AF_INET6;
-	else
-		return false;
-	if (p != NULL) {
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno != 0 || *end != '\0' || *p < '0' || *p > '9' || v < 1 ||
-		    v > 65534)
-			return false;
-		*port = (uint16_t)v;
-		*has_port = true;
-	}
-	return true;
-}
-
 /* read_psk reads the key file (less one trailing newline) into out; on
  * failure it says why, leaves out alone and returns false. */
 static bool
@@ -255,7 +207,7 @@ setup(struct srv *s)
 	enum ike_err	 e;
 	int		 i, status;
 
-	if (!parse_hostport(o->local, &s->af, s->local, &port, &has_port))
+	if (!net_parse_hostport(o->local, &s->af, s->local, &port, &has_port))
 		usage_err("--local: '%s': not an address", o->local);
 	s->lport[0] = has_port ? port : IKE_PORT;
 	s->lport[1] = has_port ? (uint16_t)(port + 1) : IKE_NATT_PORT;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "exchange/xchg.h"
+#include "io/net.h"
 #include "io/pkt.h"
 
 enum {
@@ -74,9 +75,5 @@ void	 drop_sa(struct srv *s, struct slot *sl);
 void	 drop_child(struct srv *s, struct slot *sl);
 /* save_keys appends the SA's key table lines under --keys-out. */
 void	 save_keys(struct srv *s, const struct slot *sl);
-
-/* addr_port formats an address (and port) as ike-state(5) does. */
-void	 addr_port(int af, const uint8_t *a, uint16_t port, bool with_port,
-	    char *buf, size_t n);
 
 #endif

@@ -15,21 +15,6 @@
 #include "sa/statedir.h"
 #include "respond.h"
 
-void
-addr_port(int af, const uint8_t *a, uint16_t port, bool with_port, char *buf,
-    size_t n)
-{
-	char	 s[INET6_ADDRSTRLEN];
-
-	inet_ntop(af, a, s, sizeof(s));
-	if (!with_port)
-		snprintf(buf, n, "%s", s);
-	else if (af == AF_INET6)
-		snprintf(buf, n, "[%s]:%u", s, port);
-	else
-		snprintf(buf, n, "%s:%u", s, port);
-}
-
 static const char *
 nz(const char *s)
 {
@@ -49,9 +34,9 @@ ike_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
 	kv_str(b, "role", "responder");
 	kv_spi64(b, "ispi", sa->ispi);
 	kv_spi64(b, "rspi", sa->rspi);
-	addr_port(s->af, s->local, s->lport[sl->sock], true, a, sizeof(a));
+	net_format_hostport(s->af, s->local, s->lport[sl->sock], true, a, sizeof(a));
 	kv_str(b, "local", a);
-	addr_port(s->af, sl->peer, sl->pport, true, a, sizeof(a));
+	net_format_hostport(s->af, sl->peer, sl->pport, true, a, sizeof(a));
 	kv_str(b, "remote", a);
 	kv_str(b, "encr", nz(ikev2_encr_name(sa->suite.encr)));
 	kv_u64(b, "encr_keybits", sa->suite.encr_keybits);
@@ -99,9 +84,9 @@ child_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
 	kv_hex(b, "key_in_a", c->keys.ai, c->keys.a_len);
 	kv_hex(b, "key_out_e", c->keys.er, c->keys.e_len);
 	kv_hex(b, "key_out_a", c->keys.ar, c->keys.a_len);
-	addr_port(s->af, s->local, 0, false, a, sizeof(a));
+	net_format_hostport(s->af, s->local, 0, false, a, sizeof(a));
 	kv_str(b, "local", a);
-	addr_port(s->af, sl->peer, 0, false, a, sizeof(a));
+	net_format_hostport(s->af, sl->peer, 0, false, a, sizeof(a));
 	kv_str(b, "remote", a);
 	ts_format_list(&c->tsr, ts, sizeof(ts));
 	kv_str(b, "local_ts", ts);

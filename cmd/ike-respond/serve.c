@@ -48,7 +48,7 @@ event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
 {
 	char	 peer[64];
 
-	addr_port(s->af, sl->peer, sl->pport, true, peer, sizeof(peer));
+	net_format_hostport(s->af, sl->peer, sl->pport, true, peer, sizeof(peer));
 	if (s->o.json) {
 		printf("{\"event\":\"%s\",\"name\":\"%s\",\"peer\":\"%s\","
 		    "\"ispi\":\"%016llx\",\"rspi\":\"%016llx\"", what, sl->name,

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,4 +206,67 @@ net_recv(struct net *n, int ms, uint8_t *buf, size_t cap, size_t *len,
 			return IKE_OK;
 		}
 	}
+}
+
+/* net_parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT". */
+bool
+net_parse_hostport(const char *s, int *af, uint8_t *addr, uint16_t *port,
+    bool *has_port)
+{
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	const char	*p = NULL, *colon;
+	size_t		 n;
+	char		*end;
+	long		 v;
+
+	*has_port = false;
+	if (s[0] == '[') {
+		if ((colon = strchr(s, ']')) == NULL)
+			return false;
+		n = (size_t)(colon - s - 1);
+		if (colon[1] == ':')
+			p = colon + 2;
+		else if (colon[1] != '\0')
+			return false;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - s);
+		p = colon + 1;
+	} else
+		n = strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*af = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*af = AF_INET6;
+	else
+		return false;
+	if (p != NULL) {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno != 0 || *end != '\0' || *p < '0' || *p > '9' || v < 1 ||
+		    v > 65535)
+			return false;
+		*port = (uint16_t)v;
+		*has_port = true;
+	}
+	return true;
+}
+
+void
+net_format_hostport(int af, const uint8_t *a, uint16_t port, bool with_port,
+    char *buf, size_t n)
+{
+	char	 s[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, a, s, sizeof(s));
+	if (!with_port)
+		snprintf(buf, n, "%s", s);
+	else if (af == AF_INET6)
+		snprintf(buf, n, "[%s]:%u", s, port);
+	else
+		snprintf(buf, n, "%s:%u", s, port);
 }

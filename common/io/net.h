@@ -38,6 +38,15 @@ enum ike_err	 net_send(struct net *n, int i, const uint8_t *msg, size_t len);
  * wait goes on). */
 enum ike_err	 net_recv(struct net *n, int ms, uint8_t *buf, size_t cap,
 		    size_t *len, int *which);
+/* net_parse_hostport reads "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT" into
+ * *af, addr (4 or 16 bytes) and, when given, *port with *has_port set; false
+ * on anything else. */
+bool		 net_parse_hostport(const char *s, int *af, uint8_t *addr,
+		    uint16_t *port, bool *has_port);
+/* net_format_hostport writes "ADDR", or "ADDR:PORT" / "[ADDR]:PORT" with
+ * with_port, to buf (n bytes), as ike-state(5) records addresses. */
+void		 net_format_hostport(int af, const uint8_t *a, uint16_t port,
+		    bool with_port, char *buf, size_t n);
 /* net_now_ms returns a monotonic clock in milliseconds. */
 int64_t		 net_now_ms(void);
 
