@@ -83,6 +83,7 @@ demo: all
 
 bench: all
 	$(Q)B=$(B) tests/bench/run.sh
+	$(Q)B=$(B) tests/bench/handshake.sh
 
 FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)

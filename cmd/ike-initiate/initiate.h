@@ -13,6 +13,7 @@ struct opts {
 	const char	*peer;		/* as given, for messages */
 	const char	*local;
 	const char	*psk_file;
+	const char	*cert, *key, *ca;	/* --cert, --key, --ca */
 	const char	*id, *peer_id;
 	const char	*ike, *esp, *ts;
 	const char	*name;
@@ -20,6 +21,7 @@ struct opts {
 	const char	*pcap;
 	const char	*keys_out;
 	bool		 encap, json, until_init;
+	uint8_t		 vip;		/* --vip, --vip6: VIP_REQ_* */
 	int		 timeout;	/* seconds */
 };
 
@@ -28,6 +30,7 @@ struct run {
 	struct opts	 o;
 	struct xchg_cfg	 cfg;
 	struct psk	 psk;
+	struct sig_cred	*cred;		/* --cert/--key/--ca, or NULL */
 	struct ike_sa	 sa;
 	struct net	 net;
 	struct pcapw	*pcap;

@@ -14,12 +14,17 @@
 #include "base/exits.h"
 #include "base/log.h"
 #include "crypto/secret.h"
+#include "crypto/sig.h"
+#include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
 #include "sa/statedir.h"
 #include "initiate.h"
 
 enum {
+	OPT_CA = 240,
+	OPT_CERT,
+	OPT_KEY,
 	OPT_ENCAP = 256,
 	OPT_ESP,
 	OPT_ID,
@@ -35,14 +40,18 @@ enum {
 	OPT_TIMEOUT,
 	OPT_TS,
 	OPT_UNTIL,
+	OPT_VIP,
+	OPT_VIP6,
 };
 
 static const char synopsis[] =
-    "usage: ike-initiate --peer addr[:port] --psk-file file --ike proposals\n"
+    "usage: ike-initiate --peer addr[:port] --psk-file file | --cert file --key file\n"
+    "                    --ca file --ike proposals\n"
     "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
     "                    [--id id] [--json] [--keys-out dir] [--local addr[:port]]\n"
     "                    [--name name] [--pcap file] [--peer-id id] [-S dir]\n"
-    "                    [--timeout secs] [--until sa-init | auth]\n";
+    "                    [--timeout secs] [--until sa-init | auth] [--vip]\n"
+    "                    [--vip6]\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -64,12 +73,15 @@ static void
 parse_opts(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "ca",		required_argument,	NULL, OPT_CA },
+		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "encap",	no_argument,		NULL, OPT_ENCAP },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "id",		required_argument,	NULL, OPT_ID },
 		{ "ike",	required_argument,	NULL, OPT_IKE },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "name",	required_argument,	NULL, OPT_NAME },
@@ -82,6 +94,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "ts",		required_argument,	NULL, OPT_TS },
 		{ "until",	required_argument,	NULL, OPT_UNTIL },
 		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "vip",	no_argument,		NULL, OPT_VIP },
+		{ "vip6",	no_argument,		NULL, OPT_VIP6 },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
@@ -92,7 +106,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->timeout = 10;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_CA:		o->ca = optarg; break;
+		case OPT_CERT:		o->cert = optarg; break;
 		case OPT_ENCAP:		o->encap = true; break;
+		case OPT_KEY:		o->key = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
 		case 'h':		usage(stdout, EXIT_OK);
 		case OPT_ID:		o->id = optarg; break;
@@ -123,6 +140,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				usage_err("--until: '%s': not sa-init or auth", optarg);
 			break;
 		case 'v':		verbose++; break;
+		case OPT_VIP:		o->vip |= VIP_REQ_4; break;
+		case OPT_VIP6:		o->vip |= VIP_REQ_6; break;
 		default:		usage(stderr, EXIT_USAGE);
 		}
 	}
@@ -131,8 +150,16 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	log_set_verbose(verbose);
 	if (o->peer == NULL)
 		usage_err("%s", "missing --peer");
-	if (o->psk_file == NULL)
-		usage_err("%s", "missing --psk-file");
+	if (o->psk_file == NULL && o->cert == NULL && o->key == NULL)
+		usage_err("%s", "missing --psk-file or --cert");
+	if (o->psk_file != NULL && (o->cert != NULL || o->key != NULL))
+		usage_err("%s", "--psk-file and --cert/--key: choose one");
+	if (o->cert != NULL && o->key == NULL)
+		usage_err("%s", "missing --key (the private key of --cert)");
+	if (o->key != NULL && o->cert == NULL)
+		usage_err("%s", "missing --cert (the certificate of --key)");
+	if (o->cert != NULL && o->ca == NULL)
+		usage_err("%s", "missing --ca (to check the peer's certificate)");
 	if (o->ike == NULL)
 		usage_err("%s", "missing --ike");
 	if (!o->until_init && o->esp == NULL)
@@ -179,6 +206,32 @@ read_psk(struct psk *out, const char *path)
 	wipe(buf, sizeof(buf));
 }
 
+/* load_cred reads --cert, --key and --ca into r->cred and, without --id,
+ * takes the certificate's subject DN as our ID (ID_DER_ASN1_DN). */
+static void
+load_cred(struct run *r)
+{
+	struct credfile_err	 err;
+	struct xchg_cfg		*c = &r->cfg;
+	enum ike_err		 e;
+
+	e = credfile_load(&r->cred, r->o.cert, r->o.key, r->o.ca, &err);
+	if (err.key_loose)
+		log_warn("%s: warning: key file is readable by group or others",
+		    r->o.key);
+	if (e != IKE_OK)
+		die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s", err.path,
+		    err.why);
+	c->cred = r->cred;
+	if (c->local_id.type == 0) {
+		c->local_id.type = IKEV2_ID_DER_ASN1_DN;
+		if (sig_cred_subject(r->cred, c->local_id.data,
+		    sizeof(c->local_id.data), &c->local_id.len) != IKE_OK)
+			die(EXIT_USAGE, "%s: subject DN longer than %d bytes: use --id",
+			    r->o.cert, IKE_ID_MAX_LEN);
+	}
+}
+
 /* setup turns the options into r->cfg and opens the sockets. */
 static void
 setup(struct run *r)
@@ -219,18 +272,33 @@ setup(struct run *r)
 		if ((eq = strchr(ts_l, '=')) == NULL)
 			usage_err("--ts: '%s': not LOCAL=REMOTE", o->ts);
 		*eq = '\0';
-		if (ts_parse_list(&c->ts_local, ts_l, err, sizeof(err)) != IKE_OK ||
-		    ts_parse_list(&c->ts_remote, eq + 1, err, sizeof(err)) != IKE_OK)
+		/* with --vip the local side is the address we are given */
+		if ((o->vip == 0 || ts_l[0] != '\0') &&
+		    ts_parse_list(&c->ts_local, ts_l, err, sizeof(err)) != IKE_OK)
+			usage_err("--ts: %s", err);
+		if (ts_parse_list(&c->ts_remote, eq + 1, err, sizeof(err)) != IKE_OK)
 			usage_err("--ts: %s", err);
 		free(ts_l);
+	}
+	if (o->vip != 0) {
+		/* TSi 0.0.0.0/0 (::/0): the responder narrows it to our address */
+		if (ts_parse_list(&c->ts_local, o->vip == VIP_REQ_4 ? "0.0.0.0/0" :
+		    o->vip == VIP_REQ_6 ? "::/0" : "0.0.0.0/0,::/0", err,
+		    sizeof(err)) != IKE_OK)
+			usage_err("--vip: %s", err);
+		c->vip_req = o->vip;
 	}
 	if (o->id != NULL && ike_id_parse(&c->local_id, o->id) != IKE_OK)
 		usage_err("--id: '%s': not an identity", o->id);
 	if (o->peer_id != NULL && ike_id_parse(&c->peer_id, o->peer_id) != IKE_OK)
 		usage_err("--peer-id: '%s': not an identity", o->peer_id);
 
-	read_psk(&r->psk, o->psk_file);
-	c->psk = &r->psk;
+	if (o->cert != NULL)
+		load_cred(r);
+	else {
+		read_psk(&r->psk, o->psk_file);
+		c->psk = &r->psk;
+	}
 	if (net_open(&r->net, af, o->local != NULL ? local : NULL, lport, peer,
 	    pport, strict) != IKE_OK)
 		die(EXIT_LOCAL, "%s: socket: %s", o->peer, strerror(errno));
@@ -248,6 +316,19 @@ setup(struct run *r)
 	c->frag = false;
 }
 
+/* check_vip dies (exit 3) when --vip/--vip6 got no address of a family
+ * asked for: RFC 7296 3.15.4, a reply without one is an error to us. */
+static void
+check_vip(const struct run *r)
+{
+	if (r->sa.state != SA_ESTABLISHED || r->o.vip == 0)
+		return;
+	if (((r->o.vip & VIP_REQ_4) && r->sa.vip.addr[0].fam == 0) ||
+	    ((r->o.vip & VIP_REQ_6) && r->sa.vip.addr[1].fam == 0))
+		die(EXIT_REFUSED, "%s: IKE_AUTH: peer assigned no virtual IP%s",
+		    r->o.peer, r->o.vip == (VIP_REQ_4 | VIP_REQ_6) ? " of each family" : "");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -261,11 +342,13 @@ main(int argc, char *argv[])
 	setup(&r);
 	ike_sa_init(&r.sa, ROLE_INITIATOR);
 	run_exchanges(&r);			/* dies on failure */
+	check_vip(&r);
 	save_state(&r);
 	save_keys(&r);
 	print_result(&r);
 	net_close(&r.net);
 	ike_sa_wipe(&r.sa);
 	psk_wipe(&r.psk);
+	sig_cred_free(r.cred);
 	return EXIT_OK;
 }

@@ -61,6 +61,9 @@ fail(struct run *r, const char *exch, enum ike_err e)
 		die(EXIT_REFUSED, "%s: %s: peer sent error notify %u", r->o.peer,
 		    exch, r->sa.peer_notify);
 	}
+	if (e == IKE_EAUTH && r->sa.auth_why[0] != '\0')
+		die(EXIT_REFUSED, "%s: %s: peer not authenticated: %s", r->o.peer,
+		    exch, r->sa.auth_why);
 	if (e == IKE_EAUTH)
 		die(EXIT_REFUSED, "%s: %s: peer's AUTH does not verify (wrong PSK?)",
 		    r->o.peer, exch);

@@ -35,6 +35,35 @@ names_for(struct run *r)
 	snprintf(r->child_name, sizeof(r->child_name), "%08x", r->sa.child.spi_in);
 }
 
+/* vip_kv writes vip= (the CP addresses, comma-separated) and dns= when
+ * there are any. */
+static void
+vip_kv(struct kvbuf *b, const struct cp_vip *v)
+{
+	char	 list[CP_DNS_MAX * 48], a[48];
+	size_t	 n;
+	int	 k;
+
+	list[0] = '\0';
+	for (k = 0; k < 2; k++) {
+		cp_addr_format(&v->addr[k], a, sizeof(a));
+		n = strlen(list);
+		if (a[0] != '\0')
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
+	}
+	if (list[0] != '\0')
+		kv_str(b, "vip", list);
+	list[0] = '\0';
+	for (k = 0; k < v->n_dns; k++) {
+		cp_addr_format(&v->dns[k], a, sizeof(a));
+		n = strlen(list);
+		if (a[0] != '\0')
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
+	}
+	if (list[0] != '\0')
+		kv_str(b, "dns", list);
+}
+
 static void
 ike_file(const struct run *r, struct kvbuf *b)
 {
@@ -67,6 +96,7 @@ ike_file(const struct run *r, struct kvbuf *b)
 		if (id[0] != '\0' && id[0] != ' ')
 			kv_str(b, "remote_id", id);
 	}
+	vip_kv(b, &r->sa.vip);
 	kv_hex(b, "sk_d", k->sk_d, k->d_len);
 	kv_hex(b, "sk_ai", k->sk_ai, k->a_len);
 	kv_hex(b, "sk_ar", k->sk_ar, k->a_len);
@@ -227,10 +257,20 @@ print_result(const struct run *r)
 	const struct ike_sa	*sa = &r->sa;
 	const struct child_sa	*c = &sa->child;
 	char			 l[64], p[64], ike[PROPOSAL_STR_MAX], esp[PROPOSAL_STR_MAX];
-	char			 tl[1024], tr[1024];
+	char			 tl[1024], tr[1024], a[48];
+	int			 k;
 
 	if (!r->o.json) {
 		printf("%s\n", r->name);
+		/* --vip: a second line, vip=ADDR[,ADDR6] as in ike.sa */
+		for (k = 0, tl[0] = '\0'; k < 2; k++) {
+			cp_addr_format(&sa->vip.addr[k], a, sizeof(a));
+			if (a[0] != '\0')
+				snprintf(tl + strlen(tl), sizeof(tl) - strlen(tl),
+				    "%s%s", tl[0] ? "," : "vip=", a);
+		}
+		if (tl[0] != '\0')
+			printf("%s\n", tl);
 		fflush(stdout);
 		return;
 	}
@@ -251,6 +291,17 @@ print_result(const struct run *r)
 		    "\"spi_out\":\"0x%08x\",\"esp\":\"%s\",\"local_ts\":\"%s\","
 		    "\"remote_ts\":\"%s\",\"encap\":\"%s\"}", r->child_name,
 		    c->spi_in, c->spi_out, esp, tl, tr, r->sock == 1 ? "udp" : "none");
+		for (k = 0; k < 2; k++) {
+			cp_addr_format(&sa->vip.addr[k], a, sizeof(a));
+			if (a[0] != '\0')
+				printf(",\"vip%s\":\"%s\"", k ? "6" : "", a);
+		}
+		for (k = 0; k < sa->vip.n_dns; k++) {
+			cp_addr_format(&sa->vip.dns[k], a, sizeof(a));
+			printf("%s\"%s\"", k ? "," : ",\"dns\":[", a);
+		}
+		if (sa->vip.n_dns > 0)
+			printf("]");
 	}
 	printf("}\n");
 	fflush(stdout);

@@ -17,27 +17,39 @@
 #include "base/exits.h"
 #include "base/log.h"
 #include "crypto/secret.h"
+#include "crypto/sig.h"
+#include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
 #include "sa/statedir.h"
 #include "respond.h"
 
 enum {
-	OPT_ESP = 256,
+	OPT_CA = 240,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_COOKIE_THRESHOLD = 256,
+	OPT_DNS,
+	OPT_ESP,
+	OPT_HALF_OPEN_MAX,
 	OPT_ID,
 	OPT_IKE,
 	OPT_JSON,
 	OPT_KEYS_OUT,
 	OPT_LOCAL,
 	OPT_PCAP,
+	OPT_POOL,
 	OPT_PSK_FILE,
 	OPT_TS,
 };
 
 static const char synopsis[] =
-    "usage: ike-respond --local addr[:port] --psk-file file --ike proposals\n"
-    "                   --esp proposals --ts local-ts [-hv] [--id id] [--json]\n"
-    "                   [--keys-out dir] [--pcap file] [-S dir]\n";
+    "usage: ike-respond --local addr[:port] --psk-file file | --cert file --key file\n"
+    "                   --ca file --ike proposals\n"
+    "                   --esp proposals --ts local-ts [-hv]\n"
+    "                   [--cookie-threshold n] [--dns addr] [--half-open-max n]\n"
+    "                   [--id id] [--json] [--keys-out dir] [--pcap file]\n"
+    "                   [--pool addr/prefix] [-S dir]\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -55,18 +67,43 @@ usage_err(const char *fmt, const char *arg)
 	usage(stderr, EXIT_USAGE);
 }
 
+/* count_arg reads optarg as a number from min to SA_TABLE_MAX for opt. */
+static long
+count_arg(const char *opt, long min)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(optarg, &end, 10);
+	if (errno != 0 || *end != '\0' || optarg[0] < '0' || optarg[0] > '9' ||
+	    v < min || v > SA_TABLE_MAX) {
+		fprintf(stderr, "%s: %s: '%s': not a number from %ld to %d\n",
+		    log_progname(), opt, optarg, min, SA_TABLE_MAX);
+		usage(stderr, EXIT_USAGE);
+	}
+	return v;
+}
+
 static void
 parse_opts(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD },
+		{ "dns",	required_argument,	NULL, OPT_DNS },
+		{ "ca",		required_argument,	NULL, OPT_CA },
+		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "half-open-max", required_argument,	NULL, OPT_HALF_OPEN_MAX },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "id",		required_argument,	NULL, OPT_ID },
 		{ "ike",	required_argument,	NULL, OPT_IKE },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "pcap",	required_argument,	NULL, OPT_PCAP },
+		{ "pool",	required_argument,	NULL, OPT_POOL },
 		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "ts",		required_argument,	NULL, OPT_TS },
@@ -76,9 +113,25 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	int	 c, verbose = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->cookie_threshold = COOKIE_THRESHOLD;
+	o->half_open_max = HALF_OPEN_MAX;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_COOKIE_THRESHOLD:
+			o->cookie_threshold = count_arg("--cookie-threshold", 0);
+			break;
+		case OPT_DNS:
+			if (o->n_dns == CP_DNS_MAX)
+				usage_err("--dns: at most %s servers", "4");
+			o->dns[o->n_dns++] = optarg;
+			break;
+		case OPT_CA:		o->ca = optarg; break;
+		case OPT_CERT:		o->cert = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
+		case OPT_KEY:		o->key = optarg; break;
+		case OPT_HALF_OPEN_MAX:
+			o->half_open_max = count_arg("--half-open-max", 1);
+			break;
 		case 'h':		usage(stdout, EXIT_OK);
 		case OPT_ID:		o->id = optarg; break;
 		case OPT_IKE:		o->ike = optarg; break;
@@ -86,6 +139,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
 		case OPT_LOCAL:		o->local = optarg; break;
 		case OPT_PCAP:		o->pcap = optarg; break;
+		case OPT_POOL:
+			if (o->n_pools == 2)
+				usage_err("--pool: '%s': one IPv4 and one IPv6 pool "
+				    "at most", optarg);
+			o->pools[o->n_pools++] = optarg;
+			break;
 		case OPT_PSK_FILE:	o->psk_file = optarg; break;
 		case 'S':		o->statedir = optarg; break;
 		case OPT_TS:		o->ts = optarg; break;
@@ -98,8 +157,16 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	log_set_verbose(verbose);
 	if (o->local == NULL)
 		usage_err("%s", "missing --local");
-	if (o->psk_file == NULL)
-		usage_err("%s", "missing --psk-file");
+	if (o->psk_file == NULL && o->cert == NULL && o->key == NULL)
+		usage_err("%s", "missing --psk-file or --cert");
+	if (o->psk_file != NULL && (o->cert != NULL || o->key != NULL))
+		usage_err("%s", "--psk-file and --cert/--key: choose one");
+	if (o->cert != NULL && o->key == NULL)
+		usage_err("%s", "missing --key (the private key of --cert)");
+	if (o->key != NULL && o->cert == NULL)
+		usage_err("%s", "missing --cert (the certificate of --key)");
+	if (o->cert != NULL && o->ca == NULL)
+		usage_err("%s", "missing --ca (to check the peer's certificate)");
 	if (o->ike == NULL)
 		usage_err("%s", "missing --ike");
 	if (o->esp == NULL)
@@ -195,6 +262,32 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 	return fd;
 }
 
+/* load_cred reads --cert, --key and --ca into s->cred and, without --id,
+ * takes the certificate's subject DN as our ID (ID_DER_ASN1_DN). */
+static void
+load_cred(struct srv *s)
+{
+	struct credfile_err	 err;
+	struct xchg_cfg		*c = &s->cfg;
+	enum ike_err		 e;
+
+	e = credfile_load(&s->cred, s->o.cert, s->o.key, s->o.ca, &err);
+	if (err.key_loose)
+		log_warn("%s: warning: key file is readable by group or others",
+		    s->o.key);
+	if (e != IKE_OK)
+		die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s", err.path,
+		    err.why);
+	c->cred = s->cred;
+	if (c->local_id.type == 0) {
+		c->local_id.type = IKEV2_ID_DER_ASN1_DN;
+		if (sig_cred_subject(s->cred, c->local_id.data,
+		    sizeof(c->local_id.data), &c->local_id.len) != IKE_OK)
+			die(EXIT_USAGE, "%s: subject DN longer than %d bytes: use --id",
+			    s->o.cert, IKE_ID_MAX_LEN);
+	}
+}
+
 static void
 setup(struct srv *s)
 {
@@ -221,15 +314,26 @@ setup(struct srv *s)
 		usage_err("--ts: %s", err);
 	if (o->id != NULL && ike_id_parse(&c->local_id, o->id) != IKE_OK)
 		usage_err("--id: '%s': not an identity", o->id);
-	if (c->local_id.type == 0) {
+	if (c->local_id.type == 0 && o->cert == NULL) {	/* else the DN */
 		c->local_id.type = s->af == AF_INET6 ? IKEV2_ID_IPV6_ADDR :
 		    IKEV2_ID_IPV4_ADDR;
 		c->local_id.len = s->af == AF_INET6 ? 16 : 4;
 		memcpy(c->local_id.data, s->local, c->local_id.len);
 	}
-	if (!read_psk(&s->psk, o->psk_file, &status))
+	for (i = 0; i < (int)o->n_pools; i++)
+		if (cp_pool_parse(&s->cp, o->pools[i], err, sizeof(err)) != IKE_OK)
+			usage_err("--pool: %s", err);
+	for (i = 0; i < (int)o->n_dns; i++)
+		if (cp_dns_add(&s->cp, o->dns[i]) != IKE_OK)
+			usage_err("--dns: '%s': not an address", o->dns[i]);
+	c->cp = &s->cp;
+	cookie_gen_init(&s->cookies, net_now_ms());
+	if (o->cert != NULL)
+		load_cred(s);
+	else if (!read_psk(&s->psk, o->psk_file, &status))
 		exit(status);
-	c->psk = &s->psk;
+	else
+		c->psk = &s->psk;
 	c->af = s->af;
 	memcpy(c->local_addr, s->local, sizeof(c->local_addr));
 	c->local_port = s->lport[0];
@@ -271,6 +375,9 @@ main(int argc, char *argv[])
 	close(s.fd[1]);
 	(void)pcapw_close(s.pcap);
 	psk_wipe(&s.psk);
+	sig_cred_free(s.cred);
+	cookie_gen_wipe(&s.cookies);
+	cp_cfg_free(&s.cp);
 	free(s.slots);
 	return EXIT_OK;
 }

@@ -6,24 +6,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exchange/cookie.h"
+#include "exchange/cp.h"
 #include "exchange/xchg.h"
 #include "io/net.h"
 #include "io/pkt.h"
 
 enum {
 	SA_TABLE_MAX	= 1024,		/* IKE SAs at once, half-open included */
-	HALF_OPEN_MAX	= 64,		/* half-open IKE SAs at once */
+	HALF_OPEN_MAX	= 64,		/* half-open IKE SAs at once (default) */
+	COOKIE_THRESHOLD = 10,		/* half-open SAs before cookies (default) */
 	HALF_OPEN_MS	= 30000,	/* a half-open SA lives this long */
 };
 
 struct opts {
 	const char	*local;
 	const char	*psk_file;
+	const char	*cert, *key, *ca;	/* --cert, --key, --ca */
 	const char	*id;
 	const char	*ike, *esp, *ts;
 	const char	*statedir;
 	const char	*pcap;
 	const char	*keys_out;
+	const char	*pools[2];	/* --pool, at most one per family */
+	const char	*dns[CP_DNS_MAX];
+	unsigned	 n_pools, n_dns;
+	long		 cookie_threshold;	/* 0: always */
+	long		 half_open_max;
 	bool		 json;
 };
 
@@ -45,13 +54,14 @@ struct slot {
 
 struct counters {
 	unsigned long	 esp, keepalive, unknown_spi, bad_msgid, dropped,
-			 half_open_full, retransmits;
+			 half_open_full, retransmits, cookies_sent;
 };
 
 struct srv {
 	struct opts	 o;
 	struct xchg_cfg	 cfg;		/* peer address filled per message */
 	struct psk	 psk;
+	struct sig_cred	*cred;		/* --cert/--key/--ca, or NULL */
 	int		 af;
 	uint8_t		 local[16];
 	uint16_t	 lport[2];
@@ -60,6 +70,8 @@ struct srv {
 	unsigned	 n_half;
 	struct pcapw	*pcap;
 	struct counters	 cnt;
+	struct cp_cfg	 cp;		/* --pool, --dns */
+	struct cookie_gen cookies;
 	char		 dir[4096];	/* the state directory */
 };
 

@@ -21,6 +21,35 @@ nz(const char *s)
 	return s != NULL ? s : "UNKNOWN";
 }
 
+/* vip_kv writes vip= (the CP addresses, comma-separated) and dns= when
+ * there are any. */
+static void
+vip_kv(struct kvbuf *b, const struct cp_vip *v)
+{
+	char	 list[CP_DNS_MAX * 48], a[48];
+	size_t	 n;
+	int	 k;
+
+	list[0] = '\0';
+	for (k = 0; k < 2; k++) {
+		cp_addr_format(&v->addr[k], a, sizeof(a));
+		n = strlen(list);
+		if (a[0] != '\0')
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
+	}
+	if (list[0] != '\0')
+		kv_str(b, "vip", list);
+	list[0] = '\0';
+	for (k = 0; k < v->n_dns; k++) {
+		cp_addr_format(&v->dns[k], a, sizeof(a));
+		n = strlen(list);
+		if (a[0] != '\0')
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
+	}
+	if (list[0] != '\0')
+		kv_str(b, "dns", list);
+}
+
 static void
 ike_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
 {
@@ -53,6 +82,7 @@ ike_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
 		if (id[0] != '\0' && id[0] != ' ')
 			kv_str(b, "remote_id", id);
 	}
+	vip_kv(b, &sl->sa.vip);
 	kv_hex(b, "sk_d", k->sk_d, k->d_len);
 	kv_hex(b, "sk_ai", k->sk_ai, k->a_len);
 	kv_hex(b, "sk_ar", k->sk_ar, k->a_len);

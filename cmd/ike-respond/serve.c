@@ -46,9 +46,13 @@ signals(void)
 static void
 event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
 {
-	char	 peer[64];
+	char	 peer[64], vip[2][64];
+	bool	 up = strcmp(what, "established") == 0;
+	int	 k;
 
 	net_format_hostport(s->af, sl->peer, sl->pport, true, peer, sizeof(peer));
+	for (k = 0; k < 2; k++)
+		cp_addr_format(&sl->sa.vip.addr[k], vip[k], sizeof(vip[k]));
 	if (s->o.json) {
 		printf("{\"event\":\"%s\",\"name\":\"%s\",\"peer\":\"%s\","
 		    "\"ispi\":\"%016llx\",\"rspi\":\"%016llx\"", what, sl->name,
@@ -58,6 +62,9 @@ event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
 			printf(",\"child\":{\"name\":\"%s\",\"spi_in\":\"0x%08x\","
 			    "\"spi_out\":\"0x%08x\"}", sl->child_name,
 			    sl->sa.child.spi_in, sl->sa.child.spi_out);
+		for (k = 0; up && k < 2; k++)
+			if (vip[k][0] != '\0')
+				printf(",\"vip%s\":\"%s\"", k ? "6" : "", vip[k]);
 		if (extra != NULL)
 			printf(",\"detail\":\"%s\"", extra);
 		printf("}\n");
@@ -68,6 +75,9 @@ event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
 		if (strcmp(what, "established") == 0)
 			printf(" child %08x/%08x", sl->sa.child.spi_in,
 			    sl->sa.child.spi_out);
+		for (k = 0; up && k < 2; k++)
+			if (vip[k][0] != '\0')
+				printf(" vip %s", vip[k]);
 		if (extra != NULL)
 			printf(" %s", extra);
 		printf("\n");
@@ -80,6 +90,7 @@ free_slot(struct srv *s, struct slot *sl)
 {
 	if (sl->sa.state != SA_ESTABLISHED && s->n_half > 0)
 		s->n_half--;
+	cp_lease_release(&s->cp, &sl->sa.vip);	/* the address goes back */
 	ike_sa_wipe(&sl->sa);
 	wipe(sl, sizeof(*sl));
 }
@@ -183,6 +194,7 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	static uint8_t	 obuf[XCHG_OUT_MAX];
 	struct wr	 out = wr_init(obuf, sizeof(obuf));
 	struct slot	*sl = NULL;
+	static struct slot tmp;
 	struct ike_hdr	 h;
 	struct rd	 r = in;
 	char		 detail[64];
@@ -196,7 +208,27 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		send_to(s, sl, sl->last, sl->last_len);
 		return;
 	}
-	if (s->n_half >= HALF_OPEN_MAX) {
+	/* RFC 7296 2.6: past the threshold, no state without a valid cookie */
+	if ((long)s->n_half >= s->o.cookie_threshold) {
+		e = cookie_check(&s->cookies, in, s->af, peer, &out);
+		if (e == IKE_EREFUSED) {
+			s->cnt.cookies_sent++;
+			log_debug("IKE_SA_INIT %016llx: %u half-open, asking for a "
+			    "cookie", (unsigned long long)h.ispi, s->n_half);
+			memset(&tmp, 0, sizeof(tmp));
+			memcpy(tmp.peer, peer, sizeof(tmp.peer));
+			tmp.pport = pport;
+			tmp.sock = sock;
+			send_to(s, &tmp, out.buf, out.len);
+			return;
+		}
+		if (e != IKE_OK) {
+			s->cnt.dropped++;
+			return;
+		}
+		out.len = 0;
+	}
+	if ((long)s->n_half >= s->o.half_open_max) {
 		s->cnt.half_open_full++;
 		return;
 	}
@@ -257,9 +289,18 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 	}
 	if (e != IKE_OK) {
 		send_to(s, sl, out.buf, out.len);
+		if (e == IKE_EREFUSED)
+			log_warn("%s: IKE_AUTH: no address for the peer's "
+			    "CFG_REQUEST (%s): INTERNAL_ADDRESS_FAILURE", sl->name,
+			    s->cp.pool[0].fam || s->cp.pool[1].fam ?
+			    "pool exhausted" : "no --pool");
+		if (e == IKE_EAUTH && sl->sa.auth_why[0] != '\0')
+			log_warn("%s: IKE_AUTH: peer not authenticated: %s",
+			    sl->name, sl->sa.auth_why);
 		event(s, sl, "refused", e == IKE_EAUTH ? "AUTHENTICATION_FAILED" :
 		    e == IKE_ETS ? "TS_UNACCEPTABLE" : e == IKE_ENOPROP ?
-		    "NO_PROPOSAL_CHOSEN" : ike_strerror(e));
+		    "NO_PROPOSAL_CHOSEN" : e == IKE_EREFUSED ?
+		    "INTERNAL_ADDRESS_FAILURE" : ike_strerror(e));
 		free_slot(s, sl);
 		return;
 	}
@@ -434,7 +475,7 @@ serve(struct srv *s)
 	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
 	while (!got_stop) {
-		if (got_hup) {
+		if (got_hup && s->o.psk_file != NULL) {	/* not --cert */
 			got_hup = 0;
 			if (reload_psk(s))
 				log_warn("%s: key re-read", s->o.psk_file);
@@ -452,11 +493,13 @@ serve(struct srv *s)
 			if (p[k].revents & POLLIN)
 				receive(s, k);
 		expire(s);
+		cookie_gen_tick(&s->cookies, net_now_ms());
 	}
 	log_debug("stopping: %lu ESP, %lu keepalives, %lu unknown SPIs, %lu bad "
-	    "message IDs, %lu dropped, %lu half-open refused, %lu retransmits",
-	    s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi, s->cnt.bad_msgid,
-	    s->cnt.dropped, s->cnt.half_open_full, s->cnt.retransmits);
+	    "message IDs, %lu dropped, %lu half-open refused, %lu retransmits, "
+	    "%lu cookies asked", s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi,
+	    s->cnt.bad_msgid, s->cnt.dropped, s->cnt.half_open_full,
+	    s->cnt.retransmits, s->cnt.cookies_sent);
 	for (i = 0; i < SA_TABLE_MAX; i++)
 		if (s->slots[i].used)
 			free_slot(s, &s->slots[i]);

@@ -4,7 +4,9 @@
 
 #include "base/log.h"
 #include "codec/auth_pld.h"
+#include "codec/cert.h"
 #include "codec/chain.h"
+#include "codec/cp.h"
 #include "codec/id.h"
 #include "codec/msg.h"
 #include "codec/notify.h"
@@ -16,6 +18,7 @@
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "proposal/proposal.h"
+#include "exchange/cert_auth.h"
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
 
@@ -29,8 +32,12 @@ struct auth_msg {
 	struct auth_pld	 auth;
 	struct sa_pld	 sa;
 	struct ts_pld	 tsi, tsr;
+	struct cp_pld	 cp;
 	bool		 has_idi, has_idr, has_auth, has_sa, has_tsi, has_tsr;
+	bool		 has_cp;
 	uint16_t	 error;		/* first error Notify */
+	struct rd	 certs[SIG_CERTS_MAX];	/* X.509 CERT data, in order */
+	size_t		 n_certs;
 };
 
 /* auth_parse_msg decrypts in and collects its inner payloads; pt holds the
@@ -43,6 +50,7 @@ auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
 	struct pld_iter		 it;
 	struct pld		 p;
 	struct notify_pld	 n;
+	struct cert_pld		 c;
 	struct rd		 body;
 	size_t			 pt_len = 0;
 	uint8_t			 first = 0;
@@ -83,6 +91,18 @@ auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
 		case IKEV2_PAYLOAD_TSR:
 			out->has_tsr = true;
 			e = ts_parse(&body, &out->tsr);
+			break;
+		case IKEV2_PAYLOAD_CP:
+			if (out->has_cp)
+				break;	/* one is enough (3.15: at most one) */
+			out->has_cp = true;
+			e = cp_parse(&body, &out->cp);
+			break;
+		case IKEV2_PAYLOAD_CERT:
+			if ((e = cert_parse(&body, &c)) == IKE_OK &&
+			    c.enc == IKEV2_CERT_X509_CERT_SIGNATURE &&
+			    out->n_certs < SIG_CERTS_MAX)
+				out->certs[out->n_certs++] = c.data;
 			break;
 		case IKEV2_PAYLOAD_NOTIFY:
 			if ((e = notify_parse(&body, &n)) == IKE_OK &&
@@ -160,6 +180,8 @@ put_id_auth(struct ike_sa *sa, const struct xchg_cfg *cfg, struct skb *b,
 	size_t		 body_len, auth_len = 0;
 	enum ike_err	 e;
 
+	if (cfg->cred != NULL)
+		return cert_id_auth(sa, cfg, b, type, idr);
 	if (cfg->local_id.type == 0 ||
 	    (body_len = id_body(&cfg->local_id, body, sizeof(body))) == 0)
 		return IKE_EINVAL;
@@ -181,13 +203,15 @@ put_id_auth(struct ike_sa *sa, const struct xchg_cfg *cfg, struct skb *b,
 
 /* check_auth verifies the peer's AUTH over its ID body in constant time. */
 static enum ike_err
-check_auth(const struct ike_sa *sa, const struct xchg_cfg *cfg,
+check_auth(struct ike_sa *sa, const struct xchg_cfg *cfg,
     const struct auth_msg *m, struct rd id)
 {
 	uint8_t		 want[PRF_MAX_LEN];
 	size_t		 want_len = 0;
 	enum ike_err	 e;
 
+	if (cfg->cred != NULL)
+		return cert_check(sa, cfg, &m->auth, id, m->certs, m->n_certs);
 	if (m->auth.method != IKEV2_AUTHM_SHARED_KEY)
 		return IKE_EAUTH;
 	if ((e = ike_auth_psk(sa, cfg->psk, false, id.p, id.len, want,
@@ -238,6 +262,8 @@ auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 		wipe(b.buf, sizeof(b.buf));
 		return e;
 	}
+	if (cfg->vip_req != 0)
+		cp_request_put(&b.c, &b.w, cfg->vip_req);	/* [CP(CFG_REQUEST)] */
 	child_offer(&offer, cfg, sa->child.spi_in);
 	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
 	sa_pld_put(&b.w, &offer);
@@ -312,6 +338,8 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	}
 	sa->child.tsi = m.tsi;
 	sa->child.tsr = m.tsr;
+	if (cfg->vip_req != 0 && m.has_cp)
+		cp_reply_read(&m.cp, &sa->vip);
 	if ((e = child_derive(sa, p)) != IKE_OK)
 		goto out;
 	sa->msgid++;
@@ -351,9 +379,11 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	uint8_t		 pt[XCHG_OUT_MAX];
 	struct auth_msg	 m;
 	struct sa_pld	 reply;
+	struct ts_pld	 vip_ts, tsi;
 	struct skb	 b;
 	enum ike_err	 e;
 	size_t		 i;
+	bool		 vip;
 
 	out->len = 0;
 	if (sa->role != ROLE_RESPONDER || sa->state != SA_INIT_DONE)
@@ -388,7 +418,21 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		    IKE_ENOPROP);
 		goto out;
 	}
-	if (!ts_narrow(&m.tsi, &cfg->ts_remote, &sa->child.tsi) ||
+	/* RFC 7296 3.15.4: an address asked for that we cannot give */
+	vip = m.has_cp && cp_wants_addr(&m.cp);
+	if (vip && (cfg->cp == NULL ||
+	    cp_assign(cfg->cp, &m.cp, &sa->vip) != IKE_OK)) {
+		log_debug("IKE_AUTH: no address for the peer's CFG_REQUEST");
+		e = respond_error(sa, cfg, out, true,
+		    IKEV2_N_INTERNAL_ADDRESS_FAILURE, IKE_EREFUSED);
+		goto out;
+	}
+	/* the peer's TSi becomes its virtual IP (its TSi is 0.0.0.0/0) */
+	tsi = m.tsi;
+	if (vip)
+		cp_vip_ts(&sa->vip, &vip_ts);
+	if ((vip && !ts_narrow(&m.tsi, &vip_ts, &tsi)) ||
+	    !ts_narrow(&tsi, &cfg->ts_remote, &sa->child.tsi) ||
 	    !ts_narrow(&m.tsr, &cfg->ts_local, &sa->child.tsr)) {
 		e = respond_error(sa, cfg, out, true, IKEV2_N_TS_UNACCEPTABLE,
 		    IKE_ETS);
@@ -405,6 +449,8 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		wipe(b.buf, sizeof(b.buf));
 		goto out;
 	}
+	if (vip)
+		cp_reply_put(&b.c, &b.w, &sa->vip);	/* CP(CFG_REPLY) */
 	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
 	sa_pld_put(&b.w, &reply);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSI, false);

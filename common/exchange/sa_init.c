@@ -16,6 +16,7 @@
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "proposal/proposal.h"
+#include "exchange/cert_auth.h"
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
 
@@ -30,6 +31,7 @@ struct init_msg {
 	uint8_t		 natd_s[NATD_HASH_LEN], natd_d[NATD_HASH_LEN];
 	uint16_t	 error;		/* first error Notify */
 	uint16_t	 ke_group;	/* its INVALID_KE_PAYLOAD data */
+	uint16_t	 hash_algs;	/* SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
 };
 
 static enum ike_err
@@ -98,6 +100,9 @@ init_parse(struct rd in, struct init_msg *out)
 				break;
 			case IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED:
 				out->frag = true;
+				break;
+			case IKEV2_N_SIGNATURE_HASH_ALGORITHMS:
+				out->hash_algs = sig_hash_mask(n.data.p, n.data.len);
 				break;
 			default:
 				break;
@@ -254,6 +259,7 @@ sa_init_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 		notify_put(out, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED,
 		    NULL, 0);
 	}
+	cert_init_put(sa, cfg, &c, out);
 	chain_close(&c);
 	hdr_finish(out, off);
 	if (!wr_ok(out) || out->len - off > sizeof(sa->init_req))
@@ -312,6 +318,7 @@ sa_init_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	memcpy(sa->nr, m.nonce.p, m.nonce.len);
 	sa->nr_len = m.nonce.len;
 	sa->peer_frag = m.frag;
+	sa->peer_hash_algs = m.hash_algs;
 	if ((e = check_natd(sa, cfg, &m, sa->rspi)) != IKE_OK)
 		return e;
 	if (in.len > sizeof(sa->init_resp))
@@ -393,6 +400,7 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	memcpy(sa->ni, m.nonce.p, m.nonce.len);
 	sa->ni_len = m.nonce.len;
 	sa->peer_frag = m.frag;
+	sa->peer_hash_algs = m.hash_algs;
 	/* the request's hashes were made with SPIr = 0 */
 	if ((e = check_natd(sa, cfg, &m, 0)) != IKE_OK)
 		return e;
@@ -421,6 +429,7 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		notify_put(out, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED,
 		    NULL, 0);
 	}
+	cert_init_put(sa, cfg, &c, out);
 	chain_close(&c);
 	hdr_finish(out, off);
 	if (!wr_ok(out) || out->len - off > sizeof(sa->init_resp))

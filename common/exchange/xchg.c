@@ -294,6 +294,10 @@ ike_id_parse(struct ike_id *out, const char *s)
 	} else if (inet_pton(AF_INET6, s, out->data) == 1) {
 		out->type = IKEV2_ID_IPV6_ADDR;
 		out->len = 16;
+	} else if (s[0] != '@' && strchr(s, '=') != NULL) {
+		/* a distinguished name, "O=lab, CN=moon" */
+		out->type = IKEV2_ID_DER_ASN1_DN;
+		return sig_dn_parse(s, out->data, sizeof(out->data), &out->len);
 	} else if (s[0] == '@') {
 		if (n == 1)
 			return IKE_EINVAL;
@@ -325,6 +329,9 @@ ike_id_format(const struct ike_id *id, char *buf, size_t n)
 	case IKEV2_ID_FQDN:
 	case IKEV2_ID_RFC822_ADDR:
 		snprintf(buf, n, "%.*s", (int)id->len, (const char *)id->data);
+		break;
+	case IKEV2_ID_DER_ASN1_DN:
+		sig_dn_format(id->data, id->len, buf, n);
 		break;
 	case 0:
 		snprintf(buf, n, "%%any");

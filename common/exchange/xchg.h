@@ -14,6 +14,8 @@
 #include "codec/sa_pld.h"
 #include "codec/ts.h"
 #include "crypto/keys.h"
+#include "crypto/sig.h"
+#include "exchange/cp.h"
 
 enum {
 	XCHG_MSG_MAX	= 2048,		/* an IKE_SA_INIT message we keep for AUTH */
@@ -54,6 +56,8 @@ struct xchg_cfg {
 	struct sa_pld	 ike;		/* IKE proposals: offered, or acceptable */
 	struct sa_pld	 esp;		/* ESP proposals (no DH: IKE_AUTH) */
 	const struct psk *psk;
+	const struct sig_cred *cred;	/* non-NULL: certificates and signatures
+					 * (RFC 7427) both ways instead of psk */
 	struct ike_id	 local_id;
 	struct ike_id	 peer_id;	/* type 0: accept any (initiator sends no IDr) */
 	struct ts_pld	 ts_local;	/* initiator: TSi; responder: what it allows */
@@ -67,6 +71,8 @@ struct xchg_cfg {
 	bool		 frag;		/* send IKEV2_FRAGMENTATION_SUPPORTED */
 	const uint8_t	*cookie;	/* responder: demand this COOKIE (tests) */
 	size_t		 cookie_len;
+	uint8_t		 vip_req;	/* initiator: VIP_REQ_*: CP(CFG_REQUEST) */
+	struct cp_cfg	*cp;		/* responder: pools for CP, or NULL */
 };
 
 /* The Child SA made in IKE_AUTH. spi_in is ours (we receive with it),
@@ -106,7 +112,12 @@ struct ike_sa {
 	bool		 peer_frag;	/* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	uint16_t	 peer_notify;	/* the error Notify the peer sent, or 0 */
 	uint16_t	 want_group;	/* INVALID_KE_PAYLOAD: the group asked for */
+	uint16_t	 peer_hash_algs; /* its SIGNATURE_HASH_ALGORITHMS: bit 1 << id */
+	char		 auth_why[SIG_WHY_LEN];	/* why the peer's certificate
+					 * or signature was refused (local logs) */
 	struct child_sa	 child;
+	struct cp_vip	 vip;		/* CP: leased (responder) or assigned
+					 * to us (initiator) */
 };
 
 /* psk_wipe zeroes p. */
@@ -181,6 +192,15 @@ enum ike_err	 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * cfg->ts_remote and TSr to cfg->ts_local (RFC 7296 2.9: each selector is
  * cut to its overlap with ours; empty cfg TS: anything); TS_UNACCEPTABLE
  * when nothing is left of either.
+ *
+ * Configuration payload (RFC 7296 2.19): with cfg->vip_req, auth_create adds
+ * CP(CFG_REQUEST) after AUTH and auth_consume records the CFG_REPLY's
+ * addresses and DNS servers in sa->vip (the caller decides whether no
+ * address is an error). auth_respond answers a CFG_REQUEST asking for an
+ * address from cfg->cp (cp_assign, leases kept in sa->vip: release them
+ * with cp_lease_release), narrows TSi to the leased addresses and adds
+ * CP(CFG_REPLY); with no address to give it answers SK{ IDr AUTH
+ * N(INTERNAL_ADDRESS_FAILURE) } and returns IKE_EREFUSED.
  */
 enum ike_err	 auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct wr *out);

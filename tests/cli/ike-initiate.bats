@@ -46,7 +46,7 @@ quiet_port() {
 	assert_line --index 0 "ike-initiate: missing --peer"
 	run "$I" --peer 127.0.0.1 --ike aes128-sha256-modp2048 --esp aes128-sha256 --ts 10.1.0.0/16=10.2.0.0/16
 	assert_failure 2
-	assert_line --index 0 "ike-initiate: missing --psk-file"
+	assert_line --index 0 "ike-initiate: missing --psk-file or --cert"
 	run "$I" --peer 127.0.0.1 --psk-file "$T/psk" --esp aes128-sha256 --ts 10.1.0.0/16=10.2.0.0/16
 	assert_failure 2
 	assert_line --index 0 "ike-initiate: missing --ike"

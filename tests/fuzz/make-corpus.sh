@@ -7,7 +7,7 @@ V=tests/vectors
 C=tests/fuzz/corpus
 rm -rf "$C"
 mkdir -p "$C"/fuzz_msg "$C"/fuzz_sk "$C"/fuzz_esp "$C"/fuzz_keys \
-	"$C"/fuzz_pkt "$C"/fuzz_pcap "$C"/fuzz_skf
+	"$C"/fuzz_pkt "$C"/fuzz_pcap "$C"/fuzz_skf "$C"/fuzz_cookie
 
 # udp NAME FRAME: the UDP payload of frame FRAME of strongswan-NAME as hex
 udp() {
@@ -32,6 +32,11 @@ for f in ids ikev1 skf-badnum sa_init; do
 	grep -v '^#' "$V/decode/cli/$f.hex" | head -n 1 | tr -d ': \n' |
 		bin "$C/fuzz_msg/cli-$f"
 done
+# fuzz_cookie: IKE_SA_INIT requests (the responder has no state yet) and
+# a CP(CFG_REQUEST) body asking for IPv4, its DNS and IPv6
+ike gcm 1 | bin "$C/fuzz_cookie/gcm-1"
+cp "$C/fuzz_msg/cli-sa_init" "$C/fuzz_cookie/cli-sa_init"
+printf '01000000000100000003000000080000' | bin "$C/fuzz_cookie/cp-request"
 # an inner chain: [first type] Notify(MOBIKE_SUPPORTED) + Delete(ESP, 1 SPI)
 printf '292a00000800004011000000100304000112345678' |
 	bin "$C/fuzz_msg/inner-chain"
