@@ -105,6 +105,18 @@ cred() {	# cred NAME: --cert/--key of a lab certificate, --ca ca
 	assert_line --index 0 "ike-initiate: $T/rsa.key.pem: warning: key file is readable by group or others"
 }
 
+# wait_for PATTERN FILE: true once FILE has a line matching PATTERN (3 s at
+# most): ike-respond logs an event after it sent the answer that ends the
+# initiator's run, so the line may come a moment after ike-initiate exits
+wait_for() {
+	local i
+	for i in $(seq 30); do
+		grep -q "$1" "$2" && return 0
+		sleep 0.1
+	done
+	grep -q "$1" "$2"
+}
+
 # respond NAME: ike-respond on a free loopback port with NAME's certificate
 respond() {
 	PORT=$(free_port)
@@ -123,7 +135,7 @@ respond() {
 		assert_success
 		spis=$output
 		grep -q "^remote_id=O=ikekit unit-test lab (not secret), CN=$who\$" "$T/state-i/$spis/ike.sa"
-		grep -q "^established $spis " "$T/r.out"
+		wait_for "^established $spis " "$T/r.out"
 		kill "$(cat "$T/r.pid")"; wait "$(cat "$T/r.pid")" 2>/dev/null || true
 		rm -f "$T/r.pid"
 	done
@@ -137,7 +149,7 @@ respond() {
 	[[ $stderr == *"IKE_AUTH: peer sent AUTHENTICATION_FAILED"* ]]
 	sleep 0.2
 	grep -q "IKE_AUTH: peer not authenticated: certificate not trusted: unable to get local issuer certificate" "$T/r.err"
-	grep -q "AUTHENTICATION_FAILED" "$T/r.out"
+	wait_for "AUTHENTICATION_FAILED" "$T/r.out"
 	# the initiator refuses a responder its --ca does not vouch for
 	run --separate-stderr "$I" --peer "127.0.0.1:$PORT" --local "127.0.0.1:$(free_port)" \
 		--cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" --ca "$T/otherca.crt.pem" "${IARGS[@]}"
