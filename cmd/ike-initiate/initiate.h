@@ -21,8 +21,10 @@ struct opts {
 	const char	*pcap;
 	const char	*keys_out;
 	bool		 encap, json, until_init;
+	bool		 stay;		/* --stay: answer the peer until deleted */
 	uint8_t		 vip;		/* --vip, --vip6: VIP_REQ_* */
 	int		 timeout;	/* seconds */
+	unsigned	 frag_mtu;	/* --frag-mtu: 0 none (RFC 7383) */
 };
 
 /* One run: the configuration, the SA, the sockets and the capture. */
@@ -50,5 +52,27 @@ void	 run_exchanges(struct run *r);
 void	 save_state(struct run *r);
 void	 save_keys(struct run *r);
 void	 print_result(const struct run *r);
+
+/* stay_signals makes SIGTERM and SIGINT end stay() (and ignores SIGPIPE).
+ * stay answers the peer's requests on the IKE SA (liveness checks, Deletes;
+ * CREATE_CHILD_SA gets NO_ADDITIONAL_SAS) until the peer deletes it or a
+ * signal comes, when it sends our Delete; either way the SA leaves the state
+ * directory. It returns the exit status: EXIT_OK, or EXIT_TIMEOUT when our
+ * Delete got no answer within --timeout. */
+void	 stay_signals(void);
+int	 stay(struct run *r);
+
+/* stay_delete sends INFORMATIONAL SK{ D(IKE) } and waits, retransmitting,
+ * at most --timeout for the answer; false when none came (or it could not
+ * be sent). stay_forget removes the SA from the state directory, if there
+ * (failures are logged). */
+bool	 stay_delete(struct run *r);
+void	 stay_forget(const struct run *r);
+
+/* stay_end_refused sends our Delete (stay_delete) when IKE_AUTH failed with
+ * e after the peer set up the IKE SA: it refused only the Child SA (RFC 7296
+ * 2.21.2: NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE,
+ * FAILED_CP_REQUIRED, SINGLE_PAIR_REQUIRED), or we refused its choice. */
+void	 stay_end_refused(struct run *r, enum ike_err e);
 
 #endif

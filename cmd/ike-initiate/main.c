@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "crypto/secret.h"
 #include "crypto/sig.h"
+#include "exchange/frag.h"
 #include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -27,6 +28,7 @@ enum {
 	OPT_KEY,
 	OPT_ENCAP = 256,
 	OPT_ESP,
+	OPT_FRAG_MTU,
 	OPT_ID,
 	OPT_IKE,
 	OPT_JSON,
@@ -37,6 +39,7 @@ enum {
 	OPT_PEER,
 	OPT_PEER_ID,
 	OPT_PSK_FILE,
+	OPT_STAY,
 	OPT_TIMEOUT,
 	OPT_TS,
 	OPT_UNTIL,
@@ -48,10 +51,11 @@ static const char synopsis[] =
     "usage: ike-initiate --peer addr[:port] --psk-file file | --cert file --key file\n"
     "                    --ca file --ike proposals\n"
     "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
-    "                    [--id id] [--json] [--keys-out dir] [--local addr[:port]]\n"
+    "                    [--frag-mtu bytes] [--id id] [--json] [--keys-out dir]\n"
+    "                    [--local addr[:port]]\n"
     "                    [--name name] [--pcap file] [--peer-id id] [-S dir]\n"
-    "                    [--timeout secs] [--until sa-init | auth] [--vip]\n"
-    "                    [--vip6]\n";
+    "                    [--stay] [--timeout secs] [--until sa-init | auth]\n"
+    "                    [--vip] [--vip6]\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -77,6 +81,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "encap",	no_argument,		NULL, OPT_ENCAP },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "id",		required_argument,	NULL, OPT_ID },
 		{ "ike",	required_argument,	NULL, OPT_IKE },
@@ -90,6 +95,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "peer-id",	required_argument,	NULL, OPT_PEER_ID },
 		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
 		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "stay",	no_argument,		NULL, OPT_STAY },
 		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 		{ "ts",		required_argument,	NULL, OPT_TS },
 		{ "until",	required_argument,	NULL, OPT_UNTIL },
@@ -101,9 +107,11 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	char	*end;
 	long	 v;
 	int	 c, verbose = 0;
+	bool	 until = false;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 10;
+	o->frag_mtu = FRAG_MTU_DEFAULT;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CA:		o->ca = optarg; break;
@@ -111,6 +119,16 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_ENCAP:		o->encap = true; break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
+		case OPT_FRAG_MTU:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] < '0' ||
+			    optarg[0] > '9' || (v != 0 && (v < FRAG_MTU_MIN ||
+			    v > FRAG_MTU_MAX)))
+				usage_err("--frag-mtu: '%s': not 0 or a size from "
+				    "256 to 65535", optarg);
+			o->frag_mtu = (unsigned)v;
+			break;
 		case 'h':		usage(stdout, EXIT_OK);
 		case OPT_ID:		o->id = optarg; break;
 		case OPT_IKE:		o->ike = optarg; break;
@@ -123,6 +141,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_PEER_ID:	o->peer_id = optarg; break;
 		case OPT_PSK_FILE:	o->psk_file = optarg; break;
 		case 'S':		o->statedir = optarg; break;
+		case OPT_STAY:		o->stay = true; break;
 		case OPT_TIMEOUT:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -134,6 +153,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			break;
 		case OPT_TS:		o->ts = optarg; break;
 		case OPT_UNTIL:
+			until = true;
 			if (strcmp(optarg, "sa-init") == 0)
 				o->until_init = true;
 			else if (strcmp(optarg, "auth") != 0)
@@ -160,6 +180,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --cert (the certificate of --key)");
 	if (o->cert != NULL && o->ca == NULL)
 		usage_err("%s", "missing --ca (to check the peer's certificate)");
+	if (o->stay && until)
+		usage_err("%s", "--stay and --until: choose one");
 	if (o->ike == NULL)
 		usage_err("%s", "missing --ike");
 	if (!o->until_init && o->esp == NULL)
@@ -313,30 +335,36 @@ setup(struct run *r)
 		memcpy(c->local_id.data, r->net.local, c->local_id.len);
 	}
 	c->fake_natd = o->encap;
-	c->frag = false;
+	c->frag = o->frag_mtu != 0;
 }
 
 /* check_vip dies (exit 3) when --vip/--vip6 got no address of a family
- * asked for: RFC 7296 3.15.4, a reply without one is an error to us. */
+ * asked for: RFC 7296 3.15.4, a reply without one is an error to us. The
+ * peer's IKE SA is up, so it is deleted first. */
 static void
-check_vip(const struct run *r)
+check_vip(struct run *r)
 {
 	if (r->sa.state != SA_ESTABLISHED || r->o.vip == 0)
 		return;
 	if (((r->o.vip & VIP_REQ_4) && r->sa.vip.addr[0].fam == 0) ||
-	    ((r->o.vip & VIP_REQ_6) && r->sa.vip.addr[1].fam == 0))
+	    ((r->o.vip & VIP_REQ_6) && r->sa.vip.addr[1].fam == 0)) {
+		(void)stay_delete(r);
 		die(EXIT_REFUSED, "%s: IKE_AUTH: peer assigned no virtual IP%s",
 		    r->o.peer, r->o.vip == (VIP_REQ_4 | VIP_REQ_6) ? " of each family" : "");
+	}
 }
 
 int
 main(int argc, char *argv[])
 {
 	static struct run	 r;
+	int			 status = EXIT_OK;
 
 	log_init(argv[0]);
 	umask(077);
 	parse_opts(&r.o, argc, argv);
+	if (r.o.stay)
+		stay_signals();		/* a signal from now on ends with a Delete */
 	if (!crypto_init())
 		die(EXIT_FAIL, "cannot initialise libsodium");
 	setup(&r);
@@ -346,9 +374,11 @@ main(int argc, char *argv[])
 	save_state(&r);
 	save_keys(&r);
 	print_result(&r);
+	if (r.o.stay)
+		status = stay(&r);	/* until the peer or a signal ends the SA */
 	net_close(&r.net);
 	ike_sa_wipe(&r.sa);
 	psk_wipe(&r.psk);
 	sig_cred_free(r.cred);
-	return EXIT_OK;
+	return status;
 }

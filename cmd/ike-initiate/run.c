@@ -10,6 +10,7 @@
 #include "base/exits.h"
 #include "base/log.h"
 #include "crypto/secret.h"
+#include "exchange/frag.h"
 #include "names/names.h"
 #include "initiate.h"
 
@@ -19,6 +20,9 @@ enum {
 };
 
 static uint8_t	 last[XCHG_OUT_MAX], next[XCHG_OUT_MAX], in[XCHG_OUT_MAX];
+static uint8_t	 joined[XCHG_OUT_MAX];	/* a reassembled response */
+static struct frag_set	 frags;		/* the request as sent (RFC 7383) */
+static struct frag_pool	 frx;
 
 static const char *
 exch_name(const struct ike_sa *sa)
@@ -52,6 +56,7 @@ fail(struct run *r, const char *exch, enum ike_err e)
 {
 	const char	*n;
 
+	stay_end_refused(r, e);		/* IKE SA up, Child SA refused */
 	(void)pcapw_close(r->pcap);
 	r->pcap = NULL;
 	if (r->sa.peer_notify != 0) {
@@ -74,7 +79,8 @@ void
 run_exchanges(struct run *r)
 {
 	struct xchg	 x;
-	struct wr	 out;
+	struct wr	 out, jw;
+	struct rd	 msg;
 	enum xchg_wait	 w;
 	enum ike_err	 e;
 	int64_t		 deadline, now, resend;
@@ -105,6 +111,15 @@ run_exchanges(struct run *r)
 		    (xchg_nat(&r->sa) || r->o.encap) ? 1 : 0;
 		log_debug("%s: sending %s request (%zu bytes) to port %u", r->o.peer,
 		    exch, last_len, r->net.pport[r->sock]);
+		if (frag_split(&r->sa, r->net.af, r->o.frag_mtu, r->sock == 1,
+		    last, last_len, &frags) != IKE_OK) {
+			log_debug("%s: %s: cannot fragment, sent whole", r->o.peer,
+			    exch);
+			memcpy(frags.buf, last, last_len);
+			frags.n = 1;
+			frags.off[0] = 0;
+			frags.len[0] = last_len;
+		}
 		rto = RTO_FIRST_MS;
 		resend = 0;
 		for (;;) {
@@ -119,10 +134,15 @@ run_exchanges(struct run *r)
 				if (resend != 0)
 					log_debug("%s: %s: retransmitting", r->o.peer,
 					    exch);
-				if (net_send(&r->net, r->sock, last, last_len) != IKE_OK)
-					die(EXIT_LOCAL, "%s: send: %s", r->o.peer,
-					    strerror(errno));
-				record(r, true, r->sock, last, last_len);
+				for (size_t k = 0; k < frags.n; k++) {	/* all fragments */
+					const uint8_t *f = frags.buf + frags.off[k];
+
+					if (net_send(&r->net, r->sock, f,
+					    frags.len[k]) != IKE_OK)
+						die(EXIT_LOCAL, "%s: send: %s",
+						    r->o.peer, strerror(errno));
+					record(r, true, r->sock, f, frags.len[k]);
+				}
 				resend = now + rto;
 				rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
 			}
@@ -134,8 +154,21 @@ run_exchanges(struct run *r)
 				die(EXIT_LOCAL, "%s: receive: %s", r->o.peer,
 				    strerror(errno));
 			record(r, false, which, in, in_len);
+			msg = rd_init(in, in_len);
+			jw = wr_init(joined, sizeof(joined));
+			if (xchg_match(&r->sa, msg))
+				switch (frag_input(&frx, &r->sa, msg, &jw)) {
+				case FRAG_MORE:
+				case FRAG_BAD:
+					continue;
+				case FRAG_DONE:
+					msg = rd_init(joined, jw.len);
+					break;
+				case FRAG_WHOLE:
+					break;
+				}
 			out = wr_init(next, sizeof(next));
-			w = xchg_step(&x, rd_init(in, in_len), &out);
+			w = xchg_step(&x, msg, &out);
 			if (w != XCHG_RECV)
 				break;
 			log_debug("%s: dropped a message that is not the answer",
@@ -144,6 +177,8 @@ run_exchanges(struct run *r)
 	}
 	wipe(last, sizeof(last));
 	wipe(in, sizeof(in));
+	wipe(joined, sizeof(joined));
+	frag_pool_wipe(&frx);
 	if (pcapw_close(r->pcap) != IKE_OK)
 		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
 	r->pcap = NULL;

@@ -104,8 +104,8 @@ ike_file(const struct run *r, struct kvbuf *b)
 	kv_hex(b, "sk_er", k->sk_er, k->e_len);
 	kv_hex(b, "sk_pi", k->sk_pi, k->p_len);
 	kv_hex(b, "sk_pr", k->sk_pr, k->p_len);
-	if (sa->state == SA_ESTABLISHED)
-		kv_str(b, "child", r->child_name);
+	if (sa->state == SA_ESTABLISHED && sa->child.spi_in != 0)
+		kv_str(b, "child", r->child_name);	/* none once deleted */
 }
 
 static void
@@ -160,7 +160,7 @@ save_state(struct run *r)
 		    sd.why[0] ? ": " : "", sd.why);
 	if (sd_lock_sa(&sd, r->name, true, &l) != IKE_OK)
 		die(EXIT_LOCAL, "%s/%s: %s", dir, r->name, strerror(errno));
-	if (r->sa.state == SA_ESTABLISHED) {
+	if (r->sa.state == SA_ESTABLISHED && r->sa.child.spi_in != 0) {
 		kv_init(&b);
 		child_file(r, &b);
 		snprintf(file, sizeof(file), "child.%s.sa", r->child_name);

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "crypto/secret.h"
 #include "crypto/sig.h"
+#include "exchange/frag.h"
 #include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -31,15 +32,18 @@ enum {
 	OPT_COOKIE_THRESHOLD = 256,
 	OPT_DNS,
 	OPT_ESP,
+	OPT_FRAG_MTU,
 	OPT_HALF_OPEN_MAX,
 	OPT_ID,
 	OPT_IKE,
 	OPT_JSON,
 	OPT_KEYS_OUT,
 	OPT_LOCAL,
+	OPT_MAX_SAS,
 	OPT_PCAP,
 	OPT_POOL,
 	OPT_PSK_FILE,
+	OPT_SYNC,
 	OPT_TS,
 };
 
@@ -47,9 +51,11 @@ static const char synopsis[] =
     "usage: ike-respond --local addr[:port] --psk-file file | --cert file --key file\n"
     "                   --ca file --ike proposals\n"
     "                   --esp proposals --ts local-ts [-hv]\n"
-    "                   [--cookie-threshold n] [--dns addr] [--half-open-max n]\n"
-    "                   [--id id] [--json] [--keys-out dir] [--pcap file]\n"
-    "                   [--pool addr/prefix] [-S dir]\n";
+    "                   [--cookie-threshold n] [--dns addr] [--frag-mtu bytes]\n"
+    "                   [--half-open-max n]\n"
+    "                   [--id id] [--json] [--keys-out dir] [--max-sas n]\n"
+    "                   [--pcap file] [--pool addr/prefix]\n"
+    "                   [--sync always | batch | none] [-S dir]\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -67,9 +73,9 @@ usage_err(const char *fmt, const char *arg)
 	usage(stderr, EXIT_USAGE);
 }
 
-/* count_arg reads optarg as a number from min to SA_TABLE_MAX for opt. */
+/* count_arg reads optarg as a number from min to max for opt. */
 static long
-count_arg(const char *opt, long min)
+count_arg(const char *opt, long min, long max)
 {
 	char	*end;
 	long	 v;
@@ -77,9 +83,9 @@ count_arg(const char *opt, long min)
 	errno = 0;
 	v = strtol(optarg, &end, 10);
 	if (errno != 0 || *end != '\0' || optarg[0] < '0' || optarg[0] > '9' ||
-	    v < min || v > SA_TABLE_MAX) {
-		fprintf(stderr, "%s: %s: '%s': not a number from %ld to %d\n",
-		    log_progname(), opt, optarg, min, SA_TABLE_MAX);
+	    v < min || v > max) {
+		fprintf(stderr, "%s: %s: '%s': not a number from %ld to %ld\n",
+		    log_progname(), opt, optarg, min, max);
 		usage(stderr, EXIT_USAGE);
 	}
 	return v;
@@ -94,6 +100,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
 		{ "half-open-max", required_argument,	NULL, OPT_HALF_OPEN_MAX },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "id",		required_argument,	NULL, OPT_ID },
@@ -102,10 +109,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
+		{ "max-sas",	required_argument,	NULL, OPT_MAX_SAS },
 		{ "pcap",	required_argument,	NULL, OPT_PCAP },
 		{ "pool",	required_argument,	NULL, OPT_POOL },
 		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
 		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "sync",	required_argument,	NULL, OPT_SYNC },
 		{ "ts",		required_argument,	NULL, OPT_TS },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -115,10 +124,14 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	memset(o, 0, sizeof(*o));
 	o->cookie_threshold = COOKIE_THRESHOLD;
 	o->half_open_max = HALF_OPEN_MAX;
+	o->max_sas = MAX_SAS;
+	o->frag_mtu = FRAG_MTU_DEFAULT;
+	o->sync = SYNC_BATCH;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_COOKIE_THRESHOLD:
-			o->cookie_threshold = count_arg("--cookie-threshold", 0);
+			o->cookie_threshold = count_arg("--cookie-threshold", 0,
+			    COUNT_MAX);
 			break;
 		case OPT_DNS:
 			if (o->n_dns == CP_DNS_MAX)
@@ -128,9 +141,17 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_CA:		o->ca = optarg; break;
 		case OPT_CERT:		o->cert = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
+		case OPT_FRAG_MTU:
+			o->frag_mtu = (unsigned)count_arg("--frag-mtu", 0,
+			    FRAG_MTU_MAX);
+			if (o->frag_mtu != 0 && o->frag_mtu < FRAG_MTU_MIN)
+				usage_err("--frag-mtu: '%s': not 0 or a size from "
+				    "256 to 65535", optarg);
+			break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_HALF_OPEN_MAX:
-			o->half_open_max = count_arg("--half-open-max", 1);
+			o->half_open_max = count_arg("--half-open-max", 1,
+			    COUNT_MAX);
 			break;
 		case 'h':		usage(stdout, EXIT_OK);
 		case OPT_ID:		o->id = optarg; break;
@@ -138,6 +159,9 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_JSON:		o->json = true; break;
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
 		case OPT_LOCAL:		o->local = optarg; break;
+		case OPT_MAX_SAS:
+			o->max_sas = count_arg("--max-sas", 1, MAX_SAS_MAX);
+			break;
 		case OPT_PCAP:		o->pcap = optarg; break;
 		case OPT_POOL:
 			if (o->n_pools == 2)
@@ -147,6 +171,17 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			break;
 		case OPT_PSK_FILE:	o->psk_file = optarg; break;
 		case 'S':		o->statedir = optarg; break;
+		case OPT_SYNC:
+			if (strcmp(optarg, "always") == 0)
+				o->sync = SYNC_ALWAYS;
+			else if (strcmp(optarg, "batch") == 0)
+				o->sync = SYNC_BATCH;
+			else if (strcmp(optarg, "none") == 0)
+				o->sync = SYNC_NONE;
+			else
+				usage_err("--sync: '%s': not always, batch or none",
+				    optarg);
+			break;
 		case OPT_TS:		o->ts = optarg; break;
 		case 'v':		verbose++; break;
 		default:		usage(stderr, EXIT_USAGE);
@@ -296,7 +331,6 @@ setup(struct srv *s)
 	char		 err[PROPOSAL_ERR_MAX];
 	uint16_t	 port = 0;
 	bool		 has_port;
-	struct sd	 sd;
 	enum ike_err	 e;
 	int		 i, status;
 
@@ -335,6 +369,7 @@ setup(struct srv *s)
 	else
 		c->psk = &s->psk;
 	c->af = s->af;
+	c->frag = o->frag_mtu != 0;
 	memcpy(c->local_addr, s->local, sizeof(c->local_addr));
 	c->local_port = s->lport[0];
 
@@ -343,10 +378,10 @@ setup(struct srv *s)
 	else if ((e = sd_default_dir(s->dir, sizeof(s->dir))) != IKE_OK)
 		die(EXIT_LOCAL, "state directory: %s (set IKE_STATE_DIR or use -S)",
 		    ike_strerror(e));
-	if (sd_open(&sd, s->dir, true) != IKE_OK)
+	if (sd_open(&s->sd, s->dir, true) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s%s%s", s->dir, strerror(errno),
-		    sd.why[0] ? ": " : "", sd.why);
-	sd_close(&sd);
+		    s->sd.why[0] ? ": " : "", s->sd.why);
+	s->sd.nosync = o->sync != SYNC_ALWAYS;	/* batch: one sd_sync a round */
 	if (o->keys_out != NULL && mkdir(o->keys_out, 0700) != 0 && errno != EEXIST)
 		die(EXIT_LOCAL, "%s: %s", o->keys_out, strerror(errno));
 	if (o->pcap != NULL && pcapw_open(&s->pcap, o->pcap, DLT_RAW) != IKE_OK)
@@ -355,8 +390,9 @@ setup(struct srv *s)
 		if ((s->fd[i] = bind_udp(s->af, s->local, s->lport[i])) < 0)
 			die(EXIT_LOCAL, "%s port %u: bind: %s", o->local,
 			    s->lport[i], strerror(errno));
-	if ((s->slots = calloc(SA_TABLE_MAX, sizeof(*s->slots))) == NULL)
+	if (!table_init(&s->tab, (size_t)o->max_sas))
 		die(EXIT_LOCAL, "out of memory");
+	s->wq_tail = &s->wq;
 }
 
 int
@@ -378,6 +414,7 @@ main(int argc, char *argv[])
 	sig_cred_free(s.cred);
 	cookie_gen_wipe(&s.cookies);
 	cp_cfg_free(&s.cp);
-	free(s.slots);
+	table_free(&s.tab);
+	sd_close(&s.sd);
 	return EXIT_OK;
 }

@@ -11,13 +11,21 @@
 #include "exchange/xchg.h"
 #include "io/net.h"
 #include "io/pkt.h"
+#include "sa/statedir.h"
 
 enum {
-	SA_TABLE_MAX	= 1024,		/* IKE SAs at once, half-open included */
+	COUNT_MAX	= 1024,		/* --cookie-threshold, --half-open-max */
+	MAX_SAS		= 65536,	/* IKE SAs at once, half-open included
+					 * (default of --max-sas) */
+	MAX_SAS_MAX	= 1 << 24,	/* largest --max-sas */
+	RX_BATCH	= 64,		/* datagrams read per socket per round */
 	HALF_OPEN_MAX	= 64,		/* half-open IKE SAs at once (default) */
 	COOKIE_THRESHOLD = 10,		/* half-open SAs before cookies (default) */
 	HALF_OPEN_MS	= 30000,	/* a half-open SA lives this long */
 };
+
+/* --sync: when state files reach the disk (see writer.c). */
+enum sync_mode { SYNC_BATCH, SYNC_ALWAYS, SYNC_NONE };
 
 struct opts {
 	const char	*local;
@@ -33,23 +41,48 @@ struct opts {
 	unsigned	 n_pools, n_dns;
 	long		 cookie_threshold;	/* 0: always */
 	long		 half_open_max;
+	long		 max_sas;
+	unsigned	 frag_mtu;	/* --frag-mtu: 0 none (RFC 7383) */
+	enum sync_mode	 sync;
 	bool		 json;
 };
 
+/* What the writer has queued for a slot (writer.c). */
+enum wjob { WJOB_NONE, WJOB_SAVE, WJOB_DROP };
+
 /* One IKE SA of the table, with where its peer is and our last response
- * (resent as is when the peer retransmits its request). */
+ * (resent as is when the peer retransmits its request). Allocated by
+ * table_new, freed by table_remove. */
 struct slot {
-	bool		 used;
+	struct slot	*next_spi, *next_half;	/* hash chains (table.c) */
+	struct slot	*older, *newer;		/* half-open ones, by age */
+	size_t		 hb;			/* its half-open bucket (the
+						 * peer may move before AUTH) */
+	struct slot	*wnext;			/* writer queue */
+	enum wjob	 wjob;
+	bool		 linked;	/* in the SPI index */
+	bool		 half;		/* in the half-open index */
 	struct ike_sa	 sa;
 	uint8_t		 peer[16];
 	uint16_t	 pport;
 	int		 sock;		/* 0: IKE port, 1: NAT-T port */
 	int64_t		 born_ms;
-	uint8_t		 last[XCHG_OUT_MAX];
+	uint8_t		*last;		/* malloc'd, last_len bytes */
 	size_t		 last_len;
 	bool		 saved;		/* in the state dir */
 	char		 name[65];
 	char		 child_name[65];
+};
+
+/* The SA table: slots made on demand, up to max, found by hash (keyed
+ * SipHash of the SPIs; of the initiator's SPI and address for half-open
+ * ones), half-open ones also listed oldest first for expiry. */
+struct table {
+	struct slot	**by_spi, **by_half;
+	size_t		 mask;		/* buckets - 1 */
+	size_t		 n, max;
+	struct slot	*oldest, *newest;
+	uint8_t		 key[16];
 };
 
 struct counters {
@@ -66,7 +99,9 @@ struct srv {
 	uint8_t		 local[16];
 	uint16_t	 lport[2];
 	int		 fd[2];
-	struct slot	*slots;		/* SA_TABLE_MAX */
+	struct table	 tab;
+	struct sd	 sd;		/* the state directory, open */
+	struct slot	*wq, **wq_tail;	/* writer queue, oldest first */
 	unsigned	 n_half;
 	struct pcapw	*pcap;
 	struct counters	 cnt;
@@ -79,6 +114,43 @@ struct srv {
 void	 serve(struct srv *s);
 /* reload_psk re-reads --psk-file; false (old key kept) on failure. */
 bool	 reload_psk(struct srv *s);
+
+/* table_init sizes t for max slots (no slot is made yet); false when out
+ * of memory. table_free frees what is left, wiping it. */
+bool	 table_init(struct table *t, size_t max);
+void	 table_free(struct table *t);
+/* table_new returns a zeroed slot, not yet findable, or NULL when the
+ * table is full or memory is short. */
+struct slot *table_new(struct table *t);
+/* table_add makes sl findable by its SPIs and, as a half-open SA, by its
+ * initiator SPI and peer; table_up takes it off the half-open index;
+ * table_unlink off both (it stays allocated); table_remove unlinks, wipes
+ * and frees it. */
+void	 table_add(struct table *t, struct slot *sl);
+void	 table_up(struct table *t, struct slot *sl);
+void	 table_unlink(struct table *t, struct slot *sl);
+void	 table_remove(struct table *t, struct slot *sl);
+/* table_find returns the SA with these SPIs; table_find_half the half-open
+ * SA of this initiator SPI and peer; table_oldest_half the oldest half-open
+ * SA; table_any any SA. NULL if none. */
+struct slot *table_find(const struct table *t, uint64_t ispi, uint64_t rspi);
+struct slot *table_find_half(const struct table *t, uint64_t ispi,
+	    const uint8_t *peer, uint16_t pport);
+struct slot *table_oldest_half(const struct table *t);
+struct slot *table_any(const struct table *t);
+/* slot_keep keeps a copy of the response for retransmissions; false (and
+ * nothing kept) when out of memory. */
+bool	 slot_keep(struct slot *sl, const uint8_t *msg, size_t len);
+
+/* writer_save queues the writing of an established SA (state files,
+ * --keys-out), writer_drop the removal of a deleted one (already
+ * unlinked from the table). writer_flush does what is queued, syncs as
+ * --sync says, then calls done(s, sl, job) for each, in order (the events
+ * are printed once the files are written). */
+void	 writer_save(struct srv *s, struct slot *sl);
+void	 writer_drop(struct srv *s, struct slot *sl);
+void	 writer_flush(struct srv *s,
+	    void (*done)(struct srv *, struct slot *, enum wjob));
 
 /* save_sa writes the slot's ike.sa and child file; drop_sa removes the SA
  * directory; drop_child removes its child file. Each logs failures. */

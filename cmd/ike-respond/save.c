@@ -126,18 +126,12 @@ child_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
 	kv_str(b, "encap", sl->sock == 1 ? "udp" : "none");
 }
 
+/* lock takes the SA's lock in the state directory, kept open in s->sd. */
 static bool
-lock(struct srv *s, const char *name, bool create, struct sd *sd,
-    struct sd_lock *l)
+lock(struct srv *s, const char *name, bool create, struct sd_lock *l)
 {
-	if (sd_open(sd, s->dir, true) != IKE_OK) {
-		log_warn("%s: %s%s%s", s->dir, strerror(errno),
-		    sd->why[0] ? ": " : "", sd->why);
-		return false;
-	}
-	if (sd_lock_sa(sd, name, create, l) != IKE_OK) {
+	if (sd_lock_sa(&s->sd, name, create, l) != IKE_OK) {
 		log_warn("%s/%s: %s", s->dir, name, strerror(errno));
-		sd_close(sd);
 		return false;
 	}
 	return true;
@@ -148,11 +142,10 @@ save_sa(struct srv *s, struct slot *sl)
 {
 	static struct kvbuf	 b;
 	char			 file[SD_FILE_MAX + 1];
-	struct sd		 sd;
 	struct sd_lock		 l;
 	enum ike_err		 e = IKE_OK;
 
-	if (!lock(s, sl->name, true, &sd, &l))
+	if (!lock(s, sl->name, true, &l))
 		return false;
 	if (sl->sa.child.spi_in != 0) {
 		kv_init(&b);
@@ -171,24 +164,16 @@ save_sa(struct srv *s, struct slot *sl)
 		log_warn("%s/%s: %s", s->dir, sl->name,
 		    e == IKE_EIO ? strerror(errno) : ike_strerror(e));
 	sd_unlock(&l);
-	sd_close(&sd);
 	return e == IKE_OK;
 }
 
 void
 drop_sa(struct srv *s, struct slot *sl)
 {
-	struct sd	 sd;
-
 	if (!sl->saved)
 		return;
-	if (sd_open(&sd, s->dir, false) != IKE_OK) {
-		log_warn("%s: %s", s->dir, strerror(errno));
-		return;
-	}
-	if (sd_remove_sa(&sd, sl->name) != IKE_OK)
+	if (sd_remove_sa(&s->sd, sl->name) != IKE_OK)
 		log_warn("%s/%s: %s", s->dir, sl->name, strerror(errno));
-	sd_close(&sd);
 	sl->saved = false;
 }
 
@@ -196,18 +181,18 @@ void
 drop_child(struct srv *s, struct slot *sl)
 {
 	char		 file[SD_FILE_MAX + 1];
-	struct sd	 sd;
 	struct sd_lock	 l;
 
-	if (!sl->saved || !lock(s, sl->name, false, &sd, &l))
+	if (!sl->saved || !lock(s, sl->name, false, &l))
 		return;
 	snprintf(file, sizeof(file), "child.%s.sa", sl->child_name);
 	if (sd_remove(&l, file) != IKE_OK)
 		log_warn("%s/%s/%s: %s", s->dir, sl->name, file, strerror(errno));
 	sd_unlock(&l);
-	sd_close(&sd);
 	sl->sa.child.spi_in = 0;
 	(void)save_sa(s, sl);		/* ike.sa without child= */
+	if (s->o.sync == SYNC_BATCH && sd_sync(&s->sd) != IKE_OK)
+		log_warn("%s: sync: %s", s->dir, strerror(errno));
 }
 
 static FILE *

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "codec/hdr.h"
 #include "crypto/secret.h"
+#include "exchange/frag.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
@@ -91,8 +92,7 @@ free_slot(struct srv *s, struct slot *sl)
 	if (sl->sa.state != SA_ESTABLISHED && s->n_half > 0)
 		s->n_half--;
 	cp_lease_release(&s->cp, &sl->sa.vip);	/* the address goes back */
-	ike_sa_wipe(&sl->sa);
-	wipe(sl, sizeof(*sl));
+	table_remove(&s->tab, sl);		/* wipes and frees it */
 }
 
 /* record appends one datagram to --pcap. */
@@ -149,42 +149,45 @@ send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
 	record(s, sl, true, sl->sock, msg, len);
 }
 
+/* send_msg sends a message of sl's SA: whole, or in fragments when the
+ * peer supports them and it exceeds --frag-mtu (RFC 7383). The response is
+ * kept whole and fragmented again (same plaintext, fresh IVs) when resent. */
+static void
+send_msg(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
+{
+	static struct frag_set	 fs;
+	size_t			 k;
+
+	if (frag_split(&sl->sa, s->af, s->o.frag_mtu, sl->sock == 1, msg, len,
+	    &fs) != IKE_OK) {
+		log_debug("%s: cannot fragment the response, sent whole", sl->name);
+		send_to(s, sl, msg, len);
+		return;
+	}
+	for (k = 0; k < fs.n; k++)
+		send_to(s, sl, fs.buf + fs.off[k], fs.len[k]);
+}
+
 /* respond sends out and keeps it for retransmitted requests. */
 static void
 respond(struct srv *s, struct slot *sl, const struct wr *out)
 {
-	memcpy(sl->last, out->buf, out->len);
-	sl->last_len = out->len;
-	send_to(s, sl, sl->last, sl->last_len);
+	if (!slot_keep(sl, out->buf, out->len))
+		log_debug("%s: response not kept: out of memory", sl->name);
+	send_msg(s, sl, out->buf, out->len);
 }
 
 static struct slot *
 find(struct srv *s, uint64_t ispi, uint64_t rspi)
 {
-	size_t	 i;
-
-	for (i = 0; i < SA_TABLE_MAX; i++)
-		if (s->slots[i].used && s->slots[i].sa.ispi == ispi &&
-		    s->slots[i].sa.rspi == rspi)
-			return &s->slots[i];
-	return NULL;
+	return table_find(&s->tab, ispi, rspi);
 }
 
 /* find_half finds a half-open SA by the initiator's SPI and address. */
 static struct slot *
 find_half(struct srv *s, uint64_t ispi, const uint8_t *peer, uint16_t pport)
 {
-	size_t	 i;
-
-	for (i = 0; i < SA_TABLE_MAX; i++) {
-		struct slot *sl = &s->slots[i];
-
-		if (sl->used && sl->sa.ispi == ispi && sl->pport == pport &&
-		    memcmp(sl->peer, peer, sizeof(sl->peer)) == 0 &&
-		    sl->sa.state == SA_INIT_DONE)
-			return sl;
-	}
-	return NULL;
+	return table_find_half(&s->tab, ispi, peer, pport);
 }
 
 static void
@@ -199,7 +202,6 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	struct rd	 r = in;
 	char		 detail[64];
 	enum ike_err	 e;
-	size_t		 i;
 
 	if (hdr_parse(&r, &h) != IKE_OK)
 		return;
@@ -232,15 +234,10 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		s->cnt.half_open_full++;
 		return;
 	}
-	for (i = 0; i < SA_TABLE_MAX && sl == NULL; i++)
-		if (!s->slots[i].used)
-			sl = &s->slots[i];
-	if (sl == NULL) {
+	if ((sl = table_new(&s->tab)) == NULL) {	/* --max-sas */
 		s->cnt.half_open_full++;
 		return;
 	}
-	memset(sl, 0, sizeof(*sl));
-	sl->used = true;
 	s->n_half++;
 	ike_sa_init(&sl->sa, ROLE_RESPONDER);
 	memcpy(sl->peer, peer, sizeof(sl->peer));
@@ -254,6 +251,7 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	snprintf(sl->name, sizeof(sl->name), "%016llx-%016llx",
 	    (unsigned long long)sl->sa.ispi, (unsigned long long)sl->sa.rspi);
 	if (e == IKE_OK) {
+		table_add(&s->tab, sl);
 		respond(s, sl, &out);
 		log_debug("%s: IKE_SA_INIT answered", sl->name);
 		return;
@@ -288,7 +286,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		return;
 	}
 	if (e != IKE_OK) {
-		send_to(s, sl, out.buf, out.len);
+		send_msg(s, sl, out.buf, out.len);
 		if (e == IKE_EREFUSED)
 			log_warn("%s: IKE_AUTH: no address for the peer's "
 			    "CFG_REQUEST (%s): INTERNAL_ADDRESS_FAILURE", sl->name,
@@ -305,12 +303,24 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		return;
 	}
 	s->n_half--;
+	table_up(&s->tab, sl);
+	ike_sa_drop_init(&sl->sa);	/* needed for AUTH only */
 	respond(s, sl, &out);
 	snprintf(sl->child_name, sizeof(sl->child_name), "%08x",
 	    sl->sa.child.spi_in);
-	sl->saved = save_sa(s, sl);
-	save_keys(s, sl);
-	event(s, sl, "established", NULL);
+	writer_save(s, sl);		/* files, then the event: flushed() */
+}
+
+/* flushed is called by writer_flush once an SA's files are written. */
+static void
+flushed(struct srv *s, struct slot *sl, enum wjob job)
+{
+	if (job == WJOB_SAVE)
+		event(s, sl, "established", NULL);
+	else if (job == WJOB_DROP) {
+		event(s, sl, "deleted", NULL);
+		free_slot(s, sl);
+	}
 }
 
 static void
@@ -322,6 +332,8 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 	enum ike_err	 e;
 	char		 detail[32];
 
+	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
+		writer_flush(s, flushed);
 	if ((e = info_respond(&sl->sa, in, &out, &req)) != IKE_OK) {
 		s->cnt.dropped++;
 		log_debug("%s: INFORMATIONAL dropped: %s", sl->name, ike_strerror(e));
@@ -329,9 +341,8 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 	}
 	respond(s, sl, &out);
 	if (req.delete_ike) {
-		drop_sa(s, sl);
-		event(s, sl, "deleted", NULL);
-		free_slot(s, sl);
+		table_unlink(&s->tab, sl);	/* gone for the peer now */
+		writer_drop(s, sl);		/* freed by flushed() */
 	} else if (req.child_gone) {
 		drop_child(s, sl);
 		snprintf(detail, sizeof(detail), "child %08x/%08x",
@@ -348,9 +359,12 @@ static void
 on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
     struct rd in)
 {
+	static uint8_t	 joined[XCHG_OUT_MAX];	/* a reassembled request */
+	static struct frag_pool frx;
 	struct ike_hdr	 h;
 	struct rd	 r = in;
 	struct slot	*sl;
+	struct wr	 jw;
 
 	if (hdr_parse(&r, &h) != IKE_OK || h.major != 2) {
 		s->cnt.dropped++;
@@ -373,13 +387,29 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		return;
 	}
 	if (sl->sa.msgid > 0 && h.msgid == sl->sa.msgid - 1 && sl->last_len > 0) {
+		/* RFC 7383 2.6.1: a fragmented request is answered once */
+		if (frag_num(in) > 1)
+			return;
 		s->cnt.retransmits++;
-		send_to(s, sl, sl->last, sl->last_len);
+		send_msg(s, sl, sl->last, sl->last_len);
 		return;
 	}
 	if (h.msgid != sl->sa.msgid) {
 		s->cnt.bad_msgid++;
 		return;
+	}
+	jw = wr_init(joined, sizeof(joined));
+	switch (frag_input(&frx, &sl->sa, in, &jw)) {
+	case FRAG_MORE:
+		return;
+	case FRAG_BAD:
+		s->cnt.dropped++;
+		return;
+	case FRAG_DONE:
+		in = rd_init(joined, jw.len);
+		break;
+	case FRAG_WHOLE:
+		break;
 	}
 	/* the peer may move (to 4500, or behind a NAT): answer where it is */
 	memcpy(sl->peer, peer, sizeof(sl->peer));
@@ -396,8 +426,8 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	}
 }
 
-/* receive reads one datagram from socket i. */
-static void
+/* receive reads one datagram from socket i; false when there was none. */
+static bool
 receive(struct srv *s, int i)
 {
 	static uint8_t		 buf[XCHG_OUT_MAX + 4];
@@ -411,7 +441,7 @@ receive(struct srv *s, int i)
 
 	n = recvfrom(s->fd[i], buf, sizeof(buf), 0, (struct sockaddr *)&ss, &len);
 	if (n < 0)
-		return;
+		return false;
 	memset(peer, 0, sizeof(peer));
 	if (ss.ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
@@ -424,20 +454,20 @@ receive(struct srv *s, int i)
 		memcpy(peer, &sin6->sin6_addr, 16);
 		pport = ntohs(sin6->sin6_port);
 	} else
-		return;
+		return true;
 	if (i == 1) {
 		if (n == 1 && buf[0] == 0xff) {
 			s->cnt.keepalive++;
-			return;
+			return true;
 		}
 		if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
 			s->cnt.esp++;
-			return;
+			return true;
 		}
 		off = 4;
 	}
 	if ((size_t)n - off > XCHG_OUT_MAX)
-		return;
+		return true;
 	if (s->pcap != NULL) {
 		memset(&tmp, 0, sizeof(tmp));
 		memcpy(tmp.peer, peer, sizeof(peer));
@@ -445,23 +475,20 @@ receive(struct srv *s, int i)
 		record(s, &tmp, false, i, buf + off, (size_t)n - off);
 	}
 	on_message(s, i, peer, pport, rd_init(buf + off, (size_t)n - off));
+	return true;
 }
 
 /* expire drops half-open SAs older than HALF_OPEN_MS. */
 static void
 expire(struct srv *s)
 {
-	int64_t	 now = net_now_ms();
-	size_t	 i;
+	int64_t		 now = net_now_ms();
+	struct slot	*sl;
 
-	for (i = 0; i < SA_TABLE_MAX; i++) {
-		struct slot *sl = &s->slots[i];
-
-		if (sl->used && sl->sa.state != SA_ESTABLISHED &&
-		    now - sl->born_ms > HALF_OPEN_MS) {
-			log_debug("%s: half-open SA expired", sl->name);
-			free_slot(s, sl);
-		}
+	while ((sl = table_oldest_half(&s->tab)) != NULL &&
+	    now - sl->born_ms > HALF_OPEN_MS) {
+		log_debug("%s: half-open SA expired", sl->name);
+		free_slot(s, sl);
 	}
 }
 
@@ -469,8 +496,8 @@ void
 serve(struct srv *s)
 {
 	struct pollfd	 p[2];
-	size_t		 i;
-	int		 n, k;
+	struct slot	*sl;
+	int		 n, k, j;
 
 	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
@@ -490,8 +517,10 @@ serve(struct srv *s)
 		if (n < 0 && errno != EINTR)
 			die(EXIT_LOCAL, "poll: %s", strerror(errno));
 		for (k = 0; n > 0 && k < 2; k++)
-			if (p[k].revents & POLLIN)
-				receive(s, k);
+			for (j = 0; (p[k].revents & POLLIN) && j < RX_BATCH &&
+			    receive(s, k); j++)
+				;
+		writer_flush(s, flushed);	/* the round's state files */
 		expire(s);
 		cookie_gen_tick(&s->cookies, net_now_ms());
 	}
@@ -500,7 +529,7 @@ serve(struct srv *s)
 	    "%lu cookies asked", s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi,
 	    s->cnt.bad_msgid, s->cnt.dropped, s->cnt.half_open_full,
 	    s->cnt.retransmits, s->cnt.cookies_sent);
-	for (i = 0; i < SA_TABLE_MAX; i++)
-		if (s->slots[i].used)
-			free_slot(s, &s->slots[i]);
+	writer_flush(s, flushed);
+	while ((sl = table_any(&s->tab)) != NULL)
+		free_slot(s, sl);
 }

@@ -34,6 +34,10 @@ signed_octets(const struct ike_sa *sa, bool mine, const uint8_t *id_body,
 	if ((e = prf(sa->suite.prf, by_i ? sa->keys.sk_pi : sa->keys.sk_pr,
 	    sa->keys.p_len, id_body, id_len, maced)) != IKE_OK)
 		goto out;
+	if (sa->init_req == NULL) {	/* dropped: the SA is up */
+		e = IKE_EINVAL;
+		goto out;
+	}
 	if (by_i) {
 		wr_bytes(&w, sa->init_req, sa->init_req_len);
 		wr_bytes(&w, sa->nr, sa->nr_len);

@@ -138,6 +138,10 @@ ike_auth_psk(const struct ike_sa *sa, const struct psk *psk, bool mine,
 	if ((e = prf(sa->suite.prf, by_i ? sa->keys.sk_pi : sa->keys.sk_pr,
 	    sa->keys.p_len, id_body, id_len, maced)) != IKE_OK)
 		goto out;
+	if (sa->init_req == NULL) {	/* dropped: the SA is up */
+		e = IKE_EINVAL;
+		goto out;
+	}
 	if (by_i) {
 		wr_bytes(&w, sa->init_req, sa->init_req_len);
 		wr_bytes(&w, sa->nr, sa->nr_len);

@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: ISC */
-/* INFORMATIONAL requests on an established IKE SA, responder side of the exchange (RFC 7296 1.4). */
+/* INFORMATIONAL on an established IKE SA (RFC 7296 1.4): answering the peer's requests, and our own Delete. */
 #include <string.h>
 
 #include "codec/delete.h"
+#include "codec/hdr.h"
 #include "codec/msg.h"
+#include "codec/notify.h"
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
+
+/* peer_ctr returns the counter of the peer's requests: the responder of the
+ * IKE SA answers at sa->msgid, its initiator at sa->peer_msgid. */
+static uint32_t *
+peer_ctr(struct ike_sa *sa)
+{
+	return sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
+}
 
 enum ike_err
 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
@@ -33,7 +43,7 @@ info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 	if ((e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first)) != IKE_OK)
 		goto done;
 	if (m.hdr.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 || m.hdr.msgid != sa->msgid) {
+	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 || m.hdr.msgid != *peer_ctr(sa)) {
 		e = IKE_ESYNTAX;
 		goto done;
 	}
@@ -72,11 +82,84 @@ info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 		delete_put(&b.w, IKEV2_PROTO_ESP, ours, n_ours);
 		req->child_gone = true;
 	}
-	if ((e = skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, true, sa->msgid, out)) !=
-	    IKE_OK)
+	if ((e = skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, true, *peer_ctr(sa),
+	    out)) != IKE_OK)
 		goto done;
-	sa->msgid++;
+	(*peer_ctr(sa))++;
 done:
 	wipe(pt, sizeof(pt));
 	return e;
+}
+
+enum ike_err
+info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify, struct wr *out)
+{
+	uint8_t		 pt[XCHG_OUT_MAX];
+	struct ike_msg	 m;
+	struct skb	 b;
+	size_t		 pt_len = 0;
+	uint8_t		 first = 0;
+	enum ike_err	 e;
+
+	out->len = 0;
+	if (sa->state != SA_ESTABLISHED)
+		return IKE_EINVAL;
+	if ((e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first)) != IKE_OK)
+		goto done;
+	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 ||
+	    m.hdr.msgid != *peer_ctr(sa)) {
+		e = IKE_ESYNTAX;
+		goto done;
+	}
+	skb_init(&b);
+	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
+	notify_put(&b.w, 0, NULL, 0, notify, NULL, 0);
+	if ((e = skb_seal(sa, &b, m.hdr.exch, true, *peer_ctr(sa), out)) != IKE_OK)
+		goto done;
+	(*peer_ctr(sa))++;
+done:
+	wipe(pt, sizeof(pt));
+	return e;
+}
+
+enum ike_err
+info_create(struct ike_sa *sa, bool delete_ike, struct wr *out)
+{
+	struct skb	 b;
+
+	out->len = 0;
+	if (sa->keys.e_len == 0)
+		return IKE_EINVAL;
+	skb_init(&b);
+	if (delete_ike) {
+		chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
+		delete_put(&b.w, IKEV2_PROTO_IKE, NULL, 0);
+	}
+	return skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid, out);
+}
+
+enum ike_err
+info_consume(struct ike_sa *sa, struct rd in)
+{
+	uint8_t		 pt[XCHG_OUT_MAX];
+	struct ike_msg	 m;
+	struct ike_hdr	 h;
+	struct rd	 hr = in;
+	size_t		 pt_len = 0;
+	uint8_t		 first = 0;
+	enum ike_err	 e;
+
+	if (sa->keys.e_len == 0)
+		return IKE_EINVAL;
+	/* RFC 7296 2.2: the response carries our request's message ID */
+	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
+	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_INFORMATIONAL ||
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != sa->msgid)
+		return IKE_ESYNTAX;
+	e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first);
+	wipe(pt, sizeof(pt));
+	if (e != IKE_OK)
+		return e;
+	sa->msgid++;
+	return IKE_OK;
 }

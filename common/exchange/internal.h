@@ -30,6 +30,10 @@ void		 skb_init(struct skb *b);
  * the keys of the direction sa's role sends; it wipes b. */
 enum ike_err	 skb_seal(const struct ike_sa *sa, struct skb *b, uint8_t exch,
 		    bool response, uint32_t msgid, struct wr *out);
+/* sk_dir sets c to the keys of messages sent by the original initiator
+ * (from_i) or by the responder. */
+struct sk_cipher;
+void		 sk_dir(const struct ike_sa *sa, bool from_i, struct sk_cipher *c);
 /* sk_open parses in into m and decrypts its SK payload (sent by the peer)
  * into pt (cap bytes), setting *pt_len and *first (the first inner type).
  * IKE_ESYNTAX if there is no SK payload, IKE_EUNSUPP for SKF fragments,

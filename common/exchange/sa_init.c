@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* IKE_SA_INIT (RFC 7296 1.2, 2.6, 2.23): request, response, COOKIE and INVALID_KE retries, SKEYSEED. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -208,6 +209,19 @@ out:
 	return e;
 }
 
+/* init_msgs gives sa room for its two IKE_SA_INIT messages (kept until
+ * ike_sa_drop_init); IKE_ENOMEM if there is none. */
+static enum ike_err
+init_msgs(struct ike_sa *sa)
+{
+	if (sa->init_req == NULL) {
+		if ((sa->init_req = malloc(2 * XCHG_MSG_MAX)) == NULL)
+			return IKE_ENOMEM;
+		sa->init_resp = sa->init_req + XCHG_MSG_MAX;
+	}
+	return IKE_OK;
+}
+
 enum ike_err
 sa_init_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 {
@@ -262,8 +276,10 @@ sa_init_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 	cert_init_put(sa, cfg, &c, out);
 	chain_close(&c);
 	hdr_finish(out, off);
-	if (!wr_ok(out) || out->len - off > sizeof(sa->init_req))
+	if (!wr_ok(out) || out->len - off > XCHG_MSG_MAX)
 		return IKE_ETOOBIG;
+	if ((e = init_msgs(sa)) != IKE_OK)
+		return e;
 	memcpy(sa->init_req, out->buf + off, out->len - off);
 	sa->init_req_len = out->len - off;
 	xchg_set(sa, SA_INIT_SENT);
@@ -321,8 +337,10 @@ sa_init_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	sa->peer_hash_algs = m.hash_algs;
 	if ((e = check_natd(sa, cfg, &m, sa->rspi)) != IKE_OK)
 		return e;
-	if (in.len > sizeof(sa->init_resp))
+	if (in.len > XCHG_MSG_MAX)
 		return IKE_ETOOBIG;
+	if ((e = init_msgs(sa)) != IKE_OK)
+		return e;
 	memcpy(sa->init_resp, in.p, in.len);
 	sa->init_resp_len = in.len;
 	if ((e = derive(sa, &m.ke)) != IKE_OK)
@@ -395,7 +413,7 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	}
 	sa->chosen = reply.props[0];
 	sa->dh_group = group;
-	if (m.nonce.len > sizeof(sa->ni) || in.len > sizeof(sa->init_req))
+	if (m.nonce.len > sizeof(sa->ni) || in.len > XCHG_MSG_MAX)
 		return IKE_ETOOBIG;
 	memcpy(sa->ni, m.nonce.p, m.nonce.len);
 	sa->ni_len = m.nonce.len;
@@ -432,8 +450,10 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	cert_init_put(sa, cfg, &c, out);
 	chain_close(&c);
 	hdr_finish(out, off);
-	if (!wr_ok(out) || out->len - off > sizeof(sa->init_resp))
+	if (!wr_ok(out) || out->len - off > XCHG_MSG_MAX)
 		return IKE_ETOOBIG;
+	if ((e = init_msgs(sa)) != IKE_OK)
+		return e;
 	memcpy(sa->init_req, in.p, in.len);
 	sa->init_req_len = in.len;
 	memcpy(sa->init_resp, out->buf + off, out->len - off);

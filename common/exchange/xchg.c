@@ -43,11 +43,23 @@ ike_sa_init(struct ike_sa *sa, enum ike_role role)
 void
 ike_sa_wipe(struct ike_sa *sa)
 {
+	ike_sa_drop_init(sa);
 	dh_free(sa->dh);
 	sa->dh = NULL;
 	ike_keys_wipe(&sa->keys);
 	child_keys_wipe(&sa->child.keys);
 	wipe(sa, sizeof(*sa));
+}
+
+void
+ike_sa_drop_init(struct ike_sa *sa)
+{
+	if (sa->init_req != NULL) {
+		wipe(sa->init_req, 2 * XCHG_MSG_MAX);
+		free(sa->init_req);
+	}
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
 }
 
 const char *
@@ -106,9 +118,7 @@ xchg_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch,
 	h->msgid = msgid;
 }
 
-/* sk_dir sets c to the keys of messages sent by the original initiator
- * (from_i) or by the responder. */
-static void
+void
 sk_dir(const struct ike_sa *sa, bool from_i, struct sk_cipher *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -104,8 +104,13 @@ struct ike_sa {
 	size_t		 cookie_len;
 	struct ike_keys	 keys;
 	uint32_t	 msgid;		/* of the request in flight / expected */
-	uint8_t		 init_req[XCHG_MSG_MAX], init_resp[XCHG_MSG_MAX];
-	size_t		 init_req_len, init_resp_len;	/* RealMessage1, 2 */
+	uint32_t	 peer_msgid;	/* initiator: of the next request the
+					 * responder sends (RFC 7296 2.2: each
+					 * end counts its own requests) */
+	uint8_t		*init_req, *init_resp;	/* RealMessage1, 2: XCHG_MSG_MAX
+					 * bytes each, one allocation made by
+					 * sa_init_*, freed by ike_sa_drop_init */
+	size_t		 init_req_len, init_resp_len;
 	struct ike_id	 local_id, peer_id;
 	bool		 nat_local;	/* our address is translated (or faked) */
 	bool		 nat_remote;	/* the peer's is */
@@ -127,6 +132,11 @@ void		 psk_wipe(struct psk *p);
  * wipes every secret (then sa is as after ike_sa_init with role 0). */
 void		 ike_sa_init(struct ike_sa *sa, enum ike_role role);
 void		 ike_sa_wipe(struct ike_sa *sa);
+
+/* ike_sa_drop_init wipes and frees the IKE_SA_INIT messages kept for the AUTH
+ * payloads (a responder calls it once the SA is up: they are no longer
+ * needed, and an established SA then costs less). Idempotent. */
+void		 ike_sa_drop_init(struct ike_sa *sa);
 
 /* ike_sa_state_name returns "idle", "sa-init", ... for logs and state files. */
 const char	*ike_sa_state_name(enum ike_sa_state s);
@@ -211,12 +221,24 @@ enum ike_err	 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
 
 /*
  * INFORMATIONAL (RFC 7296 1.4), responder of the exchange, on an
- * established SA: info_respond decrypts the request with msgid sa->msgid
- * and writes the response to out: empty, or with a Delete of our inbound
- * SPI when the peer deletes the Child SA whose outbound SPI it names. It
- * fills req (what the request asked; delete_ike: the SA is to go) and
- * increments sa->msgid. IKE_ESYNTAX for another exchange, a response or
- * another msgid; sk_decrypt's errors for a message that does not decrypt.
+ * established SA: info_respond decrypts the request with the message ID the
+ * peer's requests are at (sa->msgid for the responder of the IKE SA,
+ * sa->peer_msgid for its initiator) and writes the response to out: empty,
+ * or with a Delete of our inbound SPI when the peer deletes the Child SA
+ * whose outbound SPI it names. It fills req (what the request asked;
+ * delete_ike: the SA is to go) and increments that counter. IKE_ESYNTAX for
+ * another exchange, a response or another msgid; sk_decrypt's errors for a
+ * message that does not decrypt.
+ *
+ * info_refuse answers any other request of the peer on an established SA
+ * (e.g. CREATE_CHILD_SA) with SK{ N(notify) } in the same exchange, under
+ * the same checks and counter as info_respond.
+ *
+ * info_create writes our INFORMATIONAL request with message ID sa->msgid:
+ * SK{ D(IKE) } with delete_ike, else empty (a liveness check). It needs the
+ * SK keys only (so it also ends an SA whose IKE_AUTH failed after the peer
+ * set it up). info_consume reads the response to it (IKE_ESYNTAX for any
+ * other message: keep waiting) and increments sa->msgid.
  */
 enum { INFO_DEL_MAX = 16 };
 
@@ -230,6 +252,10 @@ struct info_req {
 
 enum ike_err	 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 		    struct info_req *req);
+enum ike_err	 info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify,
+		    struct wr *out);
+enum ike_err	 info_create(struct ike_sa *sa, bool delete_ike, struct wr *out);
+enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
 
 /* ike_auth_psk computes our (mine true) or the peer's expected AUTH value
  * for sa into out (prf_len bytes) and sets *out_len:

@@ -145,6 +145,16 @@ sd_close(struct sd *sd)
 	sd->fd = -1;
 }
 
+enum ike_err
+sd_sync(struct sd *sd)
+{
+	if (sd->fd < 0) {
+		errno = EBADF;
+		return IKE_EIO;
+	}
+	return syncfs(sd->fd) == 0 ? IKE_OK : IKE_EIO;
+}
+
 void
 sd_unlock(struct sd_lock *l)
 {
@@ -223,6 +233,7 @@ sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
 		return IKE_EIO;
 	}
 	memcpy(out->name, sa_name, strlen(sa_name) + 1);
+	out->nosync = sd->nosync;
 	for (;;) {
 		if (create && mkdirat(sd->fd, sa_name, 0700) != 0 &&
 		    errno != EEXIST)
@@ -485,7 +496,7 @@ sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
 	}
 	if (fd < 0)
 		return IKE_EIO;
-	if (!write_all(fd, b->buf, b->len) || fsync(fd) != 0)
+	if (!write_all(fd, b->buf, b->len) || (!l->nosync && fsync(fd) != 0))
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -495,7 +506,7 @@ sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
 	if (renameat(l->dirfd, tmp, l->dirfd, file) != 0)
 		goto fail;
 	/* the rename is durable only once the directory is */
-	if (fsync(l->dirfd) != 0)
+	if (!l->nosync && fsync(l->dirfd) != 0)
 		return IKE_EIO;
 	return IKE_OK;
 fail:
@@ -646,7 +657,8 @@ sd_remove(struct sd_lock *l, const char *file)
 		return einval();
 	if (!held(l))
 		return IKE_EIO;
-	if (unlinkat(l->dirfd, file, 0) != 0 || fsync(l->dirfd) != 0)
+	if (unlinkat(l->dirfd, file, 0) != 0 ||
+	    (!l->nosync && fsync(l->dirfd) != 0))
 		return IKE_EIO;
 	return IKE_OK;
 }
@@ -698,7 +710,7 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 	snprintf(hidden, sizeof(hidden), ".del.%s.%ld", sa_name,
 	    (long)getpid());
 	if (renameat(sd->fd, sa_name, sd->fd, hidden) != 0 ||
-	    fsync(sd->fd) != 0) {
+	    (!sd->nosync && fsync(sd->fd) != 0)) {
 		saved = errno;
 		sd_unlock(&l);
 		errno = saved;
@@ -717,7 +729,7 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 	}
 	saved = errno;
 	sd_unlock(&l);
-	if (e == IKE_OK && fsync(sd->fd) != 0)
+	if (e == IKE_OK && !sd->nosync && fsync(sd->fd) != 0)
 		return IKE_EIO;
 	errno = saved;
 	return e;

@@ -27,6 +27,7 @@ enum {
  * after the path when sd_open refuses the directory (see sd_open). */
 struct sd {
 	int	 fd;			/* O_DIRECTORY, O_CLOEXEC; -1 when closed */
+	bool	 nosync;		/* false after sd_open; see sd_write */
 	char	 why[128];
 };
 
@@ -34,6 +35,7 @@ struct sd {
 struct sd_lock {
 	int	 dirfd;			/* -1 when not held */
 	int	 lockfd;
+	bool	 nosync;		/* the sd's, when taken */
 	char	 name[SD_NAME_MAX + 1];
 };
 
@@ -73,6 +75,11 @@ enum ike_err	 sd_open(struct sd *out, const char *statedir, bool create);
 
 /* sd_close closes sd (idempotent). */
 void	 sd_close(struct sd *sd);
+
+/* sd_sync flushes everything written on sd's file system to stable storage
+ * (syncfs): what a caller that set sd->nosync calls once for a batch of
+ * writes. IKE_EIO with errno on failure. */
+enum ike_err	 sd_sync(struct sd *sd);
 
 /* sd_lock_sa takes the exclusive lock of SA sa_name, waiting as long as it
  * takes: it opens the SA directory (with create, first making it mode 0700)
@@ -119,6 +126,10 @@ void	 kv_wipe(struct kvbuf *b);
  * with the lock held. */
 enum ike_err	 sd_write(struct sd_lock *l, const char *file,
 		    const struct kvbuf *b);
+/* With sd->nosync set (before sd_lock_sa), sd_write, sd_remove and
+ * sd_remove_sa make no fsync: the replacement is still atomic for readers
+ * (rename), but durable only after sd_sync, or whenever the kernel writes it
+ * back; a crash before that may lose it, or leave the file empty. */
 
 /* sd_read reads file of l's SA directory and fills each of the n_kv entries
  * of kv that the file has (others get line 0; keys not asked for are

@@ -17,7 +17,8 @@
 # "IPv6").  Refusals: a wrong PSK is exit
 # 3 naming AUTHENTICATION_FAILED, no common IKE or ESP proposal exit 3 naming
 # NO_PROPOSAL_CHOSEN, selectors outside strongSwan's exit 3 naming
-# TS_UNACCEPTABLE; a silent peer is exit 4 within --timeout.  --json holds no
+# TS_UNACCEPTABLE (those two after our Delete of the IKE SA strongSwan set up,
+# RFC 7296 2.21.2: it lists none afterwards); a silent peer is exit 4 within --timeout.  --json holds no
 # key, the state files are 0600 in 0700 folders.  On failure the test's files
 # are copied to ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
 
@@ -78,6 +79,9 @@ refused() {
 	[ ! -e "$W/state" ] || [ -z "$(ls -A "$W/state")" ] ||
 		fail "state recorded: $(ls -AR "$W/state")"
 }
+
+# no_ike_right : strongSwan lists no ESTABLISHED IKE SA
+no_ike_right() { [ -z "$(ikx_ike_spis_any right)" ]; }
 
 # kv FILE KEY : the value of KEY in a state file
 kv() { sed -n "s/^$2=//p" "$1"; }
@@ -240,6 +244,9 @@ established() {
 	refused IKE_AUTH NO_PROPOSAL_CHOSEN --ike aes256gcm16-prfsha256-x25519 --esp aes192gcm16
 	ikx_log_grep right 'generating IKE_AUTH response 1 \[ .*N\(NO_PROP\) \]' >/dev/null
 	[ -z "$(ikx_child_spis_any right)" ]
+	# RFC 7296 2.21.2: the IKE SA was up; our Delete ended it
+	ikx_log_grep right 'parsed INFORMATIONAL request 2 \[ D \]' >/dev/null
+	ikx_until 5 no_ike_right || fail "strongSwan kept the IKE SA"
 }
 
 @test "ike-initiate -> strongSwan: selectors outside strongSwan's are exit 3 naming TS_UNACCEPTABLE" {
@@ -249,6 +256,8 @@ established() {
 	ikx_log_grep right 'traffic selectors 10\.99\.0\.0/24 === 10\.91\.1\.0/24 unacceptable' >/dev/null
 	ikx_log_grep right 'generating IKE_AUTH response 1 \[ .*N\(TS_UNACCEPT\) \]' >/dev/null
 	[ -z "$(ikx_child_spis_any right)" ]
+	ikx_log_grep right 'parsed INFORMATIONAL request 2 \[ D \]' >/dev/null
+	ikx_until 5 no_ike_right || fail "strongSwan kept the IKE SA"
 }
 
 @test "ike-initiate -> strongSwan: a silent peer on the link is exit 4 within --timeout 2" {

@@ -18,7 +18,9 @@
 # 4500 with the non-ESP marker.  Knobs: IKX_PSK, IKX_RESPONDER_IKE_PROPOSALS,
 # IKX_RESPONDER_ESP_PROPOSALS (broad lists by default, like the lab's, plus
 # modp4096), IKX_FAMILY (or ikx_family 6 before ikx_responder_up: IPv6 outer
-# addresses 2001:db8::1/2 and tunnel fd00:91:1::/64 = fd00:91:2::/64, lib.bash).
+# addresses 2001:db8::1/2 and tunnel fd00:91:1::/64 = fd00:91:2::/64, lib.bash),
+# IKX_RESPONDER_DPD_DELAY (unset: no dpd_delay line; "2s": charon checks our
+# liveness with an empty INFORMATIONAL request after 2 s without traffic).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
@@ -47,6 +49,7 @@ connections {
     encap = yes
     unique = never
     fragmentation = yes
+$( [ -z "${IKX_RESPONDER_DPD_DELAY:-}" ] || printf '    dpd_delay = %s\n' "$IKX_RESPONDER_DPD_DELAY")
     local {
       auth = psk
       id = $IKX_ADDR_right

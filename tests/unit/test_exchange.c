@@ -554,3 +554,68 @@ TEST(exchange_informational_respond)
 	ASSERT(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req) != IKE_OK);
 	pair_free(&p);
 }
+
+/* The initiator of the IKE SA answers the responder's requests at the
+ * responder's own message IDs (0, 1, ...), refuses CREATE_CHILD_SA, and its
+ * Delete of the IKE SA is answered and consumed at its own counter. */
+TEST(exchange_informational_initiator_role)
+{
+	struct pair	 p;
+	struct info_req	 req;
+	struct skb	 b;
+	struct ike_msg	 m;
+	enum ike_err	 ec;
+	uint8_t		 req_buf[XCHG_OUT_MAX], resp[XCHG_OUT_MAX], pt[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req_buf, sizeof(req_buf));
+	struct wr	 o = wr_init(resp, sizeof(resp));
+	size_t		 pt_len = 0;
+	uint8_t		 first = 0;
+
+	ASSERT(pair_new(&p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16", "aes256gcm16", "k", "k"));
+	ASSERT_EQ(init_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(sa_init_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(auth_round(&p, &ec), IKE_OK);
+	ASSERT_EQ(auth_consume(&p.i, &p.ci, rd_init(p.resp, p.resp_len)), IKE_OK);
+	ASSERT_EQ(p.i.msgid, 2);
+	ASSERT_EQ(p.i.peer_msgid, 0);
+	/* the responder's DPD: its request 0, answered as a response 0 */
+	skb_init(&b);
+	ASSERT_EQ(skb_seal(&p.r, &b, IKEV2_EXCH_INFORMATIONAL, false, 0, &w), IKE_OK);
+	ASSERT_EQ(info_respond(&p.i, rd_init(req_buf, w.len), &o, &req), IKE_OK);
+	ASSERT(req.empty && !req.delete_ike);
+	ASSERT_EQ(p.i.peer_msgid, 1);
+	ASSERT_EQ(p.i.msgid, 2);
+	ASSERT_EQ(sk_open(&p.r, rd_init(resp, o.len), &m, pt, sizeof(pt), &pt_len,
+	    &first), IKE_OK);
+	ASSERT_EQ(m.hdr.msgid, 0);
+	ASSERT_EQ(m.hdr.flags, IKEV2_FLAG_INITIATOR | IKEV2_FLAG_RESPONSE);
+	/* a retransmission of request 0 is not answered again here */
+	ASSERT_EQ(info_respond(&p.i, rd_init(req_buf, w.len), &o, &req), IKE_ESYNTAX);
+	/* CREATE_CHILD_SA 1: N(NO_ADDITIONAL_SAS) */
+	w = wr_init(req_buf, sizeof(req_buf));
+	o = wr_init(resp, sizeof(resp));
+	skb_init(&b);
+	ASSERT_EQ(skb_seal(&p.r, &b, IKEV2_EXCH_CREATE_CHILD_SA, false, 1, &w), IKE_OK);
+	ASSERT_EQ(info_refuse(&p.i, rd_init(req_buf, w.len), IKEV2_N_NO_ADDITIONAL_SAS,
+	    &o), IKE_OK);
+	ASSERT_EQ(p.i.peer_msgid, 2);
+	ASSERT_EQ(sk_open(&p.r, rd_init(resp, o.len), &m, pt, sizeof(pt), &pt_len,
+	    &first), IKE_OK);
+	ASSERT_EQ(m.hdr.exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ASSERT_EQ(first, IKEV2_PAYLOAD_NOTIFY);
+	/* notify body: proto, spi size, type */
+	ASSERT(pt_len >= 8 && pt[6] == 0 && pt[7] == IKEV2_N_NO_ADDITIONAL_SAS);
+	/* our Delete of the IKE SA: request 2, answered by the responder */
+	w = wr_init(req_buf, sizeof(req_buf));
+	o = wr_init(resp, sizeof(resp));
+	ASSERT_EQ(info_create(&p.i, true, &w), IKE_OK);
+	ASSERT_EQ(p.r.msgid, 2);
+	ASSERT_EQ(info_respond(&p.r, rd_init(req_buf, w.len), &o, &req), IKE_OK);
+	ASSERT(req.delete_ike);
+	/* not the answer: our own request */
+	ASSERT_EQ(info_consume(&p.i, rd_init(req_buf, w.len)), IKE_ESYNTAX);
+	ASSERT_EQ(info_consume(&p.i, rd_init(resp, o.len)), IKE_OK);
+	ASSERT_EQ(p.i.msgid, 3);
+	pair_free(&p);
+}
