@@ -14,12 +14,15 @@
 #
 # The connection has dpd_delay = IKX_DPD_DELAY (2s), so charon sends liveness
 # checks, and announces no MOBIKE (mobike = no).  Knobs: IKX_PSK (charon's
-# key), IKX_IKE_PROPOSALS, IKX_ESP_PROPOSALS, IKX_DPD_DELAY.
+# key), IKX_IKE_PROPOSALS, IKX_ESP_PROPOSALS, IKX_DPD_DELAY, IKX_REMOTE_TS
+# (charon's remote_ts; default IKX_NET_right).  `ikx_family 6` before
+# ikx_init: the same over IPv6 (2001:db8::1 <-> 2001:db8::2).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
 
 IKX_DPD_DELAY=${IKX_DPD_DELAY:-2s}
+IKX_REMOTE_TS=${IKX_REMOTE_TS:-}
 
 # ikx_write_initiator_conf : connection "ikx"/child "net" on the left toward
 # 192.0.2.2, any IDr (none sent), the PSK for every identity
@@ -54,7 +57,7 @@ connections {
     children {
       net {
         local_ts = $IKX_NET_left
-        remote_ts = $IKX_NET_right
+        remote_ts = ${IKX_REMOTE_TS:-$IKX_NET_right}
         esp_proposals = $IKX_ESP_PROPOSALS
         mode = tunnel
         start_action = none
@@ -90,7 +93,7 @@ ikx_respond_start() {
 	pid=$!
 	echo "$pid" >"$IKX_RUN/respond.pid"
 	ikx_wait_exec "$pid" ike-respond || { cat "$IKX_RUN/respond.err" >&2; ikx_fail "ike-respond did not start"; return 1; }
-	until ikx_in right ss -Hlun 2>/dev/null | grep -q "$IKX_ADDR_right:500 "; do
+	until ikx_in right ss -Hlun 2>/dev/null | grep -qF "$(ikx_respond_hostport "$IKX_ADDR_right" 500) "; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! [ -d "/proc/$pid" ]; then
 			cat "$IKX_RUN/respond.err" >&2
@@ -114,3 +117,37 @@ ikx_respond_peer_spis() {
 			i = $5; r = $6; gsub(/[*]/, "", i); gsub(/[*]/, "", r)
 			sub(/_i$/, "", i); sub(/_r$/, "", r); print i "_" r }'
 }
+
+# ikx_respond_hostport ADDR PORT : "ADDR:PORT", "[ADDR]:PORT" for IPv6 (as ss,
+# ike-respond's event lines and ike.sa write it)
+ikx_respond_hostport() {
+	case $1 in
+	*:*) printf '[%s]:%s' "$1" "$2" ;;
+	*) printf '%s:%s' "$1" "$2" ;;
+	esac
+}
+
+# ikx_respond_peer_ike_alg : the algorithm line of each ESTABLISHED IKE SA of
+# the left charon (swanctl: "  AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384")
+ikx_respond_peer_ike_alg() {
+	ikx_sw left --list-sas 2>/dev/null | awk '
+		/^[^ ].*: #[0-9]+, ESTABLISHED/ { on = 1; next }
+		/^[^ ]/ { on = 0 }
+		on && /^  [A-Z0-9_-]+(\/[A-Z0-9_-]+)+$/ { print $1; on = 0 }'
+}
+
+# ikx_respond_peer_esp_alg : the "ESP:..." of each INSTALLED CHILD SA of the
+# left charon (swanctl: "  net: #1, reqid 1, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256")
+ikx_respond_peer_esp_alg() {
+	ikx_sw left --list-sas 2>/dev/null |
+		awk '/^  [^ ]+: #[0-9]+, .*INSTALLED/ { print $NF }'
+}
+
+# ikx_respond_peer_children : the header line of each CHILD SA the left
+# charon lists, whatever its state
+ikx_respond_peer_children() {
+	ikx_sw left --list-sas 2>/dev/null | grep -E '^  [^ ]+: #[0-9]+, '
+}
+
+# ikx_respond_log_grep ERE : the lines of the left charon's log matching ERE
+ikx_respond_log_grep() { grep -E "$1" "$(ikx_dir left)/charon.log"; }
