@@ -299,7 +299,17 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		    e == IKE_ETS ? "TS_UNACCEPTABLE" : e == IKE_ENOPROP ?
 		    "NO_PROPOSAL_CHOSEN" : e == IKE_EREFUSED ?
 		    "INTERNAL_ADDRESS_FAILURE" : ike_strerror(e));
-		free_slot(s, sl);
+		if (sl->sa.state != SA_ESTABLISHED) {
+			free_slot(s, sl);
+			return;
+		}
+		/* only the Child SA was refused: the IKE SA stays up, with no
+		 * files, to answer the peer's liveness checks and its Delete */
+		s->n_half--;
+		table_up(&s->tab, sl);
+		ike_sa_drop_init(&sl->sa);
+		if (!slot_keep(sl, out.buf, out.len))
+			log_debug("%s: response not kept: out of memory", sl->name);
 		return;
 	}
 	s->n_half--;

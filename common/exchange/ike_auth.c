@@ -372,7 +372,13 @@ respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
 	out->len = 0;
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
 		return e;
-	xchg_set(sa, SA_FAILED);
+	if (with_auth) {
+		/* RFC 7296 2.21.2: the peer is authenticated, so the IKE SA
+		 * is up even though its Child SA is refused */
+		sa->msgid++;
+		xchg_set(sa, SA_ESTABLISHED);
+	} else
+		xchg_set(sa, SA_FAILED);
 	return err;
 }
 

@@ -177,6 +177,9 @@ initiate() {
 	stop
 	grep -q "refused .* INTERNAL_ADDRESS_FAILURE" "$T/out"
 	grep -q "no address for the peer's CFG_REQUEST (pool exhausted): INTERNAL_ADDRESS_FAILURE" "$T/err"
+	# RFC 7296 2.21.2: the IKE SA stayed up without its Child SA, so the
+	# Delete ike-initiate sends before giving up was answered
+	grep -q "^deleted " "$T/out"
 }
 
 @test "no --pool: a peer asking for an address gets INTERNAL_ADDRESS_FAILURE; one not asking is served" {
