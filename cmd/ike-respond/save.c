@@ -12,118 +12,25 @@
 #include "keys/keys.h"
 #include "names/ikev2.h"
 #include "names/names.h"
+#include "exchange/record.h"
 #include "sa/statedir.h"
 #include "respond.h"
 
-static const char *
-nz(const char *s)
-{
-	return s != NULL ? s : "UNKNOWN";
-}
 
-/* vip_kv writes vip= (the CP addresses, comma-separated) and dns= when
- * there are any. */
+
+
+
+/* where_for fills w (and the address buffers it points to) for sl. */
 static void
-vip_kv(struct kvbuf *b, const struct cp_vip *v)
+where_for(const struct srv *s, const struct slot *sl, struct sa_where *w,
+    char addr[4][64])
 {
-	char	 list[CP_DNS_MAX * 48], a[48];
-	size_t	 n;
-	int	 k;
-
-	list[0] = '\0';
-	for (k = 0; k < 2; k++) {
-		cp_addr_format(&v->addr[k], a, sizeof(a));
-		n = strlen(list);
-		if (a[0] != '\0')
-			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
-	}
-	if (list[0] != '\0')
-		kv_str(b, "vip", list);
-	list[0] = '\0';
-	for (k = 0; k < v->n_dns; k++) {
-		cp_addr_format(&v->dns[k], a, sizeof(a));
-		n = strlen(list);
-		if (a[0] != '\0')
-			snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", a);
-	}
-	if (list[0] != '\0')
-		kv_str(b, "dns", list);
-}
-
-static void
-ike_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
-{
-	const struct ike_sa	*sa = &sl->sa;
-	const struct ike_keys	*k = &sa->keys;
-	char			 a[64], id[300];
-
-	kv_str(b, "version", "1");
-	kv_str(b, "name", sl->name);
-	kv_str(b, "state", "established");
-	kv_str(b, "role", "responder");
-	kv_spi64(b, "ispi", sa->ispi);
-	kv_spi64(b, "rspi", sa->rspi);
-	net_format_hostport(s->af, s->local, s->lport[sl->sock], true, a, sizeof(a));
-	kv_str(b, "local", a);
-	net_format_hostport(s->af, sl->peer, sl->pport, true, a, sizeof(a));
-	kv_str(b, "remote", a);
-	kv_str(b, "encr", nz(ikev2_encr_name(sa->suite.encr)));
-	kv_u64(b, "encr_keybits", sa->suite.encr_keybits);
-	kv_str(b, "integ", nz(ikev2_integ_name(sa->suite.integ)));
-	kv_str(b, "prf", nz(ikev2_prf_name(sa->suite.prf)));
-	kv_str(b, "dh", nz(ikev2_dh_name(sa->suite.dh)));
-	kv_str(b, "nat", xchg_nat(sa) ? "yes" : "no");
-	ike_id_format(sa->local_id.type != 0 ? &sa->local_id : &s->cfg.local_id,
-	    id, sizeof(id));
-	if (id[0] != '\0' && id[0] != ' ')
-		kv_str(b, "local_id", id);
-	if (sa->peer_id.type != 0) {
-		ike_id_format(&sa->peer_id, id, sizeof(id));
-		if (id[0] != '\0' && id[0] != ' ')
-			kv_str(b, "remote_id", id);
-	}
-	vip_kv(b, &sl->sa.vip);
-	kv_hex(b, "sk_d", k->sk_d, k->d_len);
-	kv_hex(b, "sk_ai", k->sk_ai, k->a_len);
-	kv_hex(b, "sk_ar", k->sk_ar, k->a_len);
-	kv_hex(b, "sk_ei", k->sk_ei, k->e_len);
-	kv_hex(b, "sk_er", k->sk_er, k->e_len);
-	kv_hex(b, "sk_pi", k->sk_pi, k->p_len);
-	kv_hex(b, "sk_pr", k->sk_pr, k->p_len);
-	if (sa->child.spi_in != 0)
-		kv_str(b, "child", sl->child_name);
-}
-
-static void
-child_file(const struct srv *s, const struct slot *sl, struct kvbuf *b)
-{
-	const struct child_sa	*c = &sl->sa.child;
-	char			 a[64], ts[1024];
-
-	kv_str(b, "version", "1");
-	kv_str(b, "name", sl->child_name);
-	kv_str(b, "ike", sl->name);
-	kv_spi32(b, "spi_in", c->spi_in);
-	kv_spi32(b, "spi_out", c->spi_out);
-	kv_str(b, "encr", nz(ikev2_encr_name(c->encr)));
-	kv_u64(b, "encr_keybits", c->keybits);
-	kv_str(b, "integ", nz(ikev2_integ_name(c->integ)));
-	kv_u64(b, "esn", c->esn ? 1 : 0);
-	/* we responded: inbound is protected with the I->R keys */
-	kv_hex(b, "key_in_e", c->keys.ei, c->keys.e_len);
-	kv_hex(b, "key_in_a", c->keys.ai, c->keys.a_len);
-	kv_hex(b, "key_out_e", c->keys.er, c->keys.e_len);
-	kv_hex(b, "key_out_a", c->keys.ar, c->keys.a_len);
-	net_format_hostport(s->af, s->local, 0, false, a, sizeof(a));
-	kv_str(b, "local", a);
-	net_format_hostport(s->af, sl->peer, 0, false, a, sizeof(a));
-	kv_str(b, "remote", a);
-	ts_format_list(&c->tsr, ts, sizeof(ts));
-	kv_str(b, "local_ts", ts);
-	ts_format_list(&c->tsi, ts, sizeof(ts));
-	kv_str(b, "remote_ts", ts);
-	kv_str(b, "mode", "tunnel");
-	kv_str(b, "encap", sl->sock == 1 ? "udp" : "none");
+	net_format_hostport(s->af, s->local, s->lport[sl->sock], true, addr[0], 64);
+	net_format_hostport(s->af, sl->peer, sl->pport, true, addr[1], 64);
+	net_format_hostport(s->af, s->local, 0, false, addr[2], 64);
+	net_format_hostport(s->af, sl->peer, 0, false, addr[3], 64);
+	*w = (struct sa_where){ sl->name, sl->child_name, addr[0], addr[1],
+	    addr[2], addr[3], sl->sock == 1, &s->cfg.local_id };
 }
 
 /* lock takes the SA's lock in the state directory, kept open in s->sd. */
@@ -144,19 +51,22 @@ save_sa(struct srv *s, struct slot *sl)
 	char			 file[SD_FILE_MAX + 1];
 	struct sd_lock		 l;
 	enum ike_err		 e = IKE_OK;
+	struct sa_where		 w;
+	char			 addr[4][64];
 
 	if (!lock(s, sl->name, true, &l))
 		return false;
+	where_for(s, sl, &w, addr);
 	if (sl->sa.child.spi_in != 0) {
 		kv_init(&b);
-		child_file(s, sl, &b);
+		child_sa_record(&b, &sl->sa, &w);
 		snprintf(file, sizeof(file), "child.%s.sa", sl->child_name);
 		e = sd_write(&l, file, &b);
 		kv_wipe(&b);
 	}
 	if (e == IKE_OK) {
 		kv_init(&b);
-		ike_file(s, sl, &b);
+		ike_sa_record(&b, &sl->sa, &w);
 		e = sd_write(&l, "ike.sa", &b);
 		kv_wipe(&b);
 	}
