@@ -42,7 +42,19 @@ UNIT_BINS	:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_SRC	:= $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS	:= $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 
-all: $(BINS) $(TOOL_BINS)
+# esp-tun with its crypto replaced by a copy: the null tunnel of make bench
+NULLTUN_OBJ	:= $(patsubst %.c,$(B)/nulltun/%.o,$(wildcard cmd/esp-tun/*.c))
+NULLTUN		:= $(B)/tools/esp-tun-null
+
+all: $(BINS) $(TOOL_BINS) $(NULLTUN)
+
+$(B)/nulltun/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) -DESPTUN_NULL -c -o $@ $<
+
+$(NULLTUN): $(NULLTUN_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(NULLTUN_OBJ) $(LIB) $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

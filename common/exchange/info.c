@@ -23,6 +23,15 @@ enum ike_err
 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
     struct info_req *req)
 {
+	struct child_pair	 p = { sa->child.spi_out, sa->child.spi_in };
+
+	return info_respond_pairs(sa, in, out, req, &p, sa->child.spi_in != 0);
+}
+
+enum ike_err
+info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
+    struct info_req *req, const struct child_pair *pairs, size_t n_pairs)
+{
 	uint8_t		 pt[XCHG_OUT_MAX];
 	struct ike_msg	 m;
 	struct pld_iter	 it;
@@ -30,7 +39,7 @@ info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 	struct delete_pld d;
 	struct rd	 body;
 	struct skb	 b;
-	size_t		 pt_len = 0, i;
+	size_t		 pt_len = 0, i, k;
 	uint32_t	 spi, ours[INFO_DEL_MAX];
 	size_t		 n_ours = 0;
 	uint8_t		 first = 0;
@@ -67,9 +76,10 @@ info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 				req->del_spi[req->n_del++] = spi;
 			/* RFC 7296 1.4.1: answer with the SPIs of our inbound
 			 * SAs of the pairs deleted */
-			if (spi == sa->child.spi_out && sa->child.spi_in != 0 &&
-			    n_ours < INFO_DEL_MAX)
-				ours[n_ours++] = sa->child.spi_in;
+			for (k = 0; k < n_pairs; k++)
+				if (spi == pairs[k].spi_out &&
+				    n_ours < INFO_DEL_MAX)
+					ours[n_ours++] = pairs[k].spi_in;
 		}
 	}
 	if (e == IKE_OK)

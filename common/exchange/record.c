@@ -78,6 +78,17 @@ ike_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w
 	kv_hex(b, "sk_pr", k->sk_pr, k->p_len);
 	if (up && sa->child.spi_in != 0)
 		kv_str(b, "child", w->child_name);	/* none once deleted */
+	msgid_record(b, sa);
+}
+
+void
+msgid_record(struct kvbuf *b, const struct ike_sa *sa)
+{
+	bool	 ini = sa->role == ROLE_INITIATOR;
+
+	/* each end counts its own requests (RFC 7296 2.2) */
+	kv_u64(b, "msgid_out", ini ? sa->msgid : sa->peer_msgid);
+	kv_u64(b, "msgid_in", ini ? sa->peer_msgid : sa->msgid);
 }
 
 void

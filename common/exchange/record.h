@@ -20,6 +20,10 @@ struct sa_where {
 /* ike_sa_record appends sa's ike.sa lines (keys included) to b. */
 void	 ike_sa_record(struct kvbuf *b, const struct ike_sa *sa,
 	    const struct sa_where *w);
+/* msgid_record appends the message IDs of sa's next requests, ours
+ * (msgid_out) and the peer's (msgid_in), which ike_sa_record includes: what
+ * a program that answers or sends a request on a loaded SA updates. */
+void	 msgid_record(struct kvbuf *b, const struct ike_sa *sa);
 /* child_sa_record appends the lines of sa's Child SA file to b; in and out
  * keys and local/remote selectors follow sa->role. */
 void	 child_sa_record(struct kvbuf *b, const struct ike_sa *sa,

@@ -106,7 +106,8 @@ struct ike_sa {
 	uint32_t	 msgid;		/* of the request in flight / expected */
 	uint32_t	 peer_msgid;	/* initiator: of the next request the
 					 * responder sends (RFC 7296 2.2: each
-					 * end counts its own requests) */
+					 * end counts its own requests);
+					 * responder: of its own next request */
 	uint8_t		*init_req, *init_resp;	/* RealMessage1, 2: XCHG_MSG_MAX
 					 * bytes each, one allocation made by
 					 * sa_init_*, freed by ike_sa_drop_init */
@@ -252,6 +253,15 @@ struct info_req {
 
 enum ike_err	 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 		    struct info_req *req);
+/* info_respond_pairs is info_respond for an IKE SA with several Child SAs:
+ * pairs lists each one's outbound and inbound SPI (info_respond passes
+ * sa->child's). */
+struct child_pair {
+	uint32_t	 spi_out, spi_in;
+};
+enum ike_err	 info_respond_pairs(struct ike_sa *sa, struct rd in,
+		    struct wr *out, struct info_req *req,
+		    const struct child_pair *pairs, size_t n_pairs);
 enum ike_err	 info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify,
 		    struct wr *out);
 enum ike_err	 info_create(struct ike_sa *sa, bool delete_ike, struct wr *out);
@@ -290,6 +300,22 @@ enum xchg_wait	 xchg_step(struct xchg *x, struct rd in, struct wr *out);
 enum ike_err	 ike_id_parse(struct ike_id *out, const char *s);
 /* ike_id_format writes id as text ("192.0.2.1", "host.example") to buf. */
 void		 ike_id_format(const struct ike_id *id, char *buf, size_t n);
+
+/* What ike.sa records beside struct ike_sa (ike-state(5)). */
+struct ike_sa_file {
+	char		 name[65], child[65];
+	char		 local[64], remote[64];	/* "addr:port", "[addr]:port" */
+	char		 vip[128];
+	bool		 nat;
+};
+
+/* ike_sa_load reads ike.sa of l's SA directory into sa (ike_sa_init'ed by
+ * it; established, with its SPIs, suite, SK_* keys and message IDs) and f.
+ * IKE_EINVAL with "NAME/ike.sa:LINE: key: why" in err for a bad file (keys
+ * never appear in err), sd_read's errors otherwise. On error sa is wiped. */
+struct sd_lock;
+enum ike_err	 ike_sa_load(struct sd_lock *l, struct ike_sa *sa,
+		    struct ike_sa_file *f, char *err, size_t errlen);
 
 /* ts_parse_list reads comma-separated "ADDR/PREFIX", "ADDR" or "ADDR-ADDR"
  * (IPv4 or IPv6) into out. IKE_EINVAL with a message in err. */

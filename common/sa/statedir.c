@@ -650,6 +650,75 @@ sd_read(struct sd_lock *l, const char *file, struct sd_kv *kv, size_t n_kv)
 	return e;
 }
 
+/* line_key copies the key of line (n bytes, no newline) to key; false for
+ * a blank line, a comment or a line without '='. */
+static bool
+line_key(const char *line, size_t n, char *key, size_t cap)
+{
+	const char	*eq = memchr(line, '=', n), *k = line, *end;
+
+	while (k < line + n && blank(*k))
+		k++;
+	if (eq == NULL || *k == '#')
+		return false;
+	for (end = eq; end > k && blank(end[-1]);)
+		end--;
+	if ((size_t)(end - k) >= cap)
+		return false;
+	memcpy(key, k, (size_t)(end - k));
+	key[end - k] = '\0';
+	return true;
+}
+
+enum ike_err
+sd_update(struct sd_lock *l, const char *file, const struct kvbuf *changes)
+{
+	struct kvbuf	*b;
+	char		*buf = NULL, *line, *nl, key[SD_KEY_MAX + 1];
+	size_t		 len, n;
+	enum ike_err	 e;
+
+	if (!file_ok(file))
+		return einval();
+	if (changes->err != IKE_OK)
+		return changes->err;
+	if (!held(l))
+		return IKE_EIO;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return IKE_ENOMEM;
+	if ((e = read_small(l->dirfd, file, &buf, &len)) != IKE_OK) {
+		free(b);
+		return e;
+	}
+	kv_init(b);
+	for (line = buf; *line != '\0'; line = nl) {
+		nl = strchr(line, '\n');
+		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		nl = nl != NULL ? nl + 1 : line + n;
+		if (line_key(line, n, key, sizeof(key)) && has_key(changes, key))
+			continue;
+		if (b->len + n + 1 > sizeof(b->buf)) {
+			b->err = IKE_ETOOBIG;
+			break;
+		}
+		memcpy(b->buf + b->len, line, n);
+		b->len += n;
+		b->buf[b->len++] = '\n';
+	}
+	if (b->err == IKE_OK && b->len + changes->len > sizeof(b->buf))
+		b->err = IKE_ETOOBIG;
+	if (b->err == IKE_OK) {
+		memcpy(b->buf + b->len, changes->buf, changes->len);
+		b->len += changes->len;
+	}
+	e = sd_write(l, file, b);
+	wipe(buf, len);
+	free(buf);
+	kv_wipe(b);
+	free(b);
+	return e;
+}
+
 enum ike_err
 sd_remove(struct sd_lock *l, const char *file)
 {

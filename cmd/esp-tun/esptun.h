@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ISC */
+/* esp-tun: the state shared by its files (options, the SA being carried, its Child SAs, sockets). */
+#ifndef ESPTUN_H
+#define ESPTUN_H
+
+#include <net/if.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codec/ts.h"
+#include "crypto/esp.h"
+#include "crypto/replay.h"
+#include "exchange/xchg.h"
+#include "sa/statedir.h"
+
+enum {
+	CHILD_MAX	= 8,		/* Child SAs of one IKE SA carried at once */
+	BATCH		= 64,		/* packets per sendmmsg / recvmmsg */
+	HEADROOM	= ESP_SPI_SEQ_LEN + ESP_IV_MAX_LEN + 8, /* before a packet
+					 * read from the TUN: ESP header, IV,
+					 * room for a UDP marker if ever needed */
+	TAILROOM	= 16 + 2 + 32,	/* padding, trailer, ICV */
+	SEQ_RESERVE	= 1 << 20,	/* sequence numbers reserved per write */
+};
+
+/* Counters of one Child SA, as child.NAME.stats records them. */
+struct counters {
+	uint64_t	 in_packets, in_bytes, out_packets, out_bytes;
+	uint64_t	 drop_replay, drop_integ, drop_spi, drop_policy;
+	uint64_t	 drop_nosa, drop_malformed, drop_seq;
+};
+
+struct child {
+	char		 name[SD_NAME_MAX + 1];
+	uint32_t	 spi_in, spi_out;
+	uint16_t	 encr, keybits, integ;
+	bool		 esn, encap;	/* encap: UDP (RFC 3948), else proto 50 */
+	struct esp_sa	 in, out;
+	struct replay	 win;
+	uint64_t	 seq;		/* last sequence number sent */
+	uint64_t	 seq_saved;	/* numbers below it may have been used
+					 * (what child.NAME.stats says) */
+	struct ts_pld	 local_ts, remote_ts;
+	struct counters	 cnt;
+	unsigned	 gen;		/* load order: the newest sends */
+	bool		 seen;		/* still in the state dir (reload) */
+};
+
+struct opts {
+	const char	*statedir, *sa, *child, *dev;
+	int		 mtu, window, keepalive, stats_secs;
+	int		 n_addr;
+	const char	*addr[8];
+	bool		 no_config, json, stats;
+};
+
+struct tunnel {
+	struct opts	 o;
+	struct sd	 sd;
+	char		 dir[4096];
+	char		 name[SD_NAME_MAX + 1];
+	struct ike_sa	 ike;
+	struct ike_sa_file ikf;
+	int		 af;
+	uint8_t		 local[16], remote[16];
+	uint16_t	 lport, rport;
+	int		 tun_fd, udp_fd, raw_fd, ino_fd;
+	char		 dev[IFNAMSIZ];
+	struct child	*child[CHILD_MAX];
+	size_t		 n_child;
+	unsigned	 gen;
+	int64_t		 last_sent_ms;	/* for NAT keepalives */
+	uint8_t		 cached[XCHG_OUT_MAX];	/* our last IKE response */
+	size_t		 cached_len;
+	uint32_t	 cached_msgid;
+};
+
+/* sa.c: the IKE SA and its Child SAs from the state directory */
+bool	 sa_load(struct tunnel *t);
+bool	 children_reload(struct tunnel *t);
+void	 child_free(struct child *c);
+struct child	*child_by_spi(struct tunnel *t, uint32_t spi);
+void	 child_forget(struct tunnel *t, struct child *c);
+
+/* policy.c: traffic selectors against packets */
+struct child	*policy_out(struct tunnel *t, const uint8_t *pkt, size_t len);
+bool	 policy_in(const struct child *c, const uint8_t *pkt, size_t len);
+bool	 ts_contains(const struct ts_pld *ts, int af, const uint8_t *addr,
+	    uint8_t proto, uint16_t port);
+
+/* stats.c: counters and reserved sequence numbers in the state dir */
+bool	 stats_load(struct tunnel *t, struct sd_lock *l, struct child *c);
+bool	 stats_save(struct tunnel *t, bool must);
+bool	 stats_seq_reserve(struct tunnel *t, struct child *c);
+int	 stats_print(const struct opts *o);
+
+/* ike.c: the peer's IKE requests on the SA */
+bool	 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len);
+
+/* path.c: the data path */
+int	 path_run(struct tunnel *t);
+
+/* setup.c: sockets, TUN, privileges */
+void	 sockets_open(struct tunnel *t);
+void	 tun_setup(struct tunnel *t);
+void	 watch_and_drop(struct tunnel *t);
+bool	 addr_ok(const char *s);
+
+/* main.c */
+void	 event(const struct tunnel *t, const char *what, const char *child);
+
+#endif

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: ISC */
+/* The data path: TUN packets out as ESP in batches, ESP in to the TUN, and the timers and signals around them. */
+#include <sys/inotify.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/exits.h"
+#include "base/log.h"
+#include "io/net.h"
+#include "esptun.h"
+
+enum {
+	TICK_MS		= 250,
+	IPPROTO_NONE_NH	= 59,		/* a dummy packet (RFC 4303 2.6) */
+};
+
+static volatile sig_atomic_t	 stop_sig, hup_sig;
+
+/* One batch of packets and the message headers that send or receive it. */
+struct batch {
+	uint8_t		*buf;		/* BATCH slots of slot bytes */
+	size_t		 slot;
+	struct mmsghdr	 msg[BATCH];
+	struct iovec	 iov[BATCH];
+	unsigned	 n;
+};
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		hup_sig = 1;
+	else
+		stop_sig = sig;
+}
+
+static void
+signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+}
+
+static bool
+batch_init(struct batch *b, size_t slot)
+{
+	memset(b, 0, sizeof(*b));
+	b->slot = slot;
+	return (b->buf = malloc(BATCH * slot)) != NULL;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+#ifndef ESPTUN_NULL
+static enum ike_err
+seal(struct child *c, uint8_t nh, const uint8_t *in, size_t len, uint8_t *out,
+    size_t cap, size_t *out_len)
+{
+	return esp_seal(&c->out, c->seq, nh, in, len, out, cap, out_len);
+}
+
+static enum ike_err
+unseal(struct child *c, uint64_t seq, uint8_t *pkt, size_t len,
+    uint8_t **inner, size_t *inner_len, uint8_t *nh)
+{
+	*inner = pkt + ESP_SPI_SEQ_LEN + c->in.iv_len;
+	return esp_open(&c->in, pkt, len, (uint32_t)(seq >> 32), *inner,
+	    len - ESP_SPI_SEQ_LEN - c->in.iv_len, inner_len, nh);
+}
+#else
+/* The null tunnel of the benchmarks: ESP framing, no crypto, same I/O. */
+static enum ike_err
+seal(struct child *c, uint8_t nh, const uint8_t *in, size_t len, uint8_t *out,
+    size_t cap, size_t *out_len)
+{
+	size_t	 total = ESP_SPI_SEQ_LEN + len + 2;
+
+	if (total > cap)
+		return IKE_ETOOBIG;
+	memmove(out + ESP_SPI_SEQ_LEN, in, len);
+	out[0] = (uint8_t)(c->spi_out >> 24);
+	out[1] = (uint8_t)(c->spi_out >> 16);
+	out[2] = (uint8_t)(c->spi_out >> 8);
+	out[3] = (uint8_t)c->spi_out;
+	out[4] = (uint8_t)(c->seq >> 24);
+	out[5] = (uint8_t)(c->seq >> 16);
+	out[6] = (uint8_t)(c->seq >> 8);
+	out[7] = (uint8_t)c->seq;
+	out[total - 2] = 0;
+	out[total - 1] = nh;
+	*out_len = total;
+	return IKE_OK;
+}
+
+static enum ike_err
+unseal(struct child *c, uint64_t seq, uint8_t *pkt, size_t len,
+    uint8_t **inner, size_t *inner_len, uint8_t *nh)
+{
+	(void)c;
+	(void)seq;
+	if (len < ESP_SPI_SEQ_LEN + 2)
+		return IKE_ETRUNC;
+	*inner = pkt + ESP_SPI_SEQ_LEN;
+	*inner_len = len - ESP_SPI_SEQ_LEN - 2;
+	*nh = pkt[len - 1];
+	return IKE_OK;
+}
+#endif
+
+/* flush sends a batch on fd; what the socket refuses is lost, as on a
+ * congested link (the inner TCP retransmits). */
+static void
+flush(struct tunnel *t, int fd, struct batch *b)
+{
+	unsigned	 done = 0;
+	int		 r;
+
+	while (done < b->n) {
+		r = sendmmsg(fd, b->msg + done, b->n - done, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ICMP errors of earlier packets come back here on a
+			 * connected socket: the packet at hand is gone */
+			log_debug("%s: send: %s", t->name, strerror(errno));
+			done++;
+			continue;
+		}
+		done += (unsigned)r;
+	}
+	if (b->n > 0)
+		t->last_sent_ms = net_now_ms();
+	b->n = 0;
+}
+
+/* queue adds the len bytes at p (inside b's slot i) to b. */
+static void
+queue(struct batch *b, uint8_t *p, size_t len)
+{
+	b->iov[b->n] = (struct iovec){ p, len };
+	memset(&b->msg[b->n].msg_hdr, 0, sizeof(b->msg[b->n].msg_hdr));
+	b->msg[b->n].msg_hdr.msg_iov = &b->iov[b->n];
+	b->msg[b->n].msg_hdr.msg_iovlen = 1;
+	b->n++;
+}
+
+/* outbound reads up to BATCH packets from the TUN, seals each with the
+ * Child SA its selectors pick and sends them in one or two batches. */
+static void
+outbound(struct tunnel *t, struct batch *udp, struct batch *raw)
+{
+	struct child	*c;
+	struct batch	*b;
+	uint8_t		*slot, *in, *out;
+	size_t		 out_len, cap;
+	ssize_t		 n;
+	unsigned	 i;
+	uint64_t	 max;
+
+	for (i = 0; i < BATCH; i++) {
+		/* udp and raw share slot numbers: slot i is this packet's */
+		slot = udp->buf + (size_t)i * udp->slot;
+		in = slot + HEADROOM;
+		n = read(t->tun_fd, in, udp->slot - HEADROOM - TAILROOM);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("%s: read: %s", t->dev, strerror(errno));
+			break;
+		}
+		if ((c = policy_out(t, in, (size_t)n)) == NULL) {
+			/* never in clear (RFC 4301 5.1); counted on the newest */
+			if (t->n_child > 0)
+				t->child[t->n_child - 1]->cnt.drop_nosa++;
+			continue;
+		}
+		/* RFC 4303 3.3.3: a sequence number never comes twice */
+		max = c->esn ? UINT64_MAX : UINT32_MAX;
+		if (c->seq == max ||
+		    (c->seq + 1 >= c->seq_saved && (!stats_save(t, true) ||
+		    c->seq + 1 >= c->seq_saved))) {
+			c->cnt.drop_seq++;
+			continue;
+		}
+		c->seq++;
+		out = in - ESP_SPI_SEQ_LEN - c->out.iv_len;
+		cap = udp->slot - (size_t)(out - slot);
+		if (seal(c, (in[0] >> 4) == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP,
+		    in, (size_t)n, out, cap, &out_len) != IKE_OK) {
+			c->cnt.drop_malformed++;
+			continue;
+		}
+		c->cnt.out_packets++;
+		c->cnt.out_bytes += (uint64_t)n;
+		b = c->encap ? udp : raw;
+		queue(b, out, out_len);
+	}
+	flush(t, t->udp_fd, udp);
+	if (t->raw_fd >= 0)
+		flush(t, t->raw_fd, raw);
+}
+
+/* esp_in checks and decrypts one ESP packet and writes it to the TUN. */
+static void
+esp_in(struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct child	*c;
+	uint8_t		*inner, nh;
+	size_t		 inner_len;
+	uint64_t	 seq;
+	enum ike_err	 e;
+
+	if (len < ESP_SPI_SEQ_LEN) {
+		if (t->n_child > 0)
+			t->child[0]->cnt.drop_malformed++;
+		return;
+	}
+	if ((c = child_by_spi(t, be32(pkt))) == NULL) {
+		if (t->n_child > 0)
+			t->child[0]->cnt.drop_spi++;
+		return;
+	}
+	/* the window first: a replay costs no decryption */
+	if (replay_check(&c->win, be32(pkt + 4), &seq) != REPLAY_OK) {
+		c->cnt.drop_replay++;
+		return;
+	}
+	if ((e = unseal(c, seq, pkt, len, &inner, &inner_len, &nh)) != IKE_OK) {
+		if (e == IKE_EINTEG)
+			c->cnt.drop_integ++;
+		else
+			c->cnt.drop_malformed++;
+		return;
+	}
+	if (replay_update(&c->win, seq) != REPLAY_OK) {
+		c->cnt.drop_replay++;
+		return;
+	}
+	if (nh == IPPROTO_NONE_NH)
+		return;
+	if ((nh != IPPROTO_IPIP && nh != IPPROTO_IPV6) ||
+	    (inner_len > 0 && (inner[0] >> 4) != (nh == IPPROTO_IPIP ? 4 : 6))) {
+		c->cnt.drop_malformed++;
+		return;
+	}
+	/* RFC 4301 5.2: what the SA carries must fit its selectors */
+	if (!policy_in(c, inner, inner_len)) {
+		c->cnt.drop_policy++;
+		return;
+	}
+	if (write(t->tun_fd, inner, inner_len) < 0) {
+		log_debug("%s: write: %s", t->dev, strerror(errno));
+		return;
+	}
+	c->cnt.in_packets++;
+	c->cnt.in_bytes += inner_len;
+}
+
+/* inbound_udp receives a batch on the SA's UDP socket: ESP, IKE behind the
+ * non-ESP marker, keepalives. True when the peer deleted the IKE SA. */
+static bool
+inbound_udp(struct tunnel *t, struct batch *b)
+{
+	uint8_t		*p;
+	size_t		 len;
+	bool		 natt = t->lport != 500 && t->rport != 500;
+	int		 n, i;
+
+	for (i = 0; i < BATCH; i++) {
+		b->iov[i] = (struct iovec){ b->buf + (size_t)i * b->slot, b->slot };
+		memset(&b->msg[i].msg_hdr, 0, sizeof(b->msg[i].msg_hdr));
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	if ((n = recvmmsg(t->udp_fd, b->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		p = b->iov[i].iov_base;
+		len = b->msg[i].msg_len;
+		if (!natt) {
+			if (ike_answer(t, p, len))
+				return true;
+		} else if (len == 1 && p[0] == 0xff)
+			continue;		/* NAT keepalive (RFC 3948 2.3) */
+		else if (len >= 4 && be32(p) == 0) {
+			if (ike_answer(t, p + 4, len - 4))
+				return true;
+		} else
+			esp_in(t, p, len);
+	}
+	return false;
+}
+
+/* inbound_raw receives a batch of IP protocol 50 packets. */
+static void
+inbound_raw(struct tunnel *t, struct batch *b)
+{
+	uint8_t		*p;
+	size_t		 len, hl;
+	int		 n, i;
+
+	for (i = 0; i < BATCH; i++) {
+		b->iov[i] = (struct iovec){ b->buf + (size_t)i * b->slot, b->slot };
+		memset(&b->msg[i].msg_hdr, 0, sizeof(b->msg[i].msg_hdr));
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	if ((n = recvmmsg(t->raw_fd, b->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		p = b->iov[i].iov_base;
+		len = b->msg[i].msg_len;
+		/* IPv4 raw sockets hand over the IP header, IPv6 ones do not */
+		if (t->af == AF_INET) {
+			hl = len > 0 ? (size_t)(p[0] & 0x0f) * 4 : 0;
+			if (hl < 20 || hl > len)
+				continue;
+			p += hl;
+			len -= hl;
+		}
+		esp_in(t, p, len);
+	}
+}
+
+/* changed reads the inotify events of the SA directory; true when the SA
+ * itself left the state directory. */
+static bool
+changed(struct tunnel *t, bool *reload)
+{
+	char				 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event	*ev;
+	ssize_t				 n;
+	size_t				 at, len;
+
+	while ((n = read(t->ino_fd, buf, sizeof(buf))) > 0)
+		for (at = 0; at < (size_t)n; at += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(void *)(buf + at);
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+				return true;
+			len = ev->len > 0 ? strlen(ev->name) : 0;
+			if (len > 3 && strcmp(ev->name + len - 3, ".sa") == 0) {
+				if (strcmp(ev->name, "ike.sa") == 0 &&
+				    (ev->mask & (IN_DELETE | IN_MOVED_FROM)))
+					return true;
+				*reload = true;
+			}
+		}
+	return false;
+}
+
+static void
+keepalive(struct tunnel *t, int64_t now)
+{
+	static const uint8_t	 ka = 0xff;
+	size_t			 i;
+	bool			 encap = false;
+
+	for (i = 0; i < t->n_child; i++)
+		encap |= t->child[i]->encap;
+	if (!encap || !t->ikf.nat || t->o.keepalive == 0 ||
+	    now - t->last_sent_ms < (int64_t)t->o.keepalive * 1000)
+		return;
+	if (send(t->udp_fd, &ka, 1, 0) < 0)
+		log_debug("%s: keepalive: %s", t->name, strerror(errno));
+	t->last_sent_ms = now;
+}
+
+int
+path_run(struct tunnel *t)
+{
+	struct batch	 udp, raw, rx;
+	struct pollfd	 pfd[4];
+	int64_t		 now, next_stats;
+	size_t		 slot = (size_t)t->o.mtu + HEADROOM + TAILROOM + 64;
+	bool		 gone = false, deleted = false, reload;
+	int		 status = EXIT_OK;
+
+	signals();
+	if (!batch_init(&udp, slot) || !batch_init(&raw, slot) ||
+	    !batch_init(&rx, slot < 2048 ? 2048 : slot))
+		die(EXIT_LOCAL, "memory: %s", strerror(errno));
+	/* raw shares udp's slots: a packet is sealed where it was read */
+	free(raw.buf);
+	raw.buf = udp.buf;
+	t->last_sent_ms = now = net_now_ms();
+	next_stats = now + (int64_t)t->o.stats_secs * 1000;
+	pfd[0] = (struct pollfd){ t->tun_fd, POLLIN, 0 };
+	pfd[1] = (struct pollfd){ t->udp_fd, POLLIN, 0 };
+	pfd[2] = (struct pollfd){ t->raw_fd, POLLIN, 0 };
+	pfd[3] = (struct pollfd){ t->ino_fd, POLLIN, 0 };
+	while (stop_sig == 0 && !gone) {
+		if (poll(pfd, 4, TICK_MS) < 0 && errno != EINTR)
+			die(EXIT_LOCAL, "poll: %s", strerror(errno));
+		if (pfd[0].revents & POLLIN)
+			outbound(t, &udp, &raw);
+		if (pfd[1].revents & POLLIN)
+			gone = deleted = inbound_udp(t, &rx);
+		if (pfd[2].revents & POLLIN)
+			inbound_raw(t, &rx);
+		reload = hup_sig != 0;
+		hup_sig = 0;
+		if ((pfd[3].revents & POLLIN) && changed(t, &reload)) {
+			event(t, "deleted", NULL);
+			gone = deleted = true;
+		}
+		if (!gone && reload) {
+			(void)children_reload(t);
+			(void)stats_save(t, true);	/* reserve for new ones */
+		}
+		if (!gone && t->n_child == 0) {
+			log_debug("%s: no Child SA left", t->name);
+			gone = true;
+		}
+		now = net_now_ms();
+		keepalive(t, now);
+		if (now >= next_stats) {
+			(void)stats_save(t, false);
+			next_stats = now + (int64_t)t->o.stats_secs * 1000;
+		}
+	}
+	if (stop_sig != 0)
+		log_debug("%s: signal %d: stopping", t->name, (int)stop_sig);
+	if (!deleted && t->n_child > 0 && !stats_save(t, true))
+		status = EXIT_LOCAL;
+	free(udp.buf);
+	free(rx.buf);
+	return status;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: ISC */
+/* The IKE SA and its Child SAs, read from the state directory and read again when it changes. */
+#include <sys/socket.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "crypto/secret.h"
+#include "io/net.h"
+#include "names/ikev2.h"
+#include "sa/kvget.h"
+#include "esptun.h"
+
+enum { VAL_MAX = 1100 };
+
+static const char *const child_keys[] = {
+	"name", "spi_in", "spi_out", "encr", "encr_keybits", "integ", "esn",
+	"key_in_e", "key_in_a", "key_out_e", "key_out_a", "local_ts",
+	"remote_ts", "mode", "encap",
+};
+enum { N_CHILD_KEYS = sizeof(child_keys) / sizeof(child_keys[0]) };
+
+static const char *const modes[] = { "tunnel", NULL };
+static const char *const encaps[] = { "none", "udp", NULL };
+
+void
+child_free(struct child *c)
+{
+	if (c == NULL)
+		return;
+	esp_sa_free(&c->in);
+	esp_sa_free(&c->out);
+	replay_free(&c->win);
+	wipe(c, sizeof(*c));
+	free(c);
+}
+
+struct child *
+child_by_spi(struct tunnel *t, uint32_t spi)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->n_child; i++)
+		if (t->child[i]->spi_in == spi)
+			return t->child[i];
+	return NULL;
+}
+
+void
+child_forget(struct tunnel *t, struct child *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->n_child; i++)
+		if (t->child[i] == c) {
+			t->child[i] = t->child[--t->n_child];
+			child_free(c);
+			return;
+		}
+}
+
+/* ts_list parses a selector list of the file. */
+static enum ike_err
+ts_list(const struct kvget *g, const char *key, struct ts_pld *out)
+{
+	const char	*s = NULL;
+	char		 why[128];
+	enum ike_err	 e;
+
+	if ((e = kvg_str(g, key, false, &s)) != IKE_OK)
+		return e;
+	if (ts_parse_list(out, s, why, sizeof(why)) != IKE_OK) {
+		snprintf(g->err, g->errlen, "%s: %s: %s", g->file, key, why);
+		return IKE_EINVAL;
+	}
+	return IKE_OK;
+}
+
+/* child_parse builds c from a Child SA file's lines. */
+static enum ike_err
+child_parse(const struct kvget *g, const struct opts *o, struct child *c)
+{
+	uint8_t		 ein[ENCR_KEY_MAX_LEN], eout[ENCR_KEY_MAX_LEN];
+	uint8_t		 ain[INTEG_KEY_MAX_LEN], aout[INTEG_KEY_MAX_LEN];
+	size_t		 ein_len = 0, eout_len = 0, ain_len = 0, aout_len = 0;
+	uint64_t	 bits = 0, esn = 0;
+	const char	*name = NULL;
+	int		 mode = 0, encap = 0;
+	enum ike_err	 e;
+
+	if ((e = kvg_str(g, "name", false, &name)) != IKE_OK ||
+	    (e = kvg_spi32(g, "spi_in", &c->spi_in)) != IKE_OK ||
+	    (e = kvg_spi32(g, "spi_out", &c->spi_out)) != IKE_OK ||
+	    (e = kvg_xform(g, "encr", IKEV2_XFORM_ENCR, &c->encr)) != IKE_OK ||
+	    (e = kvg_u64(g, "encr_keybits", true, 512, &bits)) != IKE_OK ||
+	    (e = kvg_xform(g, "integ", IKEV2_XFORM_INTEG, &c->integ)) != IKE_OK ||
+	    (e = kvg_u64(g, "esn", true, 1, &esn)) != IKE_OK ||
+	    (e = kvg_word(g, "mode", modes, &mode)) != IKE_OK ||
+	    (e = kvg_word(g, "encap", encaps, &encap)) != IKE_OK ||
+	    (e = ts_list(g, "local_ts", &c->local_ts)) != IKE_OK ||
+	    (e = ts_list(g, "remote_ts", &c->remote_ts)) != IKE_OK)
+		return e;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->keybits = (uint16_t)bits;
+	c->esn = esn == 1;
+	c->encap = encap == 1;
+	if ((e = kvg_hex(g, "key_in_e", ein, sizeof(ein), &ein_len)) != IKE_OK ||
+	    (e = kvg_hex(g, "key_out_e", eout, sizeof(eout), &eout_len)) != IKE_OK ||
+	    (e = kvg_hex(g, "key_in_a", ain, sizeof(ain), &ain_len)) != IKE_OK ||
+	    (e = kvg_hex(g, "key_out_a", aout, sizeof(aout), &aout_len)) != IKE_OK)
+		goto out;
+	if ((e = esp_sa_init(&c->in, c->spi_in, c->encr, c->keybits, c->integ,
+	    ein, ein_len, ain, ain_len, c->esn)) != IKE_OK ||
+	    (e = esp_sa_init(&c->out, c->spi_out, c->encr, c->keybits, c->integ,
+	    eout, eout_len, aout, aout_len, c->esn)) != IKE_OK) {
+		snprintf(g->err, g->errlen, "%s: %s: the keys do not fit the "
+		    "transforms (%s)", g->file, c->name, e == IKE_EUNSUPP ?
+		    "combination not supported" : "wrong key length");
+		e = IKE_EINVAL;
+		goto out;
+	}
+	if (c->esn && o->window == 0) {
+		snprintf(g->err, g->errlen, "%s: extended sequence numbers need "
+		    "a replay window", g->file);
+		e = IKE_EINVAL;
+		goto out;
+	}
+	e = replay_init(&c->win, (uint32_t)o->window, c->esn);
+out:
+	wipe(ein, sizeof(ein));
+	wipe(eout, sizeof(eout));
+	wipe(ain, sizeof(ain));
+	wipe(aout, sizeof(aout));
+	return e;
+}
+
+/* child_read reads file (child.NAME.sa) of l's directory into a new child. */
+static struct child *
+child_read(struct tunnel *t, struct sd_lock *l, const char *file)
+{
+	static char	 vals[N_CHILD_KEYS][VAL_MAX];
+	struct sd_kv	 kv[N_CHILD_KEYS];
+	struct kvget	 g;
+	struct child	*c;
+	char		 path[SD_NAME_MAX + SD_FILE_MAX + 2], err[512];
+	size_t		 i;
+	enum ike_err	 e;
+
+	for (i = 0; i < N_CHILD_KEYS; i++)
+		kv[i] = (struct sd_kv){ child_keys[i], vals[i], VAL_MAX, 0 };
+	snprintf(path, sizeof(path), "%s/%s", t->name, file);
+	g = (struct kvget){ path, kv, N_CHILD_KEYS, err, sizeof(err) };
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((e = sd_read(l, file, kv, N_CHILD_KEYS)) != IKE_OK)
+		snprintf(err, sizeof(err), "%s: %s", path, e == IKE_EIO ?
+		    strerror(errno) : e == IKE_EUNSUPP ? "format version not "
+		    "supported (only 1)" : "malformed");
+	else
+		e = child_parse(&g, &t->o, c);
+	wipe(vals, sizeof(vals));
+	if (e != IKE_OK) {
+		log_warn("%s", err);
+		child_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* is_child_file tells whether name is child.NAME.sa and, with only set,
+ * names that Child SA. */
+static bool
+is_child_file(const char *name, const char *only)
+{
+	size_t	 n = strlen(name);
+
+	if (n < 10 || strncmp(name, "child.", 6) != 0 ||
+	    strcmp(name + n - 3, ".sa") != 0)
+		return false;
+	return only == NULL || (n - 9 == strlen(only) &&
+	    strncmp(name + 6, only, n - 9) == 0);
+}
+
+/* scan reads every Child SA file of l's directory that t does not carry
+ * yet, and marks those it still finds. False when a file is bad. */
+static bool
+scan(struct tunnel *t, struct sd_lock *l)
+{
+	struct dirent	*d;
+	struct child	*c, *old;
+	DIR		*dir;
+	uint32_t	 spi;
+	int		 fd;
+	bool		 ok = true;
+
+	if ((fd = dup(l->dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		log_warn("%s: %s", t->name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (!is_child_file(d->d_name, t->o.child))
+			continue;
+		if ((c = child_read(t, l, d->d_name)) == NULL) {
+			ok = false;
+			continue;
+		}
+		spi = c->spi_in;
+		if ((old = child_by_spi(t, spi)) != NULL) {
+			old->seen = true;	/* keep its window and counters */
+			child_free(c);
+			continue;
+		}
+		if (t->n_child == CHILD_MAX) {
+			log_warn("%s: more than %d Child SAs: %s left out",
+			    t->name, CHILD_MAX, d->d_name);
+			child_free(c);
+			continue;
+		}
+		if (!stats_load(t, l, c)) {
+			ok = false;
+			child_free(c);
+			continue;
+		}
+		c->seen = true;
+		c->gen = ++t->gen;
+		t->child[t->n_child++] = c;
+		log_debug("%s: Child SA %s: in 0x%08x out 0x%08x, %s", t->name,
+		    c->name, c->spi_in, c->spi_out, c->encap ? "UDP" : "ESP");
+	}
+	closedir(dir);
+	return ok;
+}
+
+bool
+children_reload(struct tunnel *t)
+{
+	struct sd_lock	 l;
+	size_t		 i;
+	bool		 ok;
+
+	if (sd_lock_sa(&t->sd, t->name, false, &l) != IKE_OK) {
+		log_warn("%s: %s", t->name, strerror(errno));
+		return false;
+	}
+	for (i = 0; i < t->n_child; i++)
+		t->child[i]->seen = false;
+	ok = scan(t, &l);
+	sd_unlock(&l);
+	for (i = 0; i < t->n_child;) {
+		if (t->child[i]->seen) {
+			i++;
+			continue;
+		}
+		log_debug("%s: Child SA %s left the state directory", t->name,
+		    t->child[i]->name);
+		child_forget(t, t->child[i]);
+	}
+	return ok;
+}
+
+/* endpoint reads ike.sa's "addr:port". */
+static bool
+endpoint(const struct tunnel *t, const char *key, const char *s, int *af,
+    uint8_t *addr, uint16_t *port)
+{
+	bool	 has_port = false;
+
+	if (!net_parse_hostport(s, af, addr, port, &has_port) || !has_port) {
+		log_warn("%s/ike.sa: %s: \"%.64s\" is not ADDRESS:PORT", t->name,
+		    key, s);
+		return false;
+	}
+	return true;
+}
+
+bool
+sa_load(struct tunnel *t)
+{
+	struct sd_lock	 l;
+	char		 err[512];
+	int		 af2 = 0;
+	bool		 ok;
+
+	if (sd_lock_sa(&t->sd, t->name, false, &l) != IKE_OK) {
+		log_warn("%s: %s", t->name, errno == ENOENT ?
+		    "no such SA in the state directory" : strerror(errno));
+		return false;
+	}
+	ok = ike_sa_load(&l, &t->ike, &t->ikf, err, sizeof(err)) == IKE_OK;
+	if (!ok)
+		log_warn("%s", err);
+	ok = ok && endpoint(t, "local", t->ikf.local, &t->af, t->local, &t->lport) &&
+	    endpoint(t, "remote", t->ikf.remote, &af2, t->remote, &t->rport);
+	if (ok && af2 != t->af) {
+		log_warn("%s/ike.sa: local and remote are not of one family",
+		    t->name);
+		ok = false;
+	}
+	ok = ok && scan(t, &l);
+	sd_unlock(&l);
+	if (ok && t->n_child == 0) {
+		log_warn("%s: %s", t->name, t->o.child != NULL ?
+		    "no such Child SA" : "no Child SA");
+		ok = false;
+	}
+	return ok;
+}
