@@ -90,17 +90,22 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	struct child_pair pairs[CHILD_MAX];
 	struct kvbuf	 b;
 	size_t		 i;
-	uint32_t	 want;
+	uint32_t	 want, *ctr;
 	enum ike_err	 e;
 
 	if (!refresh(t, l))
 		return false;
-	want = sa->role == ROLE_INITIATOR ? sa->peer_msgid : sa->msgid;
-	if (msgid != want) {
+	ctr = sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
+	want = *ctr;
+	if (msgid < want) {
 		log_debug("%s: request %u: expected message ID %u, dropped",
 		    t->name, msgid, want);
 		return false;
 	}
+	/* ahead: the program that answered before us did not record them
+	 * all (ike-respond keeps them in memory); only a request that
+	 * verifies moves the counter */
+	*ctr = msgid;
 	memset(&req, 0, sizeof(req));
 	for (i = 0; i < t->n_child; i++)
 		pairs[i] = (struct child_pair){ t->child[i]->spi_out,
@@ -112,6 +117,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 		e = info_refuse(sa, rd_init(msg, len),
 		    IKEV2_N_NO_ADDITIONAL_SAS, &w);
 	if (e != IKE_OK) {
+		*ctr = want;
 		log_debug("%s: request %u: %s, dropped", t->name, msgid,
 		    ike_strerror(e));
 		return false;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* ike-respond: answer IKEv2 peers (PSK): new IKE and Child SAs, liveness checks and deletes on SAs it owns. */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -268,7 +269,7 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 fd, e;
+	int			 fd, e, one = 1;
 
 	memset(&ss, 0, sizeof(ss));
 	if (af == AF_INET) {
@@ -288,6 +289,10 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 	}
 	if ((fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -1;
+	/* esp-tun binds beside us, connected to its peer, and so takes that
+	 * peer's datagrams (esp-tun(8)); a second ike-respond is kept out by
+	 * the state directory's lock instead of by bind */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		e = errno;
 		close(fd);
@@ -295,6 +300,25 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 		return -1;
 	}
 	return fd;
+}
+
+/* lock_serving takes the state directory's .ike-respond.lock for as long
+ * as we run: one ike-respond per state directory, since SO_REUSEPORT would
+ * let a second one bind our ports and take half of our peers. */
+static void
+lock_serving(struct srv *s)
+{
+	int	 fd;
+
+	if ((fd = openat(s->sd.fd, ".ike-respond.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		die(EXIT_LOCAL, "%s/.ike-respond.lock: %s", s->dir,
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die(EXIT_LOCAL, "%s: %s", s->dir, errno == EWOULDBLOCK ?
+		    "another ike-respond serves this state directory" :
+		    strerror(errno));
+	/* kept open: the kernel drops the lock when we exit */
 }
 
 /* load_cred reads --cert, --key and --ca into s->cred and, without --id,
@@ -386,6 +410,7 @@ setup(struct srv *s)
 		die(EXIT_LOCAL, "%s: %s", o->keys_out, strerror(errno));
 	if (o->pcap != NULL && pcapw_open(&s->pcap, o->pcap, DLT_RAW) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", o->pcap, strerror(errno));
+	lock_serving(s);
 	for (i = 0; i < 2; i++)
 		if ((s->fd[i] = bind_udp(s->af, s->local, s->lport[i])) < 0)
 			die(EXIT_LOCAL, "%s port %u: bind: %s", o->local,

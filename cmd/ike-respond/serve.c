@@ -365,6 +365,23 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 		event(s, sl, "informational", NULL);
 }
 
+/* info_ahead answers an INFORMATIONAL request whose message ID may be
+ * ahead of ours: esp-tun answered the peer while it carried the SA
+ * (esp-tun(8)). Only a request that verifies moves our counter. */
+static void
+info_ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid)
+{
+	uint32_t	 ours = sl->sa.msgid;
+
+	sl->sa.msgid = msgid;
+	on_info(s, sl, in);
+	if (sl->sa.msgid == msgid) {
+		sl->sa.msgid = ours;
+		if (msgid != ours)
+			s->cnt.bad_msgid++;
+	}
+}
+
 static void
 on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
     struct rd in)
@@ -404,7 +421,8 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		send_msg(s, sl, sl->last, sl->last_len);
 		return;
 	}
-	if (h.msgid != sl->sa.msgid) {
+	if (h.msgid != sl->sa.msgid && !(sl->sa.state == SA_ESTABLISHED &&
+	    h.exch == IKEV2_EXCH_INFORMATIONAL && h.msgid > sl->sa.msgid)) {
 		s->cnt.bad_msgid++;
 		return;
 	}
@@ -429,7 +447,7 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		on_auth(s, sl, in);
 	else if (sl->sa.state == SA_ESTABLISHED &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL)
-		on_info(s, sl, in);
+		info_ahead(s, sl, in, h.msgid);
 	else {
 		s->cnt.dropped++;
 		log_debug("%s: exchange %u not handled", sl->name, h.exch);

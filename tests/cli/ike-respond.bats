@@ -113,15 +113,31 @@ stop() {
 	[[ $stderr == *"$T/nope"* ]]
 }
 
-@test "a port already taken is exit 5" {
+@test "a second ike-respond on the same state directory is exit 5" {
 	local port
 	port=$(port_pair)
 	start "$port" "${ARGS[@]}"
-	run --separate-stderr "$R" --local "127.0.0.1:$port" "${ARGS[@]}"
+	run --separate-stderr "$R" --local "127.0.0.1:$((port + 2))" "${ARGS[@]}"
 	assert_failure 5
-	[[ $stderr == *"bind"* ]]
+	[[ $stderr == *"another ike-respond serves this state directory"* ]]
 	stop
 	assert_equal "$STATUS" 0
+}
+
+@test "a port already taken by another program is exit 5" {
+	local port
+	port=$(port_pair)
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(10)' "$port" &
+	local holder=$!
+	sleep 0.3
+	run --separate-stderr "$R" --local "127.0.0.1:$port" "${ARGS[@]}"
+	kill "$holder"
+	wait "$holder" || true
+	assert_failure 5
+	[[ $stderr == *"bind: Address already in use"* ]]
 }
 
 @test "SIGTERM and SIGINT stop it with exit 0; SIGHUP does not" {
