@@ -164,20 +164,25 @@ parse_opts(struct opts *o, int argc, char *argv[])
 }
 
 /* name_from_stdin reads the SA name from the first line of standard input,
- * as ike-initiate prints it. */
+ * as ike-initiate prints it (a name, or with --json a record with one). */
 static void
 name_from_stdin(char *out, size_t n)
 {
-	char	 line[256];
+	char	 line[256], *p;
 	size_t	 len;
 
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		die(EXIT_USAGE, "--sa -: no SA name on standard input");
-	len = strcspn(line, " \t\r\n");
-	line[len] = '\0';
-	if (!sd_name_ok(line) || len >= n)
-		die(EXIT_USAGE, "--sa -: \"%.64s\" is not an SA name", line);
-	memcpy(out, line, len + 1);
+	/* ike-initiate --json prints a record: take its name */
+	if (line[0] == '{' && (p = strstr(line, "\"name\":\"")) != NULL)
+		p += strlen("\"name\":\"");
+	else
+		p = line;
+	len = strcspn(p, " \t\r\n\"");
+	p[len] = '\0';
+	if (!sd_name_ok(p) || len >= n)
+		die(EXIT_USAGE, "--sa -: \"%.64s\" is not an SA name", p);
+	memcpy(out, p, len + 1);
 }
 
 void
