@@ -17,10 +17,6 @@
 enum {
 	CHILD_MAX	= 8,		/* Child SAs of one IKE SA carried at once */
 	BATCH		= 64,		/* packets per sendmmsg / recvmmsg */
-	HEADROOM	= ESP_SPI_SEQ_LEN + ESP_IV_MAX_LEN + 8, /* before a packet
-					 * read from the TUN: ESP header, IV,
-					 * room for a UDP marker if ever needed */
-	TAILROOM	= 16 + 2 + 32,	/* padding, trailer, ICV */
 	SEQ_RESERVE	= 1 << 20,	/* sequence numbers reserved per write */
 };
 
@@ -52,7 +48,7 @@ struct opts {
 	int		 mtu, window, keepalive, stats_secs;
 	int		 n_addr;
 	const char	*addr[8];
-	bool		 no_config, json, stats;
+	bool		 no_config, no_offload, json, stats;
 };
 
 struct tunnel {
@@ -66,6 +62,7 @@ struct tunnel {
 	uint8_t		 local[16], remote[16];
 	uint16_t	 lport, rport;
 	int		 tun_fd, udp_fd, raw_fd, ino_fd;
+	bool		 offload;	/* UDP GSO and GRO on the UDP socket */
 	char		 dev[IFNAMSIZ];
 	struct child	*child[CHILD_MAX];
 	size_t		 n_child;

@@ -21,6 +21,7 @@ enum {
 	OPT_KEEPALIVE,
 	OPT_MTU,
 	OPT_NO_CONFIG,
+	OPT_NO_OFFLOAD,
 	OPT_REPLAY_WINDOW,
 	OPT_SA,
 	OPT_STATS,
@@ -30,7 +31,7 @@ enum {
 static const char synopsis[] =
     "usage: esp-tun --sa name | - [-hv] [--addr addr[/len]] [--child name]\n"
     "               [--dev name] [--json] [--keepalive secs] [--mtu bytes]\n"
-    "               [--no-config] [--replay-window packets]\n"
+    "               [--no-config] [--no-offload] [--replay-window packets]\n"
     "               [--stats-interval secs] [-S dir]\n"
     "       esp-tun --stats [--json] [--sa name] [-S dir]\n";
 
@@ -81,6 +82,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
 		{ "mtu",		required_argument,	NULL, OPT_MTU },
 		{ "no-config",		no_argument,		NULL, OPT_NO_CONFIG },
+		{ "no-offload",		no_argument,		NULL, OPT_NO_OFFLOAD },
 		{ "replay-window",	required_argument,	NULL, OPT_REPLAY_WINDOW },
 		{ "sa",			required_argument,	NULL, OPT_SA },
 		{ "state-dir",		required_argument,	NULL, 'S' },
@@ -131,6 +133,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			o->mtu = number(optarg, 576, 9000, "--mtu");
 			break;
 		case OPT_NO_CONFIG:	o->no_config = true; break;
+		case OPT_NO_OFFLOAD:	o->no_offload = true; break;
 		case OPT_REPLAY_WINDOW:
 			o->window = number(optarg, 0, REPLAY_SIZE_MAX,
 			    "--replay-window");

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -21,17 +22,42 @@
 enum {
 	TICK_MS		= 250,
 	IPPROTO_NONE_NH	= 59,		/* a dummy packet (RFC 4303 2.6) */
+	ESP_OVERHEAD_MAX = ESP_SPI_SEQ_LEN + ESP_IV_MAX_LEN + 15 +
+	    ESP_TRAILER_LEN + 32,	/* header, IV, padding, trailer, ICV */
+	GSO_SEGS_MAX	= 64,		/* datagrams per UDP_SEGMENT send */
+	GSO_BYTES_MAX	= 65000,	/* and their bytes, under 64 KiB */
 };
 
 static volatile sig_atomic_t	 stop_sig, hup_sig;
 
-/* One batch of packets and the message headers that send or receive it. */
-struct batch {
-	uint8_t		*buf;		/* BATCH slots of slot bytes */
+/* Packets to send: runs of equal-sized ESP packets, each one message
+ * that UDP GSO cuts into datagrams (RFC 3948 over UDP_SEGMENT), or one
+ * packet per message without it. One sendmmsg sends them all. */
+struct txq {
+	uint8_t		*buf;
+	size_t		 cap, used;
+	struct mmsghdr	 msg[BATCH];
+	struct iovec	 iov[BATCH];
+	union {
+		char		 b[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr	 align;
+	}		 ctl[BATCH];
+	unsigned	 n;		/* messages */
+	size_t		 seg;		/* the open run's datagram size */
+	unsigned	 segs;		/* and how many it holds */
+	bool		 open, gso;
+};
+
+/* Received datagrams: with UDP GRO one buffer may hold several of one size. */
+struct rxq {
+	uint8_t		*buf;
 	size_t		 slot;
 	struct mmsghdr	 msg[BATCH];
 	struct iovec	 iov[BATCH];
-	unsigned	 n;
+	union {
+		char		 b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	}		 ctl[BATCH];
 };
 
 static void
@@ -59,11 +85,20 @@ signals(void)
 }
 
 static bool
-batch_init(struct batch *b, size_t slot)
+txq_init(struct txq *q, size_t cap, bool gso)
 {
-	memset(b, 0, sizeof(*b));
-	b->slot = slot;
-	return (b->buf = malloc(BATCH * slot)) != NULL;
+	memset(q, 0, sizeof(*q));
+	q->cap = cap;
+	q->gso = gso;
+	return (q->buf = malloc(cap)) != NULL;
+}
+
+static bool
+rxq_init(struct rxq *q, size_t slot)
+{
+	memset(q, 0, sizeof(*q));
+	q->slot = slot;
+	return (q->buf = malloc(BATCH * slot)) != NULL;
 }
 
 static uint32_t
@@ -74,6 +109,12 @@ be32(const uint8_t *p)
 }
 
 #ifndef ESPTUN_NULL
+static size_t
+sealed_len(const struct child *c, size_t len)
+{
+	return esp_sealed_len(&c->out, len);
+}
+
 static enum ike_err
 seal(struct child *c, uint8_t nh, const uint8_t *in, size_t len, uint8_t *out,
     size_t cap, size_t *out_len)
@@ -91,6 +132,13 @@ unseal(struct child *c, uint64_t seq, uint8_t *pkt, size_t len,
 }
 #else
 /* The null tunnel of the benchmarks: ESP framing, no crypto, same I/O. */
+static size_t
+sealed_len(const struct child *c, size_t len)
+{
+	(void)c;
+	return ESP_SPI_SEQ_LEN + len + 2;
+}
+
 static enum ike_err
 seal(struct child *c, uint8_t nh, const uint8_t *in, size_t len, uint8_t *out,
     size_t cap, size_t *out_len)
@@ -129,61 +177,118 @@ unseal(struct child *c, uint64_t seq, uint8_t *pkt, size_t len,
 }
 #endif
 
-/* flush sends a batch on fd; what the socket refuses is lost, as on a
- * congested link (the inner TCP retransmits). */
+/* flush sends q on fd; what the socket refuses is lost, as on a congested
+ * link (the inner TCP retransmits). */
 static void
-flush(struct tunnel *t, int fd, struct batch *b)
+flush(struct tunnel *t, int fd, struct txq *q)
 {
 	unsigned	 done = 0;
 	int		 r;
 
-	while (done < b->n) {
-		r = sendmmsg(fd, b->msg + done, b->n - done, 0);
+	while (done < q->n) {
+		r = sendmmsg(fd, q->msg + done, q->n - done, 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EIO && q->gso) {
+				/* no GSO on this path (RFC 3948 keeps working
+				 * one datagram at a time) */
+				log_debug("%s: UDP GSO refused: off", t->name);
+				q->gso = false;
+			}
 			/* ICMP errors of earlier packets come back here on a
-			 * connected socket: the packet at hand is gone */
+			 * connected socket: the message at hand is gone */
 			log_debug("%s: send: %s", t->name, strerror(errno));
 			done++;
 			continue;
 		}
 		done += (unsigned)r;
 	}
-	if (b->n > 0)
+	if (q->n > 0)
 		t->last_sent_ms = net_now_ms();
-	b->n = 0;
+	q->n = 0;
+	q->used = 0;
+	q->open = false;
 }
 
-/* queue adds the len bytes at p (inside b's slot i) to b. */
+/* close_run ends q's open message, telling GSO its datagram size. */
 static void
-queue(struct batch *b, uint8_t *p, size_t len)
+close_run(struct txq *q)
 {
-	b->iov[b->n] = (struct iovec){ p, len };
-	memset(&b->msg[b->n].msg_hdr, 0, sizeof(b->msg[b->n].msg_hdr));
-	b->msg[b->n].msg_hdr.msg_iov = &b->iov[b->n];
-	b->msg[b->n].msg_hdr.msg_iovlen = 1;
-	b->n++;
+	struct msghdr	*mh = &q->msg[q->n - 1].msg_hdr;
+	struct cmsghdr	*cm;
+
+	q->open = false;
+	if (q->segs < 2)
+		return;
+	mh->msg_control = q->ctl[q->n - 1].b;
+	mh->msg_controllen = sizeof(q->ctl[q->n - 1].b);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &(uint16_t){ (uint16_t)q->seg }, sizeof(uint16_t));
+}
+
+/* place returns where in q a packet of len bytes goes, flushing q on fd
+ * when it is full. A run grows while the packets have its size; a shorter
+ * one ends it (GSO: only the last datagram may be shorter). */
+static uint8_t *
+place(struct tunnel *t, int fd, struct txq *q, size_t len)
+{
+	struct msghdr	*mh;
+	uint8_t		*p;
+
+	if (q->open && len <= q->seg && q->segs < GSO_SEGS_MAX &&
+	    q->iov[q->n - 1].iov_len + len <= GSO_BYTES_MAX) {
+		p = q->buf + q->used;
+		q->iov[q->n - 1].iov_len += len;
+		q->segs++;
+		if (len < q->seg)
+			close_run(q);
+	} else {
+		if (q->open)
+			close_run(q);
+		if (q->n == BATCH || q->used + len > q->cap)
+			flush(t, fd, q);
+		p = q->buf + q->used;
+		q->iov[q->n] = (struct iovec){ p, len };
+		mh = &q->msg[q->n].msg_hdr;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &q->iov[q->n];
+		mh->msg_iovlen = 1;
+		q->n++;
+		q->seg = len;
+		q->segs = 1;
+		q->open = q->gso;
+	}
+	q->used += len;
+	return p;
+}
+
+static void
+send_all(struct tunnel *t, int fd, struct txq *q)
+{
+	if (q->open)
+		close_run(q);
+	flush(t, fd, q);
 }
 
 /* outbound reads up to BATCH packets from the TUN, seals each with the
  * Child SA its selectors pick and sends them in one or two batches. */
 static void
-outbound(struct tunnel *t, struct batch *udp, struct batch *raw)
+outbound(struct tunnel *t, uint8_t *in, size_t in_cap, struct txq *udp,
+    struct txq *raw)
 {
 	struct child	*c;
-	struct batch	*b;
-	uint8_t		*slot, *in, *out;
-	size_t		 out_len, cap;
+	uint8_t		*out;
+	size_t		 out_len, len;
 	ssize_t		 n;
 	unsigned	 i;
 	uint64_t	 max;
 
 	for (i = 0; i < BATCH; i++) {
-		/* udp and raw share slot numbers: slot i is this packet's */
-		slot = udp->buf + (size_t)i * udp->slot;
-		in = slot + HEADROOM;
-		n = read(t->tun_fd, in, udp->slot - HEADROOM - TAILROOM);
+		n = read(t->tun_fd, in, in_cap);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: read: %s", t->dev, strerror(errno));
@@ -204,21 +309,21 @@ outbound(struct tunnel *t, struct batch *udp, struct batch *raw)
 			continue;
 		}
 		c->seq++;
-		out = in - ESP_SPI_SEQ_LEN - c->out.iv_len;
-		cap = udp->slot - (size_t)(out - slot);
+		len = sealed_len(c, (size_t)n);
+		out = c->encap ? place(t, t->udp_fd, udp, len) :
+		    place(t, t->raw_fd, raw, len);
 		if (seal(c, (in[0] >> 4) == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP,
-		    in, (size_t)n, out, cap, &out_len) != IKE_OK) {
+		    in, (size_t)n, out, len, &out_len) != IKE_OK) {
+			/* cannot happen with the length from sealed_len */
 			c->cnt.drop_malformed++;
 			continue;
 		}
 		c->cnt.out_packets++;
 		c->cnt.out_bytes += (uint64_t)n;
-		b = c->encap ? udp : raw;
-		queue(b, out, out_len);
 	}
-	flush(t, t->udp_fd, udp);
+	send_all(t, t->udp_fd, udp);
 	if (t->raw_fd >= 0)
-		flush(t, t->raw_fd, raw);
+		send_all(t, t->raw_fd, raw);
 }
 
 /* esp_in checks and decrypts one ESP packet and writes it to the TUN. */
@@ -277,60 +382,97 @@ esp_in(struct tunnel *t, uint8_t *pkt, size_t len)
 	c->cnt.in_bytes += inner_len;
 }
 
-/* inbound_udp receives a batch on the SA's UDP socket: ESP, IKE behind the
- * non-ESP marker, keepalives. True when the peer deleted the IKE SA. */
-static bool
-inbound_udp(struct tunnel *t, struct batch *b)
+/* rx_arm makes q's messages ready for recvmmsg. */
+static void
+rx_arm(struct rxq *q)
 {
-	uint8_t		*p;
-	size_t		 len;
-	bool		 natt = t->lport != 500 && t->rport != 500;
-	int		 n, i;
+	struct msghdr	*mh;
+	int		 i;
 
 	for (i = 0; i < BATCH; i++) {
-		b->iov[i] = (struct iovec){ b->buf + (size_t)i * b->slot, b->slot };
-		memset(&b->msg[i].msg_hdr, 0, sizeof(b->msg[i].msg_hdr));
-		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
-		b->msg[i].msg_hdr.msg_iovlen = 1;
+		q->iov[i] = (struct iovec){ q->buf + (size_t)i * q->slot, q->slot };
+		mh = &q->msg[i].msg_hdr;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &q->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = q->ctl[i].b;
+		mh->msg_controllen = sizeof(q->ctl[i].b);
 	}
-	if ((n = recvmmsg(t->udp_fd, b->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
+}
+
+/* gro_size returns the datagram size UDP GRO joined message i with, or
+ * its whole length. */
+static size_t
+gro_size(struct rxq *q, int i)
+{
+	struct msghdr	*mh = &q->msg[i].msg_hdr;
+	struct cmsghdr	*cm;
+	int		 size;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&size, CMSG_DATA(cm), sizeof(size));
+			if (size > 0)
+				return (size_t)size;
+		}
+	return q->msg[i].msg_len;
+}
+
+/* datagram handles one datagram of the SA's UDP socket: ESP, IKE behind
+ * the non-ESP marker, a keepalive. True when the peer deleted the IKE SA. */
+static bool
+datagram(struct tunnel *t, uint8_t *p, size_t len)
+{
+	if (t->lport == 500 || t->rport == 500)
+		return ike_answer(t, p, len);
+	if (len == 1 && p[0] == 0xff)
+		return false;		/* NAT keepalive (RFC 3948 2.3) */
+	if (len >= 4 && be32(p) == 0)
+		return ike_answer(t, p + 4, len - 4);
+	esp_in(t, p, len);
+	return false;
+}
+
+/* inbound_udp receives a batch on the SA's UDP socket. True when the peer
+ * deleted the IKE SA. */
+static bool
+inbound_udp(struct tunnel *t, struct rxq *q)
+{
+	uint8_t		*p;
+	size_t		 len, seg, at;
+	int		 n, i;
+
+	rx_arm(q);
+	if ((n = recvmmsg(t->udp_fd, q->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_debug("%s: receive: %s", t->name, strerror(errno));
 		return false;
+	}
 	for (i = 0; i < n; i++) {
-		p = b->iov[i].iov_base;
-		len = b->msg[i].msg_len;
-		if (!natt) {
-			if (ike_answer(t, p, len))
+		p = q->iov[i].iov_base;
+		len = q->msg[i].msg_len;
+		seg = gro_size(q, i);
+		for (at = 0; at < len; at += seg)
+			if (datagram(t, p + at, len - at < seg ? len - at : seg))
 				return true;
-		} else if (len == 1 && p[0] == 0xff)
-			continue;		/* NAT keepalive (RFC 3948 2.3) */
-		else if (len >= 4 && be32(p) == 0) {
-			if (ike_answer(t, p + 4, len - 4))
-				return true;
-		} else
-			esp_in(t, p, len);
 	}
 	return false;
 }
 
 /* inbound_raw receives a batch of IP protocol 50 packets. */
 static void
-inbound_raw(struct tunnel *t, struct batch *b)
+inbound_raw(struct tunnel *t, struct rxq *q)
 {
 	uint8_t		*p;
 	size_t		 len, hl;
 	int		 n, i;
 
-	for (i = 0; i < BATCH; i++) {
-		b->iov[i] = (struct iovec){ b->buf + (size_t)i * b->slot, b->slot };
-		memset(&b->msg[i].msg_hdr, 0, sizeof(b->msg[i].msg_hdr));
-		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
-		b->msg[i].msg_hdr.msg_iovlen = 1;
-	}
-	if ((n = recvmmsg(t->raw_fd, b->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
+	rx_arm(q);
+	if ((n = recvmmsg(t->raw_fd, q->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
 		return;
 	for (i = 0; i < n; i++) {
-		p = b->iov[i].iov_base;
-		len = b->msg[i].msg_len;
+		p = q->iov[i].iov_base;
+		len = q->msg[i].msg_len;
 		/* IPv4 raw sockets hand over the IP header, IPv6 ones do not */
 		if (t->af == AF_INET) {
 			hl = len > 0 ? (size_t)(p[0] & 0x0f) * 4 : 0;
@@ -390,20 +532,23 @@ keepalive(struct tunnel *t, int64_t now)
 int
 path_run(struct tunnel *t)
 {
-	struct batch	 udp, raw, rx;
+	struct txq	 udp, raw;
+	struct rxq	 rx;
 	struct pollfd	 pfd[4];
+	uint8_t		*in;
 	int64_t		 now, next_stats;
-	size_t		 slot = (size_t)t->o.mtu + HEADROOM + TAILROOM + 64;
+	size_t		 in_cap = (size_t)t->o.mtu;
+	size_t		 slot = (size_t)t->o.mtu + ESP_OVERHEAD_MAX;
 	bool		 gone = false, deleted = false, reload;
 	int		 status = EXIT_OK;
 
 	signals();
-	if (!batch_init(&udp, slot) || !batch_init(&raw, slot) ||
-	    !batch_init(&rx, slot < 2048 ? 2048 : slot))
+	/* with GRO one receive may hold up to 64 KiB of datagrams */
+	if (!txq_init(&udp, BATCH * slot, t->offload) ||
+	    !txq_init(&raw, BATCH * slot, false) ||
+	    !rxq_init(&rx, t->offload ? GSO_BYTES_MAX + 1024 : slot + 64) ||
+	    (in = malloc(in_cap)) == NULL)
 		die(EXIT_LOCAL, "memory: %s", strerror(errno));
-	/* raw shares udp's slots: a packet is sealed where it was read */
-	free(raw.buf);
-	raw.buf = udp.buf;
 	t->last_sent_ms = now = net_now_ms();
 	next_stats = now + (int64_t)t->o.stats_secs * 1000;
 	pfd[0] = (struct pollfd){ t->tun_fd, POLLIN, 0 };
@@ -414,10 +559,12 @@ path_run(struct tunnel *t)
 		if (poll(pfd, 4, TICK_MS) < 0 && errno != EINTR)
 			die(EXIT_LOCAL, "poll: %s", strerror(errno));
 		if (pfd[0].revents & POLLIN)
-			outbound(t, &udp, &raw);
-		if (pfd[1].revents & POLLIN)
+			outbound(t, in, in_cap, &udp, &raw);
+		/* a receive also clears a socket's pending ICMP error, which
+		 * would keep poll waking us (POLLERR) */
+		if (pfd[1].revents & (POLLIN | POLLERR))
 			gone = deleted = inbound_udp(t, &rx);
-		if (pfd[2].revents & POLLIN)
+		if (pfd[2].revents & (POLLIN | POLLERR))
 			inbound_raw(t, &rx);
 		reload = hup_sig != 0;
 		hup_sig = 0;
@@ -445,6 +592,8 @@ path_run(struct tunnel *t)
 	if (!deleted && t->n_child > 0 && !stats_save(t, true))
 		status = EXIT_LOCAL;
 	free(udp.buf);
+	free(raw.buf);
 	free(rx.buf);
+	free(in);
 	return status;
 }

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,15 @@ sockets_open(struct tunnel *t)
 	if ((t->udp_fd = socket(t->af, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		die(EXIT_LOCAL, "%s: socket: %s", t->name, strerror(errno));
 	bind_connect(t, t->udp_fd, t->lport, t->rport, "UDP");
+	/* the kernel joins a burst of the peer's datagrams into one receive
+	 * (UDP GRO), and cuts our runs of equal ones (UDP GSO) */
+	t->offload = udp && !t->o.no_offload;
+	if (t->offload && setsockopt(t->udp_fd, SOL_UDP, UDP_GRO, &(int){ 1 },
+	    sizeof(int)) != 0) {
+		log_debug("%s: UDP GRO: %s: offloads off", t->name,
+		    strerror(errno));
+		t->offload = false;
+	}
 	t->raw_fd = -1;
 	if (!raw)
 		return;
