@@ -24,8 +24,15 @@ enum {
 struct counters {
 	uint64_t	 in_packets, in_bytes, out_packets, out_bytes;
 	uint64_t	 drop_replay, drop_integ, drop_spi, drop_policy;
-	uint64_t	 drop_nosa, drop_malformed, drop_seq;
+	uint64_t	 drop_nosa, drop_malformed, drop_seq, drop_expired;
 };
+
+/* Limits of a Child SA's life (RFC 4301 4.4.2.1): 0 is none. */
+struct lifetime {
+	uint64_t	 secs, bytes, packets;
+};
+
+enum expiry { LIVE, SOFT_EXPIRED, HARD_EXPIRED };
 
 struct child {
 	char		 name[SD_NAME_MAX + 1];
@@ -39,6 +46,9 @@ struct child {
 					 * (what child.NAME.stats says) */
 	struct ts_pld	 local_ts, remote_ts;
 	struct counters	 cnt;
+	struct lifetime	 soft, hard;
+	int64_t		 born_ms;	/* when it was installed (created=) */
+	enum expiry	 expiry;
 	unsigned	 gen;		/* load order: the newest sends */
 	bool		 seen;		/* still in the state dir (reload) */
 };
@@ -76,6 +86,7 @@ struct tunnel {
 /* sa.c: the IKE SA and its Child SAs from the state directory */
 bool	 sa_load(struct tunnel *t);
 bool	 children_reload(struct tunnel *t);
+void	 lifetimes_check(struct tunnel *t, int64_t now_ms);
 void	 child_free(struct child *c);
 struct child	*child_by_spi(struct tunnel *t, uint32_t spi);
 void	 child_forget(struct tunnel *t, struct child *c);

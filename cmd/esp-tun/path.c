@@ -300,6 +300,10 @@ outbound(struct tunnel *t, uint8_t *in, size_t in_cap, struct txq *udp,
 				t->child[t->n_child - 1]->cnt.drop_nosa++;
 			continue;
 		}
+		if (c->expiry == HARD_EXPIRED) {
+			c->cnt.drop_expired++;
+			continue;
+		}
 		/* RFC 4303 3.3.3: a sequence number never comes twice */
 		max = c->esn ? UINT64_MAX : UINT32_MAX;
 		if (c->seq == max ||
@@ -344,6 +348,10 @@ esp_in(struct tunnel *t, uint8_t *pkt, size_t len)
 	if ((c = child_by_spi(t, be32(pkt))) == NULL) {
 		if (t->n_child > 0)
 			t->child[0]->cnt.drop_spi++;
+		return;
+	}
+	if (c->expiry == HARD_EXPIRED) {
+		c->cnt.drop_expired++;
 		return;
 	}
 	/* the window first: a replay costs no decryption */
@@ -581,6 +589,7 @@ path_run(struct tunnel *t)
 			gone = true;
 		}
 		now = net_now_ms();
+		lifetimes_check(t, now);
 		keepalive(t, now);
 		if (now >= next_stats) {
 			(void)stats_save(t, false);

@@ -110,20 +110,31 @@ matches(const struct child *c, const struct flow *f, bool out)
 	    ts_contains(to, f->af, f->dst, f->proto, p ? f->dport : 0);
 }
 
+static int
+rank(const struct child *c)
+{
+	return c->expiry == HARD_EXPIRED ? 0 : 1;
+}
+
 struct child *
 policy_out(struct tunnel *t, const uint8_t *pkt, size_t len)
 {
-	struct child	*best = NULL;
+	struct child	*best = NULL, *c;
 	struct flow	 f;
 	size_t		 i;
 
 	if (!flow_of(pkt, len, &f))
 		return NULL;
-	/* during a rekey both SAs match: the newer sends (RFC 7296 2.8) */
-	for (i = 0; i < t->n_child; i++)
-		if (matches(t->child[i], &f, true) &&
-		    (best == NULL || t->child[i]->gen > best->gen))
-			best = t->child[i];
+	/* during a rekey both SAs match: the newer sends (RFC 7296 2.8),
+	 * unless its hard lifetime is over and an older one's is not */
+	for (i = 0; i < t->n_child; i++) {
+		c = t->child[i];
+		if (!matches(c, &f, true))
+			continue;
+		if (best == NULL || rank(c) > rank(best) ||
+		    (rank(c) == rank(best) && c->gen > best->gen))
+			best = c;
+	}
 	return best;
 }
 

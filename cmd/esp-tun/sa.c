@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -21,7 +22,9 @@ enum { VAL_MAX = 1100 };
 static const char *const child_keys[] = {
 	"name", "spi_in", "spi_out", "encr", "encr_keybits", "integ", "esn",
 	"key_in_e", "key_in_a", "key_out_e", "key_out_a", "local_ts",
-	"remote_ts", "mode", "encap",
+	"remote_ts", "mode", "encap", "created", "lifetime_secs",
+	"lifetime_bytes", "lifetime_packets", "soft_secs", "soft_bytes",
+	"soft_packets",
 };
 enum { N_CHILD_KEYS = sizeof(child_keys) / sizeof(child_keys[0]) };
 
@@ -81,6 +84,71 @@ ts_list(const struct kvget *g, const char *key, struct ts_pld *out)
 	return IKE_OK;
 }
 
+/* lifetimes reads the optional limits; a soft limit not given is 90% of
+ * the hard one, so that a rekey has time to finish. */
+static enum ike_err
+lifetimes(const struct kvget *g, struct child *c)
+{
+	uint64_t	 created = 0;
+	struct timespec	 now, mono;
+	enum ike_err	 e;
+
+	if ((e = kvg_u64(g, "created", true, INT64_MAX / 1000, &created)) != IKE_OK ||
+	    (e = kvg_u64(g, "lifetime_secs", true, UINT32_MAX, &c->hard.secs)) != IKE_OK ||
+	    (e = kvg_u64(g, "lifetime_bytes", true, UINT64_MAX, &c->hard.bytes)) != IKE_OK ||
+	    (e = kvg_u64(g, "lifetime_packets", true, UINT64_MAX, &c->hard.packets)) != IKE_OK)
+		return e;
+	c->soft.secs = c->hard.secs / 10 * 9;
+	c->soft.bytes = c->hard.bytes / 10 * 9;
+	c->soft.packets = c->hard.packets / 10 * 9;
+	if ((e = kvg_u64(g, "soft_secs", true, UINT32_MAX, &c->soft.secs)) != IKE_OK ||
+	    (e = kvg_u64(g, "soft_bytes", true, UINT64_MAX, &c->soft.bytes)) != IKE_OK ||
+	    (e = kvg_u64(g, "soft_packets", true, UINT64_MAX, &c->soft.packets)) != IKE_OK)
+		return e;
+	/* created= is wall-clock seconds; the timers run on the monotonic
+	 * clock, so place its birth on that clock */
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	c->born_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+	if (created != 0 && (int64_t)created <= now.tv_sec)
+		c->born_ms -= ((int64_t)now.tv_sec - (int64_t)created) * 1000;
+	return IKE_OK;
+}
+
+/* over tells whether the counters or the age reach limit l. */
+static bool
+over(const struct child *c, const struct lifetime *l, int64_t now_ms)
+{
+	uint64_t	 bytes = c->cnt.in_bytes > c->cnt.out_bytes ?
+			    c->cnt.in_bytes : c->cnt.out_bytes;
+	uint64_t	 pkts = c->cnt.in_packets > c->cnt.out_packets ?
+			    c->cnt.in_packets : c->cnt.out_packets;
+
+	return (l->secs != 0 && now_ms - c->born_ms >= (int64_t)l->secs * 1000) ||
+	    (l->bytes != 0 && bytes >= l->bytes) ||
+	    (l->packets != 0 && pkts >= l->packets);
+}
+
+void
+lifetimes_check(struct tunnel *t, int64_t now_ms)
+{
+	struct child	*c;
+	size_t		 i;
+
+	for (i = 0; i < t->n_child; i++) {
+		c = t->child[i];
+		/* the soft limit asks for a rekey (ike-rekey); the hard one
+		 * ends the SA's use (RFC 4301 4.4.2.1) */
+		if (c->expiry < HARD_EXPIRED && over(c, &c->hard, now_ms)) {
+			c->expiry = HARD_EXPIRED;
+			event(t, "expired", c->name);
+		} else if (c->expiry == LIVE && over(c, &c->soft, now_ms)) {
+			c->expiry = SOFT_EXPIRED;
+			event(t, "soft-expired", c->name);
+		}
+	}
+}
+
 /* child_parse builds c from a Child SA file's lines. */
 static enum ike_err
 child_parse(const struct kvget *g, const struct opts *o, struct child *c)
@@ -109,6 +177,8 @@ child_parse(const struct kvget *g, const struct opts *o, struct child *c)
 	c->keybits = (uint16_t)bits;
 	c->esn = esn == 1;
 	c->encap = encap == 1;
+	if ((e = lifetimes(g, c)) != IKE_OK)
+		return e;
 	if ((e = kvg_hex(g, "key_in_e", ein, sizeof(ein), &ein_len)) != IKE_OK ||
 	    (e = kvg_hex(g, "key_out_e", eout, sizeof(eout), &eout_len)) != IKE_OK ||
 	    (e = kvg_hex(g, "key_in_a", ain, sizeof(ain), &ain_len)) != IKE_OK ||

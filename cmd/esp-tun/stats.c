@@ -22,7 +22,7 @@ static const struct {
 #define F(n) { #n, offsetof(struct counters, n) }
 	F(in_packets), F(in_bytes), F(out_packets), F(out_bytes),
 	F(drop_replay), F(drop_integ), F(drop_spi), F(drop_policy),
-	F(drop_nosa), F(drop_malformed), F(drop_seq),
+	F(drop_nosa), F(drop_malformed), F(drop_seq), F(drop_expired),
 #undef F
 };
 enum { N_FIELDS = sizeof(fields) / sizeof(fields[0]) };
@@ -114,6 +114,8 @@ save_child(struct sd_lock *l, const struct tunnel *t, const struct child *c)
 	kv_u64(&b, "seq_out", c->seq_saved);
 	for (i = 0; i < N_FIELDS; i++)
 		kv_u64(&b, fields[i].key, *field((struct counters *)&c->cnt, i));
+	if (c->expiry != LIVE)
+		kv_str(&b, "expired", c->expiry == HARD_EXPIRED ? "hard" : "soft");
 	kv_u64(&b, "pid", (uint64_t)getpid());
 	stats_file(file, sizeof(file), c->name);
 	return sd_write(l, file, &b);
