@@ -96,6 +96,7 @@ demo: all
 bench: all
 	$(Q)B=$(B) tests/bench/run.sh
 	$(Q)B=$(B) tests/bench/handshake.sh
+	$(Q)B=$(B) tests/bench/tunnel.sh
 
 FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
