@@ -21,7 +21,8 @@
 #include "rtnl.h"
 #include "esptun.h"
 
-enum { SOCK_BUF = 4 << 20 };
+/* room for bursts: a GRO receive is one 64 KiB buffer against the limit */
+enum { SOCK_BUF = 16 << 20 };
 
 static socklen_t
 sockaddr_of(int af, const uint8_t *a, uint16_t port, struct sockaddr_storage *ss)
