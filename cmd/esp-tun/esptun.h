@@ -72,6 +72,7 @@ struct tunnel {
 	uint8_t		 local[16], remote[16];
 	uint16_t	 lport, rport;
 	int		 tun_fd, udp_fd, raw_fd, ino_fd;
+	int		 carry_fd;	/* .esp-tun, locked while we run */
 	bool		 offload;	/* UDP GSO and GRO on the UDP socket */
 	char		 dev[IFNAMSIZ];
 	struct child	*child[CHILD_MAX];
@@ -84,7 +85,7 @@ struct tunnel {
 };
 
 /* sa.c: the IKE SA and its Child SAs from the state directory */
-bool	 sa_load(struct tunnel *t);
+int	 sa_load(struct tunnel *t);
 bool	 children_reload(struct tunnel *t);
 void	 lifetimes_check(struct tunnel *t, int64_t now_ms);
 void	 child_free(struct child *c);

@@ -77,6 +77,22 @@ child_deleted(struct tunnel *t, struct sd_lock *l, const struct info_req *req)
 		}
 }
 
+/* gone_child returns the keys to drop from ike.sa: "child" when the peer
+ * deletes the Child SA it names (the one made with the IKE SA). */
+static const char *const *
+gone_child(const struct tunnel *t, const struct info_req *req)
+{
+	static const char *const child[] = { "child", NULL };
+	size_t			 i, k;
+
+	for (i = 0; i < req->n_del; i++)
+		for (k = 0; k < t->n_child; k++)
+			if (t->child[k]->spi_out == req->del_spi[i] &&
+			    strcmp(t->child[k]->name, t->ikf.child) == 0)
+				return child;
+	return NULL;
+}
+
 /* respond answers one request under the SA's lock; true when the peer
  * deleted the IKE SA. */
 static bool
@@ -124,7 +140,8 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	}
 	kv_init(&b);
 	msgid_record(&b, sa);
-	if (!req.delete_ike && sd_update(l, "ike.sa", &b) != IKE_OK)
+	if (!req.delete_ike && sd_update(l, "ike.sa", &b, gone_child(t, &req)) !=
+	    IKE_OK)
 		log_warn("%s/ike.sa: message IDs: %s", t->name, strerror(errno));
 	send_ike(t, out, w.len);
 	memcpy(t->cached, out, w.len);

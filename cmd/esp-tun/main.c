@@ -244,9 +244,9 @@ main(int argc, char *argv[])
 	if (sd_open(&t->sd, t->dir, false) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", t->dir, t->sd.why[0] ? t->sd.why :
 		    strerror(errno));
-	t->tun_fd = t->udp_fd = t->raw_fd = t->ino_fd = -1;
-	if (!sa_load(t))
-		exit(errno == ENOENT ? EXIT_LOCAL : EXIT_FAIL);
+	t->tun_fd = t->udp_fd = t->raw_fd = t->ino_fd = t->carry_fd = -1;
+	if ((status = sa_load(t)) != EXIT_OK)
+		exit(status);
 	sockets_open(t);
 	tun_setup(t);
 	watch_and_drop(t);

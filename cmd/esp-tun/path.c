@@ -576,7 +576,7 @@ path_run(struct tunnel *t)
 			inbound_raw(t, &rx);
 		reload = hup_sig != 0;
 		hup_sig = 0;
-		if ((pfd[3].revents & POLLIN) && changed(t, &reload)) {
+		if (!gone && (pfd[3].revents & POLLIN) && changed(t, &reload)) {
 			event(t, "deleted", NULL);
 			gone = deleted = true;
 		}

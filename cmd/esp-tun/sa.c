@@ -2,7 +2,10 @@
 /* The IKE SA and its Child SAs, read from the state directory and read again when it changes. */
 #include <sys/socket.h>
 
+#include <sys/file.h>
+
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/exits.h"
 #include "base/log.h"
 #include "crypto/secret.h"
 #include "io/net.h"
@@ -352,7 +356,26 @@ endpoint(const struct tunnel *t, const char *key, const char *s, int *af,
 	return true;
 }
 
-bool
+/* carry takes the SA's .esp-tun lock for as long as we run: two esp-tun
+ * on one SA would each reserve sequence numbers and then send the other's
+ * again with the same key (a reused AES-GCM nonce). */
+static bool
+carry(struct tunnel *t, struct sd_lock *l)
+{
+	if ((t->carry_fd = openat(l->dirfd, ".esp-tun", O_RDWR | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		log_warn("%s/.esp-tun: %s", t->name, strerror(errno));
+		return false;
+	}
+	if (flock(t->carry_fd, LOCK_EX | LOCK_NB) != 0) {
+		log_warn("%s: %s", t->name, errno == EWOULDBLOCK ?
+		    "another esp-tun carries this SA" : strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+int
 sa_load(struct tunnel *t)
 {
 	struct sd_lock	 l;
@@ -362,8 +385,14 @@ sa_load(struct tunnel *t)
 
 	if (sd_lock_sa(&t->sd, t->name, false, &l) != IKE_OK) {
 		log_warn("%s: %s", t->name, errno == ENOENT ?
-		    "no such SA in the state directory" : strerror(errno));
-		return false;
+		    "no such SA in the state directory" : errno == EPERM ?
+		    "its directory is not ours or group or others may write it "
+		    "(chmod 700 it)" : strerror(errno));
+		return EXIT_LOCAL;
+	}
+	if (!carry(t, &l)) {
+		sd_unlock(&l);
+		return EXIT_LOCAL;
 	}
 	ok = ike_sa_load(&l, &t->ike, &t->ikf, err, sizeof(err)) == IKE_OK;
 	if (!ok)
@@ -382,5 +411,5 @@ sa_load(struct tunnel *t)
 		    "no such Child SA" : "no Child SA");
 		ok = false;
 	}
-	return ok;
+	return ok ? EXIT_OK : EXIT_FAIL;
 }

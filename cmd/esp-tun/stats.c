@@ -151,66 +151,95 @@ stats_save(struct tunnel *t, bool must)
 	return ok;
 }
 
-/* print_child prints one stats file of l's SA. */
-static void
+/* print_child prints one stats file of l's SA; false when it is bad. */
+static bool
 print_child(const struct opts *o, struct sd_lock *l, const char *file)
 {
 	struct statlines s;
-	const char	*v;
-	char		 name[SD_NAME_MAX + 1];
+	struct kvget	 g;
+	struct counters	 cnt;
+	char		 name[SD_NAME_MAX + 1], path[SD_NAME_MAX + SD_FILE_MAX + 2];
+	char		 err[256];
+	uint32_t	 spi_in = 0, spi_out = 0;
 	size_t		 i, n = strlen(file) - strlen("child.") - strlen(".stats");
+	enum ike_err	 e;
 
 	statlines_init(&s);
-	if (sd_read(l, file, s.kv, N_FIELDS + 3) != IKE_OK) {
-		log_warn("%s/%s: %s", l->name, file, strerror(errno));
-		return;
+	snprintf(path, sizeof(path), "%s/%s", l->name, file);
+	if ((e = sd_read(l, file, s.kv, N_FIELDS + 3)) != IKE_OK) {
+		log_warn("%s: %s", path, e == IKE_EIO ? strerror(errno) :
+		    "malformed");
+		return false;
 	}
+	g = (struct kvget){ path, s.kv, N_FIELDS + 3, err, sizeof(err) };
+	memset(&cnt, 0, sizeof(cnt));
+	for (i = 0; i < N_FIELDS; i++)
+		if (kvg_u64(&g, fields[i].key, true, UINT64_MAX,
+		    field(&cnt, i)) != IKE_OK)
+			goto bad;
+	if (kvg_spi32(&g, "spi_in", &spi_in) != IKE_OK ||
+	    kvg_spi32(&g, "spi_out", &spi_out) != IKE_OK)
+		goto bad;
 	snprintf(name, sizeof(name), "%.*s", (int)n, file + strlen("child."));
 	if (o->json) {
-		printf("{\"name\":\"%s\",\"child\":\"%s\",\"spi_in\":\"%s\","
-		    "\"spi_out\":\"%s\"", l->name, name, s.val[N_FIELDS + 1],
-		    s.val[N_FIELDS + 2]);
+		printf("{\"name\":\"%s\",\"child\":\"%s\",\"spi_in\":\"0x%08x\","
+		    "\"spi_out\":\"0x%08x\"", l->name, name, spi_in, spi_out);
 		for (i = 0; i < N_FIELDS; i++)
-			printf(",\"%s\":%s", fields[i].key,
-			    s.kv[i].line ? s.val[i] : "0");
+			printf(",\"%s\":%" PRIu64, fields[i].key, *field(&cnt, i));
 		printf("}\n");
-		return;
+		return true;
 	}
-	printf("%s/%s in %s pkts %s B out %s pkts %s B drops", l->name, name,
-	    s.val[0], s.val[1], s.val[2], s.val[3]);
-	for (i = 4; i < N_FIELDS; i++) {
-		v = s.kv[i].line ? s.val[i] : "0";
-		printf(" %s %s", fields[i].key + strlen("drop_"), v);
-	}
+	printf("%s/%s in %" PRIu64 " pkts %" PRIu64 " B out %" PRIu64 " pkts %"
+	    PRIu64 " B drops", l->name, name, cnt.in_packets, cnt.in_bytes,
+	    cnt.out_packets, cnt.out_bytes);
+	for (i = 4; i < N_FIELDS; i++)
+		printf(" %s %" PRIu64, fields[i].key + strlen("drop_"),
+		    *field(&cnt, i));
 	printf("\n");
+	return true;
+bad:
+	log_warn("%s", err);
+	return false;
 }
+
+/* What print_sa needs: the options, the state dir, and whether all went. */
+struct printing {
+	const struct opts	*o;
+	struct sd		*sd;
+	bool			 failed;
+};
 
 static int
 print_sa(const char *sa, void *arg)
 {
-	const struct opts	*o = ((void **)arg)[0];
-	struct sd		*sd = ((void **)arg)[1];
+	struct printing		*p = arg;
 	struct sd_lock		 l;
 	struct dirent		*d;
 	DIR			*dir;
 	size_t			 n;
 	int			 fd;
 
-	if (sd_lock_sa_timeout(sd, sa, false, LOCK_WAIT_MS, &l) != IKE_OK) {
+	if (sd_lock_sa_timeout(p->sd, sa, false, LOCK_WAIT_MS, &l) != IKE_OK) {
 		log_warn("%s: %s", sa, errno == ENOENT ?
 		    "no such SA in the state directory" : strerror(errno));
+		p->failed = true;
 		return 0;
 	}
 	if ((fd = dup(l.dirfd)) >= 0 && (dir = fdopendir(fd)) != NULL) {
 		while ((d = readdir(dir)) != NULL) {
 			n = strlen(d->d_name);
 			if (n > 12 && strncmp(d->d_name, "child.", 6) == 0 &&
-			    strcmp(d->d_name + n - 6, ".stats") == 0)
-				print_child(o, &l, d->d_name);
+			    strcmp(d->d_name + n - 6, ".stats") == 0 &&
+			    !print_child(p->o, &l, d->d_name))
+				p->failed = true;
 		}
 		closedir(dir);
-	} else if (fd >= 0)
-		close(fd);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		log_warn("%s: %s", sa, strerror(errno));
+		p->failed = true;
+	}
 	sd_unlock(&l);
 	return 0;
 }
@@ -219,8 +248,8 @@ int
 stats_print(const struct opts *o)
 {
 	struct sd	 sd;
+	struct printing	 p = { o, &sd, false };
 	char		 dir[4096];
-	void		*arg[2] = { (void *)o, &sd };
 
 	if (o->statedir != NULL)
 		snprintf(dir, sizeof(dir), "%s", o->statedir);
@@ -229,13 +258,13 @@ stats_print(const struct opts *o)
 	if (sd_open(&sd, dir, false) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", dir, sd.why[0] ? sd.why :
 		    strerror(errno));
-	if (o->sa != NULL) {
-		if (!sd_name_ok(o->sa))
-			die(EXIT_USAGE, "--sa: \"%s\" is not an SA name", o->sa);
-		print_sa(o->sa, arg);
-	} else if (sd_list(&sd, print_sa, arg) != IKE_OK)
+	if (o->sa != NULL)
+		print_sa(o->sa, &p);
+	else if (sd_list(&sd, print_sa, &p) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", dir, strerror(errno));
 	sd_close(&sd);
 	fflush(stdout);
-	return EXIT_OK;
+	/* a file we could not read is damage; an SA we could not find is
+	 * not there (exit 5 both: nothing to report) */
+	return p.failed ? EXIT_LOCAL : EXIT_OK;
 }

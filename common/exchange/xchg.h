@@ -267,6 +267,61 @@ enum ike_err	 info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify,
 enum ike_err	 info_create(struct ike_sa *sa, bool delete_ike, struct wr *out);
 enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
 
+/*
+ * CREATE_CHILD_SA for Child SAs (RFC 7296 1.3.1, 1.3.3). The new Child SA
+ * is c->child: spi_in ours, spi_out the peer's, tsi/tsr and the keys (ei/ai
+ * first) in the direction of this exchange's initiator (RFC 7296 2.17),
+ * who is we_initiated.
+ *
+ * ccsa_create writes our request with our next message ID: a new Child SA
+ * with selectors tsi (ours) and tsr, the ESP proposals esp (their DH groups
+ * dropped) and, with pfs_group, that group and a KE; with rekey_spi (our
+ * inbound SPI of the SA it replaces), N(REKEY_SA). ccsa_consume reads the
+ * answer: IKE_ESYNTAX for another message (keep waiting); else the exchange
+ * is over: IKE_EREFUSED with sa->peer_notify (and sa->want_group for
+ * INVALID_KE_PAYLOAD), IKE_ESYNTAX/IKE_ETS for a reply that breaks the
+ * protocol, or IKE_OK with c->child ready.
+ *
+ * ccsa_respond answers the peer's request at its next message ID under pol:
+ * ESP proposals esp (without DH: a KE of a group we implement is accepted
+ * for PFS), the selectors it may have (ts_local ours, ts_remote the
+ * peer's; narrowed into them), and the Child SAs it may rekey (pairs: a
+ * REKEY_SA naming no spi_out there gets CHILD_SA_NOT_FOUND). An IKE SA
+ * rekey is refused with NO_ADDITIONAL_SAS (IKE_EUNSUPP). Errors that were
+ * answered with a Notify still write out (send it): IKE_ENOPROP, IKE_ETS,
+ * IKE_EBADKE, IKE_ENOKEY, IKE_EUNSUPP, IKE_ESYNTAX (INVALID_SYNTAX); with
+ * out->len 0 the request was dropped (it did not decrypt, or was not the
+ * next one). c->rekey_spi is the peer's REKEY_SA SPI (our spi_out of the
+ * old SA), or 0.
+ */
+struct ccsa {
+	bool		 we_initiated;
+	uint32_t	 msgid;		/* of our request */
+	uint32_t	 rekey_spi;
+	struct dh	*dh;
+	uint8_t		 ni[NONCE_MAX_LEN], nr[NONCE_MAX_LEN];
+	size_t		 ni_len, nr_len;
+	struct sa_pld	 offered;
+	struct child_sa	 child;
+};
+
+struct ccsa_policy {
+	const struct sa_pld	*esp;
+	const struct ts_pld	*ts_local, *ts_remote;
+	const struct child_pair	*pairs;
+	size_t			 n_pairs;
+};
+
+enum ike_err	 ccsa_create(struct ike_sa *sa, struct ccsa *c,
+		    const struct sa_pld *esp, uint16_t pfs_group,
+		    uint32_t rekey_spi, const struct ts_pld *tsi,
+		    const struct ts_pld *tsr, struct wr *out);
+enum ike_err	 ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in);
+enum ike_err	 ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol,
+		    struct rd in, struct wr *out, struct ccsa *c);
+/* ccsa_wipe frees c's DH key and wipes it. */
+void		 ccsa_wipe(struct ccsa *c);
+
 /* ike_auth_psk computes our (mine true) or the peer's expected AUTH value
  * for sa into out (prf_len bytes) and sets *out_len:
  *   prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce | prf(SK_p, ID'))

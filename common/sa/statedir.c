@@ -670,8 +670,18 @@ line_key(const char *line, size_t n, char *key, size_t cap)
 	return true;
 }
 
+static bool
+listed(const char *const *keys, const char *key)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, key) == 0)
+			return true;
+	return false;
+}
+
 enum ike_err
-sd_update(struct sd_lock *l, const char *file, const struct kvbuf *changes)
+sd_update(struct sd_lock *l, const char *file, const struct kvbuf *changes,
+    const char *const *drop)
 {
 	struct kvbuf	*b;
 	char		*buf = NULL, *line, *nl, key[SD_KEY_MAX + 1];
@@ -695,7 +705,8 @@ sd_update(struct sd_lock *l, const char *file, const struct kvbuf *changes)
 		nl = strchr(line, '\n');
 		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
 		nl = nl != NULL ? nl + 1 : line + n;
-		if (line_key(line, n, key, sizeof(key)) && has_key(changes, key))
+		if (line_key(line, n, key, sizeof(key)) &&
+		    (has_key(changes, key) || listed(drop, key)))
 			continue;
 		if (b->len + n + 1 > sizeof(b->buf)) {
 			b->err = IKE_ETOOBIG;

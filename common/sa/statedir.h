@@ -141,11 +141,12 @@ enum ike_err	 sd_read(struct sd_lock *l, const char *file, struct sd_kv *kv,
 		    size_t n_kv);
 
 /* sd_update rewrites file of l's SA directory (atomically, as sd_write)
- * with the lines of changes in place of the lines with the same keys;
+ * with the lines of changes in place of the lines with the same keys, and
+ * without the lines whose keys drop (NULL-terminated; or NULL) lists;
  * every other line stays as it was. Errors as sd_read and sd_write; on
  * error file keeps its old contents. */
 enum ike_err	 sd_update(struct sd_lock *l, const char *file,
-		    const struct kvbuf *changes);
+		    const struct kvbuf *changes, const char *const *drop);
 
 /* sd_remove removes file from l's SA directory and fsyncs the directory;
  * IKE_EIO with errno ENOENT when it does not exist. */

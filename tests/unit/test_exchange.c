@@ -636,9 +636,10 @@ save_load(const struct ike_sa *sa, struct ike_sa *out, struct ike_sa_file *f,
 	struct kvbuf	 b;
 	struct sa_where	 w = { "site-b", "net", "192.0.2.1:4500",
 	    "192.0.2.2:4500", "192.0.2.1", "192.0.2.2", true, NULL };
-	char		 state[16], in[16];
+	char		 state[16], in[16], child[16];
 	struct sd_kv	 kv[] = { { "state", state, sizeof(state), 0 },
-	    { "msgid_in", in, sizeof(in), 0 } };
+	    { "msgid_in", in, sizeof(in), 0 },
+	    { "child", child, sizeof(child), 0 } };
 	int		 ok = 0;
 
 	if (mkdtemp(dir) == NULL)
@@ -655,14 +656,15 @@ save_load(const struct ike_sa *sa, struct ike_sa *out, struct ike_sa_file *f,
 		fprintf(stderr, "ike_sa_load: %s\n", err);
 		goto unlock;
 	}
-	/* sd_update replaces the lines it names and keeps every other one */
+	/* sd_update replaces the lines it names, drops those it is told to,
+	 * and keeps every other one */
 	kv_init(&b);
 	kv_u64(&b, "msgid_in", 7);
-	if (sd_update(&l, "ike.sa", &b) != IKE_OK ||
-	    sd_read(&l, "ike.sa", kv, 2) != IKE_OK)
+	if (sd_update(&l, "ike.sa", &b, (const char *const[]){ "child", NULL }) !=
+	    IKE_OK || sd_read(&l, "ike.sa", kv, 3) != IKE_OK)
 		goto unlock;
 	ok = strcmp(state, "established") == 0 && strcmp(in, "7") == 0 &&
-	    kv[1].line > kv[0].line;
+	    kv[1].line > kv[0].line && kv[2].line == 0;
 unlock:
 	sd_unlock(&l);
 	sd_close(&sd);
@@ -719,5 +721,119 @@ TEST(exchange_state_file_round_trip)
 	ASSERT(info_respond_pairs(&r, rd_init(p.req, w.len), &w2, &req, &cp,
 	    1) != IKE_OK);
 	ike_sa_wipe(&r);
+	pair_free(&p);
+}
+
+/* established makes p's two ends go through IKE_SA_INIT and IKE_AUTH. */
+static int
+established(struct pair *p)
+{
+	enum ike_err	 ec;
+
+	return pair_new(p, "aes256gcm16-prfsha256-x25519",
+	    "aes256gcm16-prfsha256-x25519", "aes256gcm16,aes128-sha256",
+	    "aes128-sha256,aes256gcm16", "lab-psk", "lab-psk") &&
+	    init_round(p, &ec) == IKE_OK &&
+	    sa_init_consume(&p->i, &p->ci, rd_init(p->resp, p->resp_len)) == IKE_OK &&
+	    auth_round(p, &ec) == IKE_OK &&
+	    auth_consume(&p->i, &p->ci, rd_init(p->resp, p->resp_len)) == IKE_OK;
+}
+
+/* rekey runs one CREATE_CHILD_SA from a to b (either end of the IKE SA)
+ * and returns b's result; a's is in *ea. */
+static enum ike_err
+rekey(struct pair *p, struct ike_sa *a, struct ike_sa *b, struct ccsa *ca,
+    struct ccsa *cb, uint16_t pfs, uint32_t rekey_spi,
+    const struct child_pair *pairs, enum ike_err *ea)
+{
+	struct xchg_cfg		*ac = a == &p->i ? &p->ci : &p->cr;
+	struct xchg_cfg		*bc = b == &p->i ? &p->ci : &p->cr;
+	struct ccsa_policy	 pol = { &bc->esp, &bc->ts_local, &bc->ts_remote,
+	    pairs, 1 };
+	struct wr		 w = wr_init(p->req, sizeof(p->req));
+	struct wr		 w2 = wr_init(p->resp, sizeof(p->resp));
+	enum ike_err		 e;
+
+	if ((*ea = ccsa_create(a, ca, &ac->esp, pfs, rekey_spi, &ac->ts_local,
+	    &ac->ts_remote, &w)) != IKE_OK)
+		return IKE_EINVAL;
+	e = ccsa_respond(b, &pol, rd_init(p->req, w.len), &w2, cb);
+	if (w2.len > 0)
+		*ea = ccsa_consume(a, ca, rd_init(p->resp, w2.len));
+	return e;
+}
+
+static int
+same_child(const struct ccsa *a, const struct ccsa *b)
+{
+	return a->child.spi_in == b->child.spi_out &&
+	    a->child.spi_out == b->child.spi_in && a->child.spi_in != 0 &&
+	    a->child.encr == b->child.encr && a->child.keys.e_len != 0 &&
+	    memcmp(&a->child.keys, &b->child.keys, sizeof(a->child.keys)) == 0;
+}
+
+/* A Child SA rekey both ways, with and without PFS: both ends derive the
+ * same keys, the SPIs cross, and each end's own request counter moves. */
+TEST(exchange_create_child_rekey)
+{
+	struct pair		 p;
+	struct ccsa		 a, b;
+	struct child_pair	 r_pairs, i_pairs;
+	enum ike_err		 ea;
+
+	ASSERT(established(&p));
+	r_pairs = (struct child_pair){ p.r.child.spi_out, p.r.child.spi_in };
+	i_pairs = (struct child_pair){ p.i.child.spi_out, p.i.child.spi_in };
+	/* the initiator rekeys, no PFS */
+	ASSERT_EQ(rekey(&p, &p.i, &p.r, &a, &b, 0, p.i.child.spi_in, &r_pairs,
+	    &ea), IKE_OK);
+	ASSERT_EQ(ea, IKE_OK);
+	ASSERT(same_child(&a, &b));
+	ASSERT_EQ(b.rekey_spi, p.i.child.spi_in);
+	ASSERT_EQ(p.i.msgid, 3);
+	ASSERT_EQ(p.r.msgid, 3);
+	ASSERT(a.child.encr == IKEV2_ENCR_AES_GCM_16);
+	ccsa_wipe(&a);
+	ccsa_wipe(&b);
+	/* the responder of the IKE SA rekeys with PFS (curve25519): its own
+	 * counter (peer_msgid) starts at 0 */
+	ASSERT_EQ(rekey(&p, &p.r, &p.i, &a, &b, IKEV2_DH_CURVE25519,
+	    p.r.child.spi_in, &i_pairs, &ea), IKE_OK);
+	ASSERT_EQ(ea, IKE_OK);
+	ASSERT(same_child(&a, &b));
+	ASSERT(a.dh != NULL && b.dh != NULL);
+	ASSERT_EQ(p.r.peer_msgid, 1);
+	ASSERT_EQ(p.i.peer_msgid, 1);
+	ccsa_wipe(&a);
+	ccsa_wipe(&b);
+	pair_free(&p);
+}
+
+/* What the responder refuses, each with the Notify the initiator reads. */
+TEST(exchange_create_child_refused)
+{
+	struct pair		 p;
+	struct ccsa		 a, b;
+	struct child_pair	 none = { 0x11111111, 0x22222222 };
+	enum ike_err		 ea;
+
+	ASSERT(established(&p));
+	/* a rekey of an SA the responder does not have */
+	ASSERT_EQ(rekey(&p, &p.i, &p.r, &a, &b, 0, p.i.child.spi_in, &none,
+	    &ea), IKE_ENOKEY);
+	ASSERT_EQ(ea, IKE_EREFUSED);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_CHILD_SA_NOT_FOUND);
+	ccsa_wipe(&a);
+	ccsa_wipe(&b);
+	/* selectors outside the responder's */
+	p.ci.ts_local.ts[0].start[0] = 172;
+	p.ci.ts_local.ts[0].end[0] = 172;
+	ASSERT_EQ(rekey(&p, &p.i, &p.r, &a, &b, 0, 0, &none, &ea), IKE_ETS);
+	ASSERT_EQ(ea, IKE_EREFUSED);
+	ASSERT_EQ(p.i.peer_notify, IKEV2_N_TS_UNACCEPTABLE);
+	ASSERT_EQ(p.i.msgid, 4);
+	ASSERT_EQ(p.r.msgid, 4);
+	ccsa_wipe(&a);
+	ccsa_wipe(&b);
 	pair_free(&p);
 }
