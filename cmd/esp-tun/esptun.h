@@ -87,6 +87,7 @@ struct tunnel {
 /* sa.c: the IKE SA and its Child SAs from the state directory */
 int	 sa_load(struct tunnel *t);
 bool	 children_reload(struct tunnel *t);
+bool	 children_scan(struct tunnel *t, struct sd_lock *l);
 void	 lifetimes_check(struct tunnel *t, int64_t now_ms);
 void	 child_free(struct child *c);
 struct child	*child_by_spi(struct tunnel *t, uint32_t spi);

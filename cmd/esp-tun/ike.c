@@ -9,6 +9,7 @@
 #include "codec/hdr.h"
 #include "crypto/secret.h"
 #include "exchange/record.h"
+#include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "esptun.h"
@@ -93,6 +94,93 @@ gone_child(const struct tunnel *t, const struct info_req *req)
 	return NULL;
 }
 
+/* offer_like builds the ESP proposals a rekey may choose from: the
+ * transforms of the Child SAs we carry (a rekey keeps them). */
+static void
+offer_like(const struct tunnel *t, struct sa_pld *esp)
+{
+	struct sa_prop	*p;
+	struct child	*c;
+	size_t		 i;
+
+	memset(esp, 0, sizeof(*esp));
+	for (i = 0; i < t->n_child && esp->n_props < SA_MAX_PROPS; i++) {
+		c = t->child[i];
+		p = &esp->props[esp->n_props++];
+		p->num = (uint8_t)esp->n_props;
+		p->proto = IKEV2_PROTO_ESP;
+		(void)sa_prop_add_xform(p, IKEV2_XFORM_ENCR, c->encr, c->keybits);
+		if (c->integ != IKEV2_AUTH_NONE)
+			(void)sa_prop_add_xform(p, IKEV2_XFORM_INTEG, c->integ, 0);
+		(void)sa_prop_add_xform(p, IKEV2_XFORM_ESN, c->esn ? 1 : 0, 0);
+	}
+}
+
+/* ts_union appends the selectors of from to to, as many as fit. */
+static void
+ts_union(struct ts_pld *to, const struct ts_pld *from)
+{
+	int	 i;
+
+	for (i = 0; i < from->n_ts && to->n_ts < TS_MAX; i++)
+		to->ts[to->n_ts++] = from->ts[i];
+}
+
+/* create_child answers the peer's CREATE_CHILD_SA: a rekey of one of our
+ * Child SAs, or a new one within their selectors. The new Child SA's
+ * file is written and carried before the answer leaves, so that the
+ * peer's first packets on it are taken. */
+static enum ike_err
+create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
+    const struct child_pair *pairs)
+{
+	struct sa_pld		 esp;
+	struct ts_pld		 lts, rts;
+	struct ccsa		 c;
+	struct ccsa_policy	 pol = { &esp, &lts, &rts, pairs, t->n_child };
+	struct kvbuf		 b;
+	struct sa_where		 where;
+	struct child		*old;
+	char			 name[16], file[SD_FILE_MAX], la[64], ra[64];
+	size_t			 i;
+	enum ike_err		 e;
+
+	offer_like(t, &esp);
+	memset(&lts, 0, sizeof(lts));
+	memset(&rts, 0, sizeof(rts));
+	for (i = 0; i < t->n_child; i++) {
+		ts_union(&lts, &t->child[i]->local_ts);
+		ts_union(&rts, &t->child[i]->remote_ts);
+	}
+	if ((e = ccsa_respond(&t->ike, &pol, in, w, &c)) != IKE_OK) {
+		ccsa_wipe(&c);
+		return e;
+	}
+	old = NULL;
+	for (i = 0; i < t->n_child; i++)
+		if (c.rekey_spi != 0 && t->child[i]->spi_out == c.rekey_spi)
+			old = t->child[i];
+	snprintf(name, sizeof(name), "%08x", c.child.spi_in);
+	net_format_hostport(t->af, t->local, 0, false, la, sizeof(la));
+	net_format_hostport(t->af, t->remote, 0, false, ra, sizeof(ra));
+	where = (struct sa_where){ t->name, name, NULL, NULL, la, ra,
+	    old != NULL ? old->encap : t->child[0]->encap, NULL };
+	kv_init(&b);
+	child_record(&b, &c.child, false, &where);
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	if ((e = sd_write(l, file, &b)) != IKE_OK)
+		log_warn("%s/%s: %s", t->name, file, strerror(errno));
+	kv_wipe(&b);
+	ccsa_wipe(&c);
+	if (e != IKE_OK) {
+		w->len = 0;		/* no answer: the peer retries */
+		return e;
+	}
+	(void)children_scan(t, l);
+	event(t, "child-up", name);
+	return IKE_OK;
+}
+
 /* respond answers one request under the SA's lock; true when the peer
  * deleted the IKE SA. */
 static bool
@@ -129,9 +217,17 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	if (exch == IKEV2_EXCH_INFORMATIONAL)
 		e = info_respond_pairs(sa, rd_init(msg, len), &w, &req, pairs,
 		    t->n_child);
-	else	/* no rekeying here: that is ike-rekey's (RFC 7296 1.3) */
+	else if (exch == IKEV2_EXCH_CREATE_CHILD_SA)
+		e = create_child(t, l, rd_init(msg, len), &w, pairs);
+	else
 		e = info_refuse(sa, rd_init(msg, len),
 		    IKEV2_N_NO_ADDITIONAL_SAS, &w);
+	/* a refused CREATE_CHILD_SA is answered too, with its Notify */
+	if (e != IKE_OK && w.len > 0) {
+		log_debug("%s: request %u: %s: refused", t->name, msgid,
+		    ike_strerror(e));
+		e = IKE_OK;
+	}
 	if (e != IKE_OK) {
 		*ctr = want;
 		log_debug("%s: request %u: %s, dropped", t->name, msgid,

@@ -210,6 +210,8 @@ event(const struct tunnel *t, const char *what, const char *child)
 	if (strcmp(what, "up") == 0)
 		log_warn("%s: up on %s (%zu Child SA%s)", t->name, t->dev,
 		    t->n_child, t->n_child == 1 ? "" : "s");
+	else if (strcmp(what, "child-up") == 0)
+		log_warn("%s: Child SA %s up", t->name, child);
 	else if (strcmp(what, "soft-expired") == 0)
 		log_warn("%s: Child SA %s: soft lifetime reached: time to rekey",
 		    t->name, child);

@@ -262,10 +262,10 @@ is_child_file(const char *name, const char *only)
 	    strncmp(name + 6, only, n - 9) == 0);
 }
 
-/* scan reads every Child SA file of l's directory that t does not carry
+/* children_scan reads every Child SA file of l's directory that t does not carry
  * yet, and marks those it still finds. False when a file is bad. */
-static bool
-scan(struct tunnel *t, struct sd_lock *l)
+bool
+children_scan(struct tunnel *t, struct sd_lock *l)
 {
 	struct dirent	*d;
 	struct child	*c, *old;
@@ -327,7 +327,7 @@ children_reload(struct tunnel *t)
 	}
 	for (i = 0; i < t->n_child; i++)
 		t->child[i]->seen = false;
-	ok = scan(t, &l);
+	ok = children_scan(t, &l);
 	sd_unlock(&l);
 	for (i = 0; i < t->n_child;) {
 		if (t->child[i]->seen) {
@@ -404,7 +404,7 @@ sa_load(struct tunnel *t)
 		    t->name);
 		ok = false;
 	}
-	ok = ok && scan(t, &l);
+	ok = ok && children_scan(t, &l);
 	sd_unlock(&l);
 	if (ok && t->n_child == 0) {
 		log_warn("%s: %s", t->name, t->o.child != NULL ?

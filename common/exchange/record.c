@@ -2,6 +2,7 @@
 /* The state-file records of an IKE SA and its Child SA, for both roles. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "names/names.h"
 #include "exchange/cp.h"
@@ -94,9 +95,14 @@ msgid_record(struct kvbuf *b, const struct ike_sa *sa)
 void
 child_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w)
 {
-	const struct child_sa	*c = &sa->child;
+	child_record(b, &sa->child, sa->role == ROLE_INITIATOR, w);
+}
+
+void
+child_record(struct kvbuf *b, const struct child_sa *c, bool ini,
+    const struct sa_where *w)
+{
 	const struct child_keys	*k = &c->keys;
-	bool			 ini = sa->role == ROLE_INITIATOR;
 	char			 ts[1024];
 
 	kv_str(b, "version", "1");
@@ -108,7 +114,7 @@ child_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where 
 	kv_u64(b, "encr_keybits", c->keybits);
 	kv_str(b, "integ", nz(ikev2_integ_name(c->integ)));
 	kv_u64(b, "esn", c->esn ? 1 : 0);
-	/* what we receive is protected with the keys of the other role */
+	/* what we receive is protected with the keys of the other end */
 	kv_hex(b, "key_in_e", ini ? k->er : k->ei, k->e_len);
 	kv_hex(b, "key_in_a", ini ? k->ar : k->ai, k->a_len);
 	kv_hex(b, "key_out_e", ini ? k->ei : k->er, k->e_len);
@@ -121,4 +127,5 @@ child_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where 
 	kv_str(b, "remote_ts", ts);
 	kv_str(b, "mode", "tunnel");
 	kv_str(b, "encap", w->encap ? "udp" : "none");
+	kv_u64(b, "created", (uint64_t)time(NULL));
 }

@@ -28,5 +28,10 @@ void	 msgid_record(struct kvbuf *b, const struct ike_sa *sa);
  * keys and local/remote selectors follow sa->role. */
 void	 child_sa_record(struct kvbuf *b, const struct ike_sa *sa,
 	    const struct sa_where *w);
+/* child_record is child_sa_record for any Child SA c whose keys and
+ * selectors are in the direction of an exchange that we initiated (ini)
+ * or answered: IKE_AUTH's, or CREATE_CHILD_SA's. */
+void	 child_record(struct kvbuf *b, const struct child_sa *c, bool ini,
+	    const struct sa_where *w);
 
 #endif

@@ -51,6 +51,7 @@ setup() {
 	IKX_PROG=esptun-strongswan
 	case $BATS_TEST_DESCRIPTION in *IPv6*) ikx_family 6 || fail "ikx_family 6" ;; esac
 	case $BATS_TEST_DESCRIPTION in *DPD*) IKX_RESPONDER_DPD_DELAY=2s ;; esac
+	case $BATS_TEST_DESCRIPTION in *rekeys*) IKX_RESPONDER_CHILD_REKEY=3s ;; esac
 	ikx_init || fail "ikx_init failed"
 	ikx_responder_up || fail "strongSwan responder did not come up"
 	(umask 077 && printf '%s\n' "$IKX_PSK" >"$W/psk")
@@ -366,4 +367,35 @@ pipe_test() {
 	line=$output
 	[[ $line == "site-b/$CHILD in 3 pkts 252 B out 3 pkts 252 B drops replay 0 integ 0"* ]] ||
 		fail "--stats: '$line'"
+}
+
+@test "esp-tun -> strongSwan rekeys the Child SA every 3 s: esp-tun answers each CREATE_CHILD_SA, carries the new SA, pings and TCP go on without loss" {
+	local n first newest
+	sa_up aes256gcm16-prfsha256-x25519 aes256gcm16
+	first=$CHILD
+	tun_up --json -v
+	# 40 pings over 8 s: through two or three rekeys, none lost
+	run ikx_in left timeout 20 ping -c 40 -i 0.2 -W 1 -I "$IKX_HOST_left" "$IKX_HOST_right"
+	assert_line --partial "40 packets transmitted, 40 received"
+	esptun_xfer left right 4194304 || fail "TCP left -> right across rekeys"
+	n=$(ikx_log_grep right 'parsed CREATE_CHILD_SA response [0-9]+ \[ SA No TSi TSr \]' | wc -l)
+	[ "$n" -ge 2 ] || fail "charon completed $n rekeys"
+	! ikx_log_grep right 'retransmit' >/dev/null || fail "charon retransmitted: $(ikx_log_grep right retransmit)"
+	# each rekey: a child-up event, then the old SA deleted by charon
+	[ "$(esptun_events L | grep -c '"event":"child-up"')" -ge 2 ] || fail "child-up events: $(cat "$(esptun_dir)/L.out")"
+	[ ! -f "$W/state/site-b/child.$first.sa" ] || fail "the first Child SA's file is still there"
+	# every Child SA charon has installed is in our state dir, SPIs
+	# crossed (ours is written before we answer, removed after its Delete)
+	newest=$(esptun_events L | grep '"event":"child-up"' | tail -n 1 | jq -r .child)
+	[ -n "$newest" ] || fail "no child-up event"
+	local pair in out
+	for pair in $(ikx_child_spis_any right); do
+		in=${pair%/*} out=${pair#*/}
+		grep -qx "spi_in=0x$out" "$W"/state/site-b/child.*.sa &&
+			grep -qx "spi_out=0x$in" "$W"/state/site-b/child.*.sa ||
+			fail "charon's Child SA $pair is not in our state dir"
+	done
+	esptun_running L || fail "esp-tun exited: $(cat "$(esptun_dir)/L.err")"
+	esptun_stop L
+	assert_equal "$ESPTUN_STATUS" 0
 }

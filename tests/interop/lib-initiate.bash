@@ -20,7 +20,9 @@
 # modp4096), IKX_FAMILY (or ikx_family 6 before ikx_responder_up: IPv6 outer
 # addresses 2001:db8::1/2 and tunnel fd00:91:1::/64 = fd00:91:2::/64, lib.bash),
 # IKX_RESPONDER_DPD_DELAY (unset: no dpd_delay line; "2s": charon checks our
-# liveness with an empty INFORMATIONAL request after 2 s without traffic).
+# liveness with an empty INFORMATIONAL request after 2 s without traffic),
+# IKX_RESPONDER_CHILD_REKEY (unset: charon's default; "4s": it rekeys the
+# Child SA every 4 s with CREATE_CHILD_SA, then deletes the old one).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
@@ -64,6 +66,7 @@ $( [ -z "${IKX_RESPONDER_DPD_DELAY:-}" ] || printf '    dpd_delay = %s\n' "$IKX_
         remote_ts = $IKX_NET_left
         esp_proposals = $IKX_RESPONDER_ESP_PROPOSALS
         mode = tunnel
+$( [ -z "${IKX_RESPONDER_CHILD_REKEY:-}" ] || printf '        rekey_time = %s\n        life_time = 60s\n        rand_time = 0\n' "$IKX_RESPONDER_CHILD_REKEY")
       }
     }
   }
