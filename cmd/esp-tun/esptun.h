@@ -73,6 +73,8 @@ struct tunnel {
 	uint16_t	 lport, rport;
 	int		 tun_fd, udp_fd, raw_fd, ino_fd;
 	int		 carry_fd;	/* .esp-tun, locked while we run */
+	int		 fwd_fd;	/* to .ike.sock: responses for ike-rekey */
+	int		 ctl_fd;	/* .esp-tun.sock: ike-rekey's requests */
 	bool		 offload;	/* UDP GSO and GRO on the UDP socket */
 	char		 dev[IFNAMSIZ];
 	struct child	*child[CHILD_MAX];
@@ -107,6 +109,8 @@ int	 stats_print(const struct opts *o);
 
 /* ike.c: the peer's IKE requests on the SA */
 bool	 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len);
+void	 send_ike(struct tunnel *t, const uint8_t *msg, size_t len);
+void	 ike_relay(struct tunnel *t);
 
 /* path.c: the data path */
 int	 path_run(struct tunnel *t);
@@ -115,6 +119,7 @@ int	 path_run(struct tunnel *t);
 void	 sockets_open(struct tunnel *t);
 void	 tun_setup(struct tunnel *t);
 void	 watch_and_drop(struct tunnel *t);
+void	 relay_close(struct tunnel *t);
 bool	 addr_ok(const char *s);
 
 /* main.c */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "base/log.h"
 #include "codec/hdr.h"
@@ -18,7 +19,7 @@ static const uint8_t	 non_esp_marker[4];
 
 /* send_ike sends an IKE message on the SA's UDP socket, behind the non-ESP
  * marker on the NAT-T port (RFC 3948 2.2). */
-static void
+void
 send_ike(struct tunnel *t, const uint8_t *msg, size_t len)
 {
 	struct iovec	 iov[2] = {
@@ -252,6 +253,29 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	return req.delete_ike;
 }
 
+/* forward hands a response of the peer to the program that sent the
+ * request through our port (ike-rekey(8)): its socket DIR/SA/.ike.sock. */
+static void
+forward(struct tunnel *t, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_un	 sun;
+	int			 n;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s/.ike.sock",
+	    t->dir, t->name);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
+		return;
+	if (t->fwd_fd < 0 &&
+	    (t->fwd_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(t->fwd_fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&sun,
+	    sizeof(sun)) < 0)
+		log_debug("%s: a response, and nobody waits for it (%s): "
+		    "dropped", t->name, strerror(errno));
+}
+
 bool
 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 {
@@ -261,9 +285,12 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 	bool		 gone;
 
 	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != t->ike.ispi ||
-	    h.rspi != t->ike.rspi || (h.flags & IKEV2_FLAG_RESPONSE) != 0) {
-		log_debug("%s: dropped an IKE message that is not a request on "
-		    "our SA", t->name);
+	    h.rspi != t->ike.rspi) {
+		log_debug("%s: dropped an IKE message not on our SA", t->name);
+		return false;
+	}
+	if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
+		forward(t, msg, len);
 		return false;
 	}
 	/* RFC 7296 2.1: a retransmitted request gets the same response */
@@ -285,4 +312,16 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 		event(t, "deleted", NULL);
 	}
 	return gone;
+}
+
+void
+ike_relay(struct tunnel *t)
+{
+	uint8_t	 buf[XCHG_OUT_MAX];
+	ssize_t	 n;
+
+	/* ike-rekey's requests, sent from our port (the answers come back
+	 * to us and forward() hands them over) */
+	while ((n = recv(t->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		send_ike(t, buf, (size_t)n);
 }

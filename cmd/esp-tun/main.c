@@ -247,6 +247,7 @@ main(int argc, char *argv[])
 		die(EXIT_LOCAL, "%s: %s", t->dir, t->sd.why[0] ? t->sd.why :
 		    strerror(errno));
 	t->tun_fd = t->udp_fd = t->raw_fd = t->ino_fd = t->carry_fd = -1;
+	t->fwd_fd = t->ctl_fd = -1;
 	if ((status = sa_load(t)) != EXIT_OK)
 		exit(status);
 	sockets_open(t);
@@ -261,6 +262,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < t->n_child; i++)
 		child_free(t->child[i]);
 	ike_sa_wipe(&t->ike);
+	relay_close(t);
 	sd_close(&t->sd);
 	close(t->tun_fd);
 	return status;

@@ -542,7 +542,7 @@ path_run(struct tunnel *t)
 {
 	struct txq	 udp, raw;
 	struct rxq	 rx;
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[5];
 	uint8_t		*in;
 	int64_t		 now, next_stats;
 	size_t		 in_cap = (size_t)t->o.mtu;
@@ -563,8 +563,9 @@ path_run(struct tunnel *t)
 	pfd[1] = (struct pollfd){ t->udp_fd, POLLIN, 0 };
 	pfd[2] = (struct pollfd){ t->raw_fd, POLLIN, 0 };
 	pfd[3] = (struct pollfd){ t->ino_fd, POLLIN, 0 };
+	pfd[4] = (struct pollfd){ t->ctl_fd, POLLIN, 0 };
 	while (stop_sig == 0 && !gone) {
-		if (poll(pfd, 4, TICK_MS) < 0 && errno != EINTR)
+		if (poll(pfd, 5, TICK_MS) < 0 && errno != EINTR)
 			die(EXIT_LOCAL, "poll: %s", strerror(errno));
 		if (pfd[0].revents & POLLIN)
 			outbound(t, in, in_cap, &udp, &raw);
@@ -574,6 +575,8 @@ path_run(struct tunnel *t)
 			gone = deleted = inbound_udp(t, &rx);
 		if (pfd[2].revents & (POLLIN | POLLERR))
 			inbound_raw(t, &rx);
+		if (pfd[4].revents & POLLIN)
+			ike_relay(t);
 		reload = hup_sig != 0;
 		hup_sig = 0;
 		if (!gone && (pfd[3].revents & POLLIN) && changed(t, &reload)) {

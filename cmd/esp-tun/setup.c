@@ -2,6 +2,7 @@
 /* Setting up: the SA's sockets, the TUN device with its addresses and routes, then dropping privileges. */
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -296,6 +297,53 @@ tun_setup(struct tunnel *t)
 	routes(t, (const uint8_t (*)[16])tun_addr, has);
 }
 
+/* relay_path writes DIR/SA/.esp-tun.sock to sun. */
+static bool
+relay_path(const struct tunnel *t, struct sockaddr_un *sun)
+{
+	int	 n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s/.esp-tun.sock",
+	    t->dir, t->name);
+	return n > 0 && (size_t)n < sizeof(sun->sun_path);
+}
+
+/* relay_open binds .esp-tun.sock, where ike-rekey hands us its requests
+ * for the peer: we own the port (ike-rekey(8)). Without it (a path too
+ * long) ike-rekey cannot reach the peer while we run; we go on. */
+static void
+relay_open(struct tunnel *t)
+{
+	struct sockaddr_un	 sun;
+
+	if (!relay_path(t, &sun)) {
+		log_warn("%s: state directory path too long for .esp-tun.sock: "
+		    "ike-rekey cannot work through us", t->name);
+		return;
+	}
+	if ((t->ctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0)
+		die(EXIT_LOCAL, "socket: %s", strerror(errno));
+	(void)unlink(sun.sun_path);	/* an earlier esp-tun's: we hold .esp-tun */
+	if (bind(t->ctl_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		die(EXIT_LOCAL, "%s: %s", sun.sun_path, strerror(errno));
+}
+
+void
+relay_close(struct tunnel *t)
+{
+	struct sockaddr_un	 sun;
+
+	if (t->ctl_fd < 0)
+		return;
+	close(t->ctl_fd);
+	t->ctl_fd = -1;
+	if (relay_path(t, &sun))
+		(void)unlink(sun.sun_path);
+}
+
 void
 watch_and_drop(struct tunnel *t)
 {
@@ -308,6 +356,7 @@ watch_and_drop(struct tunnel *t)
 	    IN_DELETE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF |
 	    IN_ONLYDIR) < 0)
 		die(EXIT_LOCAL, "%s: inotify: %s", path, strerror(errno));
+	relay_open(t);
 	/* nothing more needs CAP_NET_ADMIN or CAP_NET_RAW */
 	if (privs_drop() != 0)
 		die(EXIT_LOCAL, "dropping privileges: %s", strerror(errno));

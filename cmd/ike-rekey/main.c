@@ -1,20 +1,579 @@
 /* SPDX-License-Identifier: ISC */
-/* ike-rekey: rekey or delete IKE and Child SAs. Not yet implemented: it says so and fails. */
+/* ike-rekey: rekey a Child SA (CREATE_CHILD_SA), or delete a Child SA or the IKE SA, of an SA in the state directory. */
+#include <sys/file.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "crypto/secret.h"
+#include "exchange/record.h"
+#include "io/net.h"
+#include "names/ikev2.h"
+#include "names/names.h"
+#include "proposal/proposal.h"
+#include "rekey.h"
+
+enum {
+	OPT_CHILD = 256,
+	OPT_DELETE,
+	OPT_ESP,
+	OPT_IKE,
+	OPT_JSON,
+	OPT_PFS,
+	OPT_TIMEOUT,
+	LOCK_MS = 5000,
+};
+
+struct opts {
+	const char	*statedir, *child, *esp;
+	uint16_t	 pfs;
+	int		 timeout;
+	bool		 del, ike, json;
+};
+
+/* One SA being worked on. */
+struct job {
+	const struct opts *o;
+	struct sd	*sd;
+	char		 dir[4096];	/* the state directory */
+	char		 name[SD_NAME_MAX + 1];
+	struct ike_sa	 sa;
+	struct ike_sa_file f;
+	struct child_file old;
+	int		 af;
+	uint8_t		 local[16], remote[16];
+	uint16_t	 lport, rport;
+	struct link	 link;
+};
+
+static const char synopsis[] =
+    "usage: ike-rekey [-hv] [--child name] [--esp proposals] [--json]\n"
+    "                 [--pfs group] [-S dir] [--timeout secs] name | -\n"
+    "       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]\n"
+    "                 [--timeout secs] name | -\n";
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fputs(synopsis, f);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", log_progname());
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr, EXIT_USAGE);
+}
+
+/* pfs_group reads a group keyword of the proposal syntax (x25519,
+ * ecp256, modp2048, ...). */
+static uint16_t
+pfs_group(const char *s)
+{
+	struct sa_pld	 p;
+	char		 buf[64];
+
+	if (strlen(s) > 40 || strchr(s, '-') != NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "aes128-sha256-%s", s);
+	if (proposal_parse(&p, IKEV2_PROTO_IKE, buf, NULL, 0) != IKE_OK ||
+	    p.n_props != 1)
+		return 0;
+	return proposal_dh_group(&p.props[0]);
+}
+
+static int
+parse_opts(struct opts *o, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "child",	required_argument,	NULL, OPT_CHILD },
+		{ "delete",	no_argument,		NULL, OPT_DELETE },
+		{ "esp",	required_argument,	NULL, OPT_ESP },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "ike",	no_argument,		NULL, OPT_IKE },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "pfs",	required_argument,	NULL, OPT_PFS },
+		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct sa_pld	 p;
+	char		 err[256], *end;
+	long		 v;
+	int		 c, verbose = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 10;
+	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CHILD:
+			if (!sd_name_ok(optarg))
+				usage_err("--child: \"%s\" is not a Child SA name",
+				    optarg);
+			o->child = optarg;
+			break;
+		case OPT_DELETE:	o->del = true; break;
+		case OPT_ESP:
+			if (proposal_parse(&p, IKEV2_PROTO_ESP, optarg, err,
+			    sizeof(err)) != IKE_OK)
+				usage_err("--esp: %s", err);
+			o->esp = optarg;
+			break;
+		case 'h':
+			usage(stdout, EXIT_OK);
+		case OPT_IKE:		o->ike = true; break;
+		case OPT_JSON:		o->json = true; break;
+		case OPT_PFS:
+			if ((o->pfs = pfs_group(optarg)) == 0)
+				usage_err("--pfs: \"%s\" is not a key exchange "
+				    "group (x25519, ecp256, modp2048, ...)", optarg);
+			break;
+		case 'S':		o->statedir = optarg; break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    v < 1 || v > 3600)
+				usage_err("--timeout: \"%s\" is not a number of "
+				    "seconds from 1 to 3600", optarg);
+			o->timeout = (int)v;
+			break;
+		case 'v':		verbose++; break;
+		default:
+			usage(stderr, EXIT_USAGE);
+		}
+	}
+	log_set_verbose(verbose);
+	if (o->ike && !o->del)
+		usage_err("--ike: only with --delete (an IKE SA rekey is not "
+		    "done yet)%s", "");
+	if (o->ike && o->child != NULL)
+		usage_err("--ike and --child: one or the other%s", "");
+	if (o->del && (o->esp != NULL || o->pfs != 0))
+		usage_err("--delete takes no --esp or --pfs%s", "");
+	if (optind != argc - 1)
+		usage_err("%s", optind == argc ? "an SA name (or -) is needed" :
+		    "one SA name (or -)");
+	return optind;
+}
+
+/* esptun_runs tells whether an esp-tun carries SA l (holds its .esp-tun). */
+static bool
+esptun_runs(struct sd_lock *l)
+{
+	int	 fd;
+	bool	 held;
+
+	if ((fd = openat(l->dirfd, ".esp-tun", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/* only_child names the Child SA of l to work on: --child, else the only
+ * child.*.sa; NULL (logged) if there is none or several. */
+static bool
+pick_child(struct job *j, struct sd_lock *l, char *out, size_t n)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	size_t		 len, count = 0;
+	int		 fd;
+
+	if (j->o->child != NULL) {
+		snprintf(out, n, "%s", j->o->child);
+		return true;
+	}
+	if ((fd = dup(l->dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		log_warn("%s: %s", j->name, strerror(errno));
+		return false;
+	}
+	rewinddir(dir);
+	while ((d = readdir(dir)) != NULL) {
+		len = strlen(d->d_name);
+		if (len < 10 || strncmp(d->d_name, "child.", 6) != 0 ||
+		    strcmp(d->d_name + len - 3, ".sa") != 0)
+			continue;
+		if (count++ == 0)
+			snprintf(out, n, "%.*s", (int)(len - 9), d->d_name + 6);
+	}
+	closedir(dir);
+	if (count != 1)
+		log_warn("%s: %s", j->name, count == 0 ? "no Child SA" :
+		    "several Child SAs: say which with --child");
+	return count == 1;
+}
+
+/* load reads the SA under l: the IKE SA and, with child, the Child SA to
+ * work on (unless --ike). The IKE SA is read again before each exchange:
+ * esp-tun may have answered the peer in between. */
+static int
+load(struct job *j, struct sd_lock *l, bool child)
+{
+	char	 err[512], which[SD_NAME_MAX + 1];
+	int	 af2 = 0;
+	bool	 hp;
+
+	ike_sa_wipe(&j->sa);
+	if (ike_sa_load(l, &j->sa, &j->f, err, sizeof(err)) != IKE_OK) {
+		log_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	if (!net_parse_hostport(j->f.local, &j->af, j->local, &j->lport, &hp) ||
+	    !hp || !net_parse_hostport(j->f.remote, &af2, j->remote,
+	    &j->rport, &hp) || !hp || af2 != j->af) {
+		log_warn("%s/ike.sa: local, remote: not ADDRESS:PORT of one "
+		    "family", j->name);
+		return EXIT_FAIL;
+	}
+	if (j->o->ike || !child)
+		return EXIT_OK;
+	if (!pick_child(j, l, which, sizeof(which)) ||
+	    !child_file_read(l, which, &j->old))
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+/* reserve records that our next request takes message ID msgid, so that a
+ * program answering the peer beside us (esp-tun) keeps its own counter. */
+static bool
+reserve(struct job *j, struct sd_lock *l, uint32_t msgid)
+{
+	struct kvbuf	 b;
+
+	kv_init(&b);
+	kv_u64(&b, "msgid_out", (uint64_t)msgid + 1);
+	if (sd_update(l, "ike.sa", &b, NULL) != IKE_OK) {
+		log_warn("%s/ike.sa: %s", j->name, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static uint32_t
+own_msgid(const struct ike_sa *sa)
+{
+	return sa->role == ROLE_INITIATOR ? sa->msgid : sa->peer_msgid;
+}
+
+/* exit_of maps the result of an exchange to an exit status, saying why. */
+static int
+exit_of(const struct job *j, const char *exch, enum ike_err e)
+{
+	const char	*n;
+
+	switch (e) {
+	case IKE_OK:
+		return EXIT_OK;
+	case IKE_ETIMEOUT:
+		log_warn("%s: %s: no answer within %d s", j->name, exch,
+		    j->o->timeout);
+		return EXIT_TIMEOUT;
+	case IKE_EREFUSED:
+		n = ikev2_notify_name(j->sa.peer_notify);
+		if (n != NULL)
+			log_warn("%s: %s: peer sent %s", j->name, exch, n);
+		else
+			log_warn("%s: %s: peer sent Notify %u", j->name, exch,
+			    j->sa.peer_notify);
+		return EXIT_REFUSED;
+	case IKE_EIO:
+		log_warn("%s: %s: %s", j->name, exch, strerror(errno));
+		return EXIT_LOCAL;
+	default:
+		log_warn("%s: %s: %s", j->name, exch, ike_strerror(e));
+		return EXIT_FAIL;
+	}
+}
+
+struct ccsa_wait {
+	struct ike_sa	*sa;
+	struct ccsa	*c;
+};
+
+static enum ike_err
+ccsa_answer(void *arg, struct rd in)
+{
+	struct ccsa_wait	*w = arg;
+
+	return ccsa_consume(w->sa, w->c, in);
+}
+
+static enum ike_err
+info_answer(void *arg, struct rd in)
+{
+	return info_consume(arg, in);
+}
+
+/* offer is --esp, else the old Child SA's transforms. */
+static void
+offer(const struct job *j, struct sa_pld *esp)
+{
+	struct sa_prop	*p;
+
+	if (j->o->esp != NULL) {
+		(void)proposal_parse(esp, IKEV2_PROTO_ESP, j->o->esp, NULL, 0);
+		return;
+	}
+	memset(esp, 0, sizeof(*esp));
+	esp->n_props = 1;
+	p = &esp->props[0];
+	p->num = 1;
+	p->proto = IKEV2_PROTO_ESP;
+	(void)sa_prop_add_xform(p, IKEV2_XFORM_ENCR, j->old.encr, j->old.keybits);
+	if (j->old.integ != IKEV2_AUTH_NONE)
+		(void)sa_prop_add_xform(p, IKEV2_XFORM_INTEG, j->old.integ, 0);
+	(void)sa_prop_add_xform(p, IKEV2_XFORM_ESN, j->old.esn ? 1 : 0, 0);
+}
+
+/* lock_sa takes the SA's lock (at most LOCK_MS); false (logged) if not. */
+static bool
+lock_sa(struct job *j, struct sd_lock *l)
+{
+	if (sd_lock_sa_timeout(j->sd, j->name, false, LOCK_MS, l) == IKE_OK)
+		return true;
+	log_warn("%s: %s", j->name, errno == ENOENT ?
+	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
+	    "its lock is held (another program is working on it)" :
+	    strerror(errno));
+	return false;
+}
+
+/* save_new writes the new Child SA's file; the old one's name follows it
+ * in ike.sa's child= if it was there. */
+static int
+save_new(struct job *j, struct ccsa *c, char *name, size_t n)
+{
+	struct sd_lock	 l;
+	struct sa_where	 w;
+	struct kvbuf	 b;
+	char		 file[SD_FILE_MAX], la[64], ra[64];
+	enum ike_err	 e;
+
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	snprintf(name, n, "%08x", c->child.spi_in);
+	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
+	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
+	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
+	    NULL };
+	kv_init(&b);
+	child_record(&b, &c->child, true, &w);
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	e = sd_write(&l, file, &b);
+	kv_wipe(&b);
+	if (e == IKE_OK && strcmp(j->f.child, j->old.name) == 0) {
+		kv_str(&b, "child", name);
+		e = sd_update(&l, "ike.sa", &b, NULL);
+	}
+	sd_unlock(&l);
+	if (e != IKE_OK) {
+		log_warn("%s/%s: %s", j->name, file, strerror(errno));
+		return EXIT_LOCAL;
+	}
+	return EXIT_OK;
+}
+
+/* delete_child sends our Delete of the Child SA (our inbound SPI) and,
+ * answered or not, forgets it: the peer that does not answer is gone. */
+static int
+delete_child(struct job *j, const struct child_file *c)
+{
+	struct sd_lock	 l;
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	char		 file[SD_FILE_MAX];
+	const char	*drop[] = { "child", NULL };
+	struct kvbuf	 b;
+	int		 status;
+	enum ike_err	 e;
+
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	if ((status = load(j, &l, false)) == EXIT_OK &&
+	    ((e = info_create_delete(&j->sa, false, &c->spi_in, 1, &w)) !=
+	    IKE_OK || !reserve(j, &l, own_msgid(&j->sa))))
+		status = EXIT_LOCAL;
+	sd_unlock(&l);
+	if (status != EXIT_OK)
+		return status;
+	status = exit_of(j, "INFORMATIONAL", link_exchange(&j->link, req,
+	    w.len, j->o->timeout * 1000, info_answer, &j->sa));
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	snprintf(file, sizeof(file), "child.%s.sa", c->name);
+	(void)sd_remove(&l, file);
+	snprintf(file, sizeof(file), "child.%s.stats", c->name);
+	(void)sd_remove(&l, file);
+	kv_init(&b);
+	if (strcmp(j->f.child, c->name) == 0)
+		(void)sd_update(&l, "ike.sa", &b, drop);
+	sd_unlock(&l);
+	return status;
+}
+
+static int
+delete_ike(struct job *j)
+{
+	struct sd_lock	 l;
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	int		 status;
+
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	if ((status = load(j, &l, false)) == EXIT_OK &&
+	    (info_create_delete(&j->sa, true, NULL, 0, &w) != IKE_OK ||
+	    !reserve(j, &l, own_msgid(&j->sa))))
+		status = EXIT_LOCAL;
+	sd_unlock(&l);
+	if (status != EXIT_OK)
+		return status;
+	status = exit_of(j, "INFORMATIONAL", link_exchange(&j->link, req,
+	    w.len, j->o->timeout * 1000, info_answer, &j->sa));
+	/* gone at both ends, or the peer is: either way it is over */
+	if (sd_remove_sa(j->sd, j->name) != IKE_OK && errno != ENOENT) {
+		log_warn("%s: removing the SA: %s", j->name, strerror(errno));
+		return EXIT_LOCAL;
+	}
+	return status;
+}
+
+/* rekey makes the new Child SA (RFC 7296 2.8), records it, then deletes
+ * the old one. */
+static int
+rekey(struct job *j)
+{
+	struct sd_lock	 l;
+	struct sa_pld	 esp;
+	struct ccsa	 c;
+	struct ccsa_wait w8 = { &j->sa, &c };
+	struct child_file old;
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	char		 name[16];
+	int		 status;
+	enum ike_err	 e;
+
+	memset(&c, 0, sizeof(c));
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	if ((status = load(j, &l, false)) == EXIT_OK) {
+		offer(j, &esp);
+		e = ccsa_create(&j->sa, &c, &esp, j->o->pfs, j->old.spi_in,
+		    &j->old.local_ts, &j->old.remote_ts, &w);
+		if (e != IKE_OK || !reserve(j, &l, c.msgid)) {
+			log_warn("%s: CREATE_CHILD_SA: %s", j->name,
+			    ike_strerror(e));
+			status = e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
+		}
+	}
+	sd_unlock(&l);
+	if (status == EXIT_OK)
+		status = exit_of(j, "CREATE_CHILD_SA", link_exchange(&j->link,
+		    req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	if (status == EXIT_OK)
+		status = save_new(j, &c, name, sizeof(name));
+	if (status == EXIT_OK && j->o->json)
+		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
+		    "\"child\":\"%s\",\"spi_in\":\"0x%08x\",\"spi_out\":"
+		    "\"0x%08x\"}\n", j->name, j->old.name, name,
+		    c.child.spi_in, c.child.spi_out);
+	else if (status == EXIT_OK)
+		printf("%s\n", name);
+	fflush(stdout);
+	ccsa_wipe(&c);
+	if (status != EXIT_OK)
+		return status;
+	/* the new SA is in use: the old one goes (RFC 7296 2.8) */
+	old = j->old;
+	return delete_child(j, &old);
+}
+
+static int
+run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
+{
+	struct job	 j;
+	struct sd_lock	 l;
+	char		 path[4200];
+	int		 status;
+
+	memset(&j, 0, sizeof(j));
+	j.o = o;
+	j.sd = sd;
+	snprintf(j.dir, sizeof(j.dir), "%s", dir);
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	if (!lock_sa(&j, &l))
+		return EXIT_LOCAL;
+	status = load(&j, &l, true);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (status == EXIT_OK && !link_open(&j.link, path, j.af, j.local,
+	    j.lport, j.remote, j.rport, esptun_runs(&l)))
+		status = EXIT_LOCAL;
+	sd_unlock(&l);
+	if (status == EXIT_OK)
+		status = o->ike ? delete_ike(&j) : o->del ?
+		    delete_child(&j, &j.old) : rekey(&j);
+	link_close(&j.link);
+	ike_sa_wipe(&j.sa);
+	return status;
+}
 
 int
 main(int argc, char *argv[])
 {
+	struct opts	 o;
+	struct sd	 sd;
+	char		 dir[4096], line[256];
+	const char	*name;
+	size_t		 len;
+	int		 i, status = EXIT_OK, s;
+
 	log_init(argv[0]);
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s ...\n"
-		    "%s will rekey or delete IKE and Child SAs.\n"
-		    "It is not yet implemented; see README.md.\n", log_progname(), log_progname());
-		return EXIT_OK;
-	}
-	die(EXIT_FAIL, "not yet implemented");
+	i = parse_opts(&o, argc, argv);
+	if (!crypto_init())
+		die(EXIT_FAIL, "cannot initialise libsodium");
+	name = argv[i];
+	if (strcmp(name, "-") != 0 && !sd_name_ok(name))
+		usage_err("\"%s\" is not an SA name", name);
+	if (o.statedir != NULL)
+		snprintf(dir, sizeof(dir), "%s", o.statedir);
+	else if (sd_default_dir(dir, sizeof(dir)) != IKE_OK)
+		die(EXIT_USAGE, "state directory: not set (IKE_STATE_DIR or -S)");
+	if (sd_open(&sd, dir, false) != IKE_OK)
+		die(EXIT_LOCAL, "%s: %s", dir, sd.why[0] ? sd.why :
+		    strerror(errno));
+	if (strcmp(name, "-") != 0)
+		status = run(&o, &sd, dir, name);
+	else
+		/* names on standard input, one a line (ike-initiate's) */
+		while (fgets(line, sizeof(line), stdin) != NULL) {
+			len = strcspn(line, " \t\r\n");
+			line[len] = '\0';
+			if (len == 0)
+				continue;
+			if (!sd_name_ok(line)) {
+				log_warn("\"%.64s\" is not an SA name", line);
+				status = EXIT_USAGE;
+				continue;
+			}
+			if ((s = run(&o, &sd, dir, line)) != EXIT_OK)
+				status = s;
+		}
+	sd_close(&sd);
+	return status;
 }

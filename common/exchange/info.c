@@ -132,20 +132,38 @@ done:
 	return e;
 }
 
+/* own_ctr returns the counter of our own requests (RFC 7296 2.2). */
+static uint32_t *
+own_ctr(struct ike_sa *sa)
+{
+	return sa->role == ROLE_INITIATOR ? &sa->msgid : &sa->peer_msgid;
+}
+
 enum ike_err
 info_create(struct ike_sa *sa, bool delete_ike, struct wr *out)
+{
+	return info_create_delete(sa, delete_ike, NULL, 0, out);
+}
+
+enum ike_err
+info_create_delete(struct ike_sa *sa, bool delete_ike, const uint32_t *spis,
+    size_t n_spis, struct wr *out)
 {
 	struct skb	 b;
 
 	out->len = 0;
-	if (sa->keys.e_len == 0)
+	if (sa->keys.e_len == 0 || n_spis > INFO_DEL_MAX)
 		return IKE_EINVAL;
 	skb_init(&b);
 	if (delete_ike) {
 		chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
 		delete_put(&b.w, IKEV2_PROTO_IKE, NULL, 0);
+	} else if (n_spis > 0) {
+		chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
+		delete_put(&b.w, IKEV2_PROTO_ESP, spis, n_spis);
 	}
-	return skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid, out);
+	return skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false, *own_ctr(sa),
+	    out);
 }
 
 enum ike_err
@@ -164,12 +182,12 @@ info_consume(struct ike_sa *sa, struct rd in)
 	/* RFC 7296 2.2: the response carries our request's message ID */
 	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
 	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != sa->msgid)
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != *own_ctr(sa))
 		return IKE_ESYNTAX;
 	e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first);
 	wipe(pt, sizeof(pt));
 	if (e != IKE_OK)
 		return e;
-	sa->msgid++;
+	(*own_ctr(sa))++;
 	return IKE_OK;
 }

@@ -235,11 +235,11 @@ enum ike_err	 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * (e.g. CREATE_CHILD_SA) with SK{ N(notify) } in the same exchange, under
  * the same checks and counter as info_respond.
  *
- * info_create writes our INFORMATIONAL request with message ID sa->msgid:
+ * info_create writes our INFORMATIONAL request with our next message ID:
  * SK{ D(IKE) } with delete_ike, else empty (a liveness check). It needs the
  * SK keys only (so it also ends an SA whose IKE_AUTH failed after the peer
  * set it up). info_consume reads the response to it (IKE_ESYNTAX for any
- * other message: keep waiting) and increments sa->msgid.
+ * other message: keep waiting) and increments that counter.
  */
 enum { INFO_DEL_MAX = 16 };
 
@@ -265,6 +265,12 @@ enum ike_err	 info_respond_pairs(struct ike_sa *sa, struct rd in,
 enum ike_err	 info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify,
 		    struct wr *out);
 enum ike_err	 info_create(struct ike_sa *sa, bool delete_ike, struct wr *out);
+/* info_create_delete is info_create with, unless delete_ike, a Delete of
+ * the n_spis (at most INFO_DEL_MAX) ESP SPIs: ours, inbound (RFC 7296
+ * 1.4.1). Both take our own counter: sa->msgid for the IKE SA's
+ * initiator, sa->peer_msgid for its responder; so does info_consume. */
+enum ike_err	 info_create_delete(struct ike_sa *sa, bool delete_ike,
+		    const uint32_t *spis, size_t n_spis, struct wr *out);
 enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
 
 /*
