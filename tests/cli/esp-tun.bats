@@ -1168,7 +1168,7 @@ print("bound", flush=True); time.sleep(20)' >"$T/holder" 3>&- &
 	stop
 }
 
-@test "IKE: liveness checks answered (a retransmission with the same answer), CREATE_CHILD_SA refused with NO_ADDITIONAL_SAS, msgid_in recorded" {
+@test "IKE: liveness checks answered (a retransmission with the same answer), an empty CREATE_CHILD_SA refused with INVALID_SYNTAX, msgid_in recorded" {
 	need_peer
 	mkstate
 	start -S "$S" --sa site --dev et0 --json
@@ -1177,7 +1177,7 @@ print("bound", flush=True); time.sleep(20)' >"$T/holder" 3>&- &
 	# exchange 37 INFORMATIONAL, 36 CREATE_CHILD_SA; flags: response, initiator
 	assert_line --index 0 "liveness:0: ike exch 37 flags 0x28 msgid 0 []"
 	assert_line --index 1 "again: ike exch 37 flags 0x28 msgid 0 []"
-	assert_line --index 2 "create:1: ike exch 36 flags 0x28 msgid 1 [N(35)]"
+	assert_line --index 2 "create:1: ike exch 36 flags 0x28 msgid 1 [N(7)]"
 	assert_line --index 3 "liveness:2: ike exch 37 flags 0x28 msgid 2 []"
 	assert_equal "$(kv "$S/site/ike.sa" msgid_in)" 3
 	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 2
