@@ -51,6 +51,7 @@ struct child {
 	enum expiry	 expiry;
 	unsigned	 gen;		/* load order: the newest sends */
 	bool		 seen;		/* still in the state dir (reload) */
+	bool		 warm;		/* the peer has it: it may send */
 };
 
 struct opts {
@@ -76,6 +77,8 @@ struct tunnel {
 	int		 fwd_fd;	/* to .ike.sock: responses for ike-rekey */
 	int		 ctl_fd;	/* .esp-tun.sock: ike-rekey's requests */
 	bool		 offload;	/* UDP GSO and GRO on the UDP socket */
+	bool		 running;	/* past setup: new Child SAs start cold */
+	bool		 reload_pending; /* the directory to read again */
 	char		 dev[IFNAMSIZ];
 	struct child	*child[CHILD_MAX];
 	size_t		 n_child;

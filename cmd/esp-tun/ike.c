@@ -127,6 +127,26 @@ ts_union(struct ts_pld *to, const struct ts_pld *from)
 		to->ts[to->n_ts++] = from->ts[i];
 }
 
+/* life_record carries the lifetimes of a rekeyed SA over to its
+ * successor (RFC 4301 4.4.2.1). */
+static void
+life_record(struct kvbuf *b, const struct child *old)
+{
+	const struct { const char *key; uint64_t v; } l[] = {
+		{ "lifetime_secs", old->hard.secs },
+		{ "lifetime_bytes", old->hard.bytes },
+		{ "lifetime_packets", old->hard.packets },
+		{ "soft_secs", old->soft.secs },
+		{ "soft_bytes", old->soft.bytes },
+		{ "soft_packets", old->soft.packets },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		if (l[i].v != 0)
+			kv_u64(b, l[i].key, l[i].v);
+}
+
 /* create_child answers the peer's CREATE_CHILD_SA: a rekey of one of our
  * Child SAs, or a new one within their selectors. The new Child SA's
  * file is written and carried before the answer leaves, so that the
@@ -168,6 +188,8 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	    old != NULL ? old->encap : t->child[0]->encap, NULL };
 	kv_init(&b);
 	child_record(&b, &c.child, false, &where);
+	if (old != NULL)
+		life_record(&b, old);
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	if ((e = sd_write(l, file, &b)) != IKE_OK)
 		log_warn("%s/%s: %s", t->name, file, strerror(errno));

@@ -306,8 +306,10 @@ outbound(struct tunnel *t, uint8_t *in, size_t in_cap, struct txq *udp,
 		}
 		/* RFC 4303 3.3.3: a sequence number never comes twice */
 		max = c->esn ? UINT64_MAX : UINT32_MAX;
+		/* numbers not yet reserved: reserve, unless the lock is
+		 * busy (then drop, as a congested link would) */
 		if (c->seq == max ||
-		    (c->seq + 1 >= c->seq_saved && (!stats_save(t, true) ||
+		    (c->seq + 1 >= c->seq_saved && (!stats_save(t, false) ||
 		    c->seq + 1 >= c->seq_saved))) {
 			c->cnt.drop_seq++;
 			continue;
@@ -370,6 +372,7 @@ esp_in(struct tunnel *t, uint8_t *pkt, size_t len)
 		c->cnt.drop_replay++;
 		return;
 	}
+	c->warm = true;		/* the peer sends on it: it has it */
 	if (nh == IPPROTO_NONE_NH)
 		return;
 	if ((nh != IPPROTO_IPIP && nh != IPPROTO_IPV6) ||
@@ -509,6 +512,10 @@ changed(struct tunnel *t, bool *reload)
 			ev = (const struct inotify_event *)(void *)(buf + at);
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
 				return true;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				*reload = true;	/* events lost: read it all */
+				continue;
+			}
 			len = ev->len > 0 ? strlen(ev->name) : 0;
 			if (len > 3 && strcmp(ev->name + len - 3, ".sa") == 0) {
 				if (strcmp(ev->name, "ike.sa") == 0 &&
@@ -557,6 +564,7 @@ path_run(struct tunnel *t)
 	    !rxq_init(&rx, t->offload ? GSO_BYTES_MAX + 1024 : slot + 64) ||
 	    (in = malloc(in_cap)) == NULL)
 		die(EXIT_LOCAL, "memory: %s", strerror(errno));
+	t->running = true;
 	t->last_sent_ms = now = net_now_ms();
 	next_stats = now + (int64_t)t->o.stats_secs * 1000;
 	pfd[0] = (struct pollfd){ t->tun_fd, POLLIN, 0 };
@@ -583,10 +591,9 @@ path_run(struct tunnel *t)
 			event(t, "deleted", NULL);
 			gone = deleted = true;
 		}
-		if (!gone && reload) {
-			(void)children_reload(t);
-			(void)stats_save(t, true);	/* reserve for new ones */
-		}
+		if (!gone && (reload || t->reload_pending) &&
+		    children_reload(t))
+			(void)stats_save(t, false);	/* reserve for new ones */
 		if (!gone && t->n_child == 0) {
 			log_debug("%s: no Child SA left", t->name);
 			gone = true;

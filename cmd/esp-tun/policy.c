@@ -110,10 +110,14 @@ matches(const struct child *c, const struct flow *f, bool out)
 	    ts_contains(to, f->af, f->dst, f->proto, p ? f->dport : 0);
 }
 
+/* rank orders the Child SAs that may send a packet: live and known to
+ * the peer, then live, then expired. */
 static int
 rank(const struct child *c)
 {
-	return c->expiry == HARD_EXPIRED ? 0 : 1;
+	if (c->expiry == HARD_EXPIRED)
+		return 0;
+	return c->warm ? 2 : 1;
 }
 
 struct child *
@@ -125,8 +129,9 @@ policy_out(struct tunnel *t, const uint8_t *pkt, size_t len)
 
 	if (!flow_of(pkt, len, &f))
 		return NULL;
-	/* during a rekey both SAs match: the newer sends (RFC 7296 2.8),
-	 * unless its hard lifetime is over and an older one's is not */
+	/* during a rekey both SAs match: the newer sends (RFC 7296 2.8)
+	 * once the peer has it, unless its hard lifetime is over and an
+	 * older one's is not */
 	for (i = 0; i < t->n_child; i++) {
 		c = t->child[i];
 		if (!matches(c, &f, true))

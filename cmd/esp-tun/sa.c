@@ -305,6 +305,10 @@ children_scan(struct tunnel *t, struct sd_lock *l)
 			continue;
 		}
 		c->seen = true;
+		/* one that comes while we run waits for the peer's first packet
+		 * on it (or for the SAs it replaces to go) before it sends:
+		 * the peer may not have it yet (RFC 7296 2.8) */
+		c->warm = !t->running;
 		c->gen = ++t->gen;
 		t->child[t->n_child++] = c;
 		log_debug("%s: Child SA %s: in 0x%08x out 0x%08x, %s", t->name,
@@ -321,10 +325,15 @@ children_reload(struct tunnel *t)
 	size_t		 i;
 	bool		 ok;
 
-	if (sd_lock_sa(&t->sd, t->name, false, &l) != IKE_OK) {
-		log_warn("%s: %s", t->name, strerror(errno));
+	/* a writer holding the lock must not stall the data path: try, and
+	 * try again on the next round */
+	if (sd_lock_sa_timeout(&t->sd, t->name, false, 0, &l) != IKE_OK) {
+		if (errno != EWOULDBLOCK)
+			log_warn("%s: %s", t->name, strerror(errno));
+		t->reload_pending = true;
 		return false;
 	}
+	t->reload_pending = false;
 	for (i = 0; i < t->n_child; i++)
 		t->child[i]->seen = false;
 	ok = children_scan(t, &l);

@@ -12,9 +12,15 @@
 
 enum { VAL_MAX = 1100 };
 
+const char *const child_life_keys[LIFE_KEYS] = {
+	"lifetime_secs", "lifetime_bytes", "lifetime_packets", "soft_secs",
+	"soft_bytes", "soft_packets",
+};
+
 static const char *const keys[] = {
 	"name", "spi_in", "spi_out", "encr", "encr_keybits", "integ", "esn",
-	"local_ts", "remote_ts", "encap",
+	"local_ts", "remote_ts", "encap", "lifetime_secs", "lifetime_bytes",
+	"lifetime_packets", "soft_secs", "soft_bytes", "soft_packets",
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
@@ -66,8 +72,11 @@ child_file_read(struct sd_lock *l, const char *name, struct child_file *out)
 	    (e = kvg_xform(&g, "integ", IKEV2_XFORM_INTEG, &out->integ)) == IKE_OK &&
 	    (e = kvg_u64(&g, "esn", true, 1, &esn)) == IKE_OK &&
 	    (e = kvg_word(&g, "encap", encaps, &encap)) == IKE_OK &&
-	    (e = ts_list(&g, "local_ts", &out->local_ts)) == IKE_OK)
-		e = ts_list(&g, "remote_ts", &out->remote_ts);
+	    (e = ts_list(&g, "local_ts", &out->local_ts)) == IKE_OK &&
+	    (e = ts_list(&g, "remote_ts", &out->remote_ts)) == IKE_OK)
+		for (i = 0; e == IKE_OK && i < LIFE_KEYS; i++)
+			e = kvg_u64(&g, child_life_keys[i], true, UINT64_MAX,
+			    &out->life[i]);
 	wipe(vals, sizeof(vals));
 	if (e != IKE_OK) {
 		log_warn("%s", err);

@@ -90,6 +90,10 @@ link_open(struct link *k, const char *dir, int af, const uint8_t *local,
 		log_warn("socket: %s", strerror(errno));
 		return false;
 	}
+	/* beside ike-respond, connected: the peer's datagrams are ours
+	 * while we run (as esp-tun's are) */
+	(void)setsockopt(k->udp, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 },
+	    sizeof(int));
 	len = sockaddr_of(af, local, lport, &ss);
 	if (bind(k->udp, (struct sockaddr *)&ss, len) != 0) {
 		log_warn("bind port %u: %s%s", lport, strerror(errno),

@@ -52,6 +52,7 @@ struct job {
 	uint8_t		 local[16], remote[16];
 	uint16_t	 lport, rport;
 	struct link	 link;
+	int		 serial;	/* .ike-rekey, locked while we run */
 };
 
 static const char synopsis[] =
@@ -294,6 +295,12 @@ exit_of(const struct job *j, const char *exch, enum ike_err e)
 	case IKE_EIO:
 		log_warn("%s: %s: %s", j->name, exch, strerror(errno));
 		return EXIT_LOCAL;
+	case IKE_EPROTO:
+	case IKE_ETS:
+		log_warn("%s: %s: %s", j->name, exch, e == IKE_ETS ?
+		    "the peer widened the traffic selectors" :
+		    "the peer's answer breaks the protocol");
+		return EXIT_FAIL;
 	default:
 		log_warn("%s: %s: %s", j->name, exch, ike_strerror(e));
 		return EXIT_FAIL;
@@ -305,18 +312,29 @@ struct ccsa_wait {
 	struct ccsa	*c;
 };
 
+/* waiting maps an answer that does not decrypt to "keep waiting": it may
+ * be forged or damaged, and the real one may still come. */
+static enum ike_err
+waiting(enum ike_err e)
+{
+	if (e != IKE_EINTEG)
+		return e;
+	log_debug("an answer that does not decrypt: dropped");
+	return IKE_ESYNTAX;
+}
+
 static enum ike_err
 ccsa_answer(void *arg, struct rd in)
 {
 	struct ccsa_wait	*w = arg;
 
-	return ccsa_consume(w->sa, w->c, in);
+	return waiting(ccsa_consume(w->sa, w->c, in));
 }
 
 static enum ike_err
 info_answer(void *arg, struct rd in)
 {
-	return info_consume(arg, in);
+	return waiting(info_consume(arg, in));
 }
 
 /* offer is --esp, else the old Child SA's transforms. */
@@ -362,6 +380,7 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	struct sa_where	 w;
 	struct kvbuf	 b;
 	char		 file[SD_FILE_MAX], la[64], ra[64];
+	size_t		 i;
 	enum ike_err	 e;
 
 	if (!lock_sa(j, &l))
@@ -373,6 +392,10 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	    NULL };
 	kv_init(&b);
 	child_record(&b, &c->child, true, &w);
+	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1) */
+	for (i = 0; i < LIFE_KEYS; i++)
+		if (j->old.life[i] != 0)
+			kv_u64(&b, child_life_keys[i], j->old.life[i]);
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	e = sd_write(&l, file, &b);
 	kv_wipe(&b);
@@ -386,6 +409,17 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 		return EXIT_LOCAL;
 	}
 	return EXIT_OK;
+}
+
+/* deleted prints the --json event of a Delete (child NULL: the IKE SA). */
+static void
+deleted(const struct job *j, const char *child)
+{
+	printf("{\"event\":\"deleted\",\"name\":\"%s\"", j->name);
+	if (child != NULL)
+		printf(",\"child\":\"%s\"", child);
+	printf("}\n");
+	fflush(stdout);
 }
 
 /* delete_child sends our Delete of the Child SA (our inbound SPI) and,
@@ -423,6 +457,8 @@ delete_child(struct job *j, const struct child_file *c)
 	if (strcmp(j->f.child, c->name) == 0)
 		(void)sd_update(&l, "ike.sa", &b, drop);
 	sd_unlock(&l);
+	if (j->o->json)
+		deleted(j, c->name);
 	return status;
 }
 
@@ -450,6 +486,8 @@ delete_ike(struct job *j)
 		log_warn("%s: removing the SA: %s", j->name, strerror(errno));
 		return EXIT_LOCAL;
 	}
+	if (j->o->json)
+		deleted(j, NULL);
 	return status;
 }
 
@@ -504,6 +542,30 @@ rekey(struct job *j)
 	return delete_child(j, &old);
 }
 
+/* one_at_a_time takes the SA's .ike-rekey lock for the whole run: two
+ * ike-rekey would each take the other's answers (one .ike.sock) and each
+ * expect the same message ID window of one request (RFC 7296 2.3). */
+static bool
+one_at_a_time(struct job *j, struct sd_lock *l)
+{
+	int64_t	 end = net_now_ms() + LOCK_MS;
+
+	if ((j->serial = openat(l->dirfd, ".ike-rekey", O_RDWR | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		log_warn("%s/.ike-rekey: %s", j->name, strerror(errno));
+		return false;
+	}
+	while (flock(j->serial, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK || net_now_ms() >= end) {
+			log_warn("%s: %s", j->name, errno == EWOULDBLOCK ?
+			    "another ike-rekey works on it" : strerror(errno));
+			return false;
+		}
+		usleep(20000);
+	}
+	return true;
+}
+
 static int
 run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 {
@@ -513,12 +575,17 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	int		 status;
 
 	memset(&j, 0, sizeof(j));
+	j.serial = -1;
 	j.o = o;
 	j.sd = sd;
 	snprintf(j.dir, sizeof(j.dir), "%s", dir);
 	snprintf(j.name, sizeof(j.name), "%s", name);
 	if (!lock_sa(&j, &l))
 		return EXIT_LOCAL;
+	if (!one_at_a_time(&j, &l)) {
+		sd_unlock(&l);
+		return EXIT_LOCAL;
+	}
 	status = load(&j, &l, true);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (status == EXIT_OK && !link_open(&j.link, path, j.af, j.local,
@@ -529,6 +596,8 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 		status = o->ike ? delete_ike(&j) : o->del ?
 		    delete_child(&j, &j.old) : rekey(&j);
 	link_close(&j.link);
+	if (j.serial >= 0)
+		close(j.serial);	/* the next ike-rekey may go */
 	ike_sa_wipe(&j.sa);
 	return status;
 }

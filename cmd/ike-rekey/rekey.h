@@ -39,8 +39,13 @@ enum ike_err	 link_exchange(struct link *k, const uint8_t *req, size_t len,
 		    int timeout_ms, enum ike_err (*answer)(void *arg, struct rd in),
 		    void *arg);
 
+/* The lifetime lines a rekey carries over, in child_life_keys' order. */
+enum { LIFE_KEYS = 6 };
+extern const char *const child_life_keys[LIFE_KEYS];
+
 /* A Child SA file, as much of it as a rekey or a Delete needs. */
 struct child_file {
+	uint64_t	 life[LIFE_KEYS];
 	char		 name[SD_NAME_MAX + 1];
 	uint32_t	 spi_in, spi_out;
 	uint16_t	 encr, keybits, integ;

@@ -27,6 +27,7 @@ static const struct {
 	[IKE_ETS]		= { "traffic selectors unacceptable", 38 /* TS_UNACCEPTABLE */, EXIT_REFUSED },
 	[IKE_EREFUSED]		= { "refused by the peer", 0, EXIT_REFUSED },
 	[IKE_ETIMEOUT]		= { "no answer", 0, EXIT_TIMEOUT },
+	[IKE_EPROTO]		= { "the answer breaks the protocol", 0, EXIT_FAIL },
 };
 
 const char *

@@ -25,6 +25,7 @@ enum ike_err {
 	IKE_ETS,		/* traffic selectors not acceptable */
 	IKE_EREFUSED,		/* the peer answered with an error Notify */
 	IKE_ETIMEOUT,		/* no answer after every retransmission */
+	IKE_EPROTO,		/* the peer's answer breaks the protocol */
 	IKE_ERR_COUNT
 };
 

@@ -264,8 +264,11 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_CREATE_CHILD_SA ||
 	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != c->msgid)
 		return IKE_ESYNTAX;		/* not the answer: keep waiting */
-	if ((e = parse(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
+	/* one that does not decrypt may be forged: IKE_EINTEG, keep waiting */
+	if ((e = parse(sa, in, pt, sizeof(pt), &m)) != IKE_OK) {
+		e = e == IKE_EINTEG ? e : IKE_EPROTO;
 		goto out;
+	}
 	(*own_ctr(sa))++;			/* the exchange is over */
 	if (m.error != 0) {
 		sa->peer_notify = m.error;
@@ -278,7 +281,7 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	    !proposal_accept_reply(&c->offered, &m.sa.props[0]) ||
 	    m.nonce.len > sizeof(c->nr) ||
 	    (c->dh != NULL && m.ke.group != dh_group(c->dh))) {
-		e = IKE_ESYNTAX;
+		e = IKE_EPROTO;
 		goto out;
 	}
 	/* the responder may narrow, never widen (RFC 7296 2.9) */
@@ -291,7 +294,8 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	c->child.tsr = m.tsr;
 	c->nr_len = m.nonce.len;
 	memcpy(c->nr, m.nonce.p, c->nr_len);
-	e = derive(sa, c, &m.sa.props[0], &m.ke.data);
+	if ((e = derive(sa, c, &m.sa.props[0], &m.ke.data)) == IKE_ENOPROP)
+		e = IKE_EPROTO;
 out:
 	wipe(pt, sizeof(pt));
 	return e;

@@ -283,10 +283,11 @@ enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
  * with selectors tsi (ours) and tsr, the ESP proposals esp (their DH groups
  * dropped) and, with pfs_group, that group and a KE; with rekey_spi (our
  * inbound SPI of the SA it replaces), N(REKEY_SA). ccsa_consume reads the
- * answer: IKE_ESYNTAX for another message (keep waiting); else the exchange
+ * answer: IKE_ESYNTAX for another message and IKE_EINTEG for one that
+ * does not decrypt (forged or damaged: keep waiting); else the exchange
  * is over: IKE_EREFUSED with sa->peer_notify (and sa->want_group for
- * INVALID_KE_PAYLOAD), IKE_ESYNTAX/IKE_ETS for a reply that breaks the
- * protocol, or IKE_OK with c->child ready.
+ * INVALID_KE_PAYLOAD), IKE_EPROTO for an answer that breaks the protocol
+ * (IKE_ETS: selectors wider than ours), or IKE_OK with c->child ready.
  *
  * ccsa_respond answers the peer's request at its next message ID under pol:
  * ESP proposals esp (without DH: a KE of a group we implement is accepted

@@ -100,7 +100,8 @@ until_agree() {
 	# and again, from the new one
 	rekey s --json
 	[ "$status" = 0 ] || fail "second rekey: exit $status: $stderr"
-	assert_equal "$(jq -r .old <<<"$output")" "$new"
+	assert_equal "$(head -n 1 <<<"$output" | jq -r .old)" "$new"
+	assert_equal "$(tail -n 1 <<<"$output" | jq -c .)" "{\"event\":\"deleted\",\"name\":\"s\",\"child\":\"$new\"}"
 	until_agree
 }
 
