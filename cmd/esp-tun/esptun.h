@@ -57,9 +57,20 @@ struct child {
 struct opts {
 	const char	*statedir, *sa, *child, *dev;
 	int		 mtu, window, keepalive, stats_secs;
+	int		 dpd_delay, dpd_timeout;
 	int		 n_addr;
 	const char	*addr[8];
 	bool		 no_config, no_offload, json, stats;
+};
+
+/* Our liveness check in flight (dpd.c). */
+struct dpd {
+	bool		 out;
+	uint32_t	 msgid;
+	uint8_t		 req[512];
+	size_t		 len;
+	int		 rto;
+	int64_t		 next_ms, end_ms;
 };
 
 struct tunnel {
@@ -84,6 +95,9 @@ struct tunnel {
 	size_t		 n_child;
 	unsigned	 gen;
 	int64_t		 last_sent_ms;	/* for NAT keepalives */
+	int64_t		 last_rx_ms;	/* the peer's last authenticated word */
+	int64_t		 now_ms;	/* of this round of the loop */
+	struct dpd	 dpd;
 	uint8_t		 cached[XCHG_OUT_MAX];	/* our last IKE response */
 	size_t		 cached_len;
 	uint32_t	 cached_msgid;
@@ -114,6 +128,12 @@ int	 stats_print(const struct opts *o);
 bool	 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len);
 void	 send_ike(struct tunnel *t, const uint8_t *msg, size_t len);
 void	 ike_relay(struct tunnel *t);
+
+/* dpd.c: our liveness checks; dpd_tick true when the peer is dead,
+ * dpd_answer true when msg (a response) was for our check */
+bool	 dpd_tick(struct tunnel *t, int64_t now);
+bool	 dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len,
+	    uint32_t msgid);
 
 /* path.c: the data path */
 int	 path_run(struct tunnel *t);

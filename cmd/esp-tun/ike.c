@@ -267,6 +267,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	t->cached_len = w.len;
 	t->cached_msgid = msgid;
 	wipe(out, sizeof(out));
+	t->last_rx_ms = net_now_ms();
 	log_debug("%s: request %u%s: answered", t->name, msgid,
 	    req.delete_ike ? " (Delete of the IKE SA)" : req.n_del > 0 ?
 	    " (Delete of a Child SA)" : req.empty ? " (liveness check)" : "");
@@ -312,7 +313,8 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 		return false;
 	}
 	if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
-		forward(t, msg, len);
+		if (!dpd_answer(t, msg, len, h.msgid))
+			forward(t, msg, len);
 		return false;
 	}
 	/* RFC 7296 2.1: a retransmitted request gets the same response */

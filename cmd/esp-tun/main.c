@@ -17,6 +17,8 @@ enum {
 	OPT_ADDR = 256,
 	OPT_CHILD,
 	OPT_DEV,
+	OPT_DPD_DELAY,
+	OPT_DPD_TIMEOUT,
 	OPT_JSON,
 	OPT_KEEPALIVE,
 	OPT_MTU,
@@ -30,7 +32,8 @@ enum {
 
 static const char synopsis[] =
     "usage: esp-tun --sa name | - [-hv] [--addr addr[/len]] [--child name]\n"
-    "               [--dev name] [--json] [--keepalive secs] [--mtu bytes]\n"
+    "               [--dev name] [--dpd-delay secs] [--dpd-timeout secs]\n"
+    "               [--json] [--keepalive secs] [--mtu bytes]\n"
     "               [--no-config] [--no-offload] [--replay-window packets]\n"
     "               [--stats-interval secs] [-S dir]\n"
     "       esp-tun --stats [--json] [--sa name] [-S dir]\n";
@@ -77,6 +80,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "addr",		required_argument,	NULL, OPT_ADDR },
 		{ "child",		required_argument,	NULL, OPT_CHILD },
 		{ "dev",		required_argument,	NULL, OPT_DEV },
+		{ "dpd-delay",		required_argument,	NULL, OPT_DPD_DELAY },
+		{ "dpd-timeout",	required_argument,	NULL, OPT_DPD_TIMEOUT },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "json",		no_argument,		NULL, OPT_JSON },
 		{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
@@ -99,6 +104,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->window = 1024;
 	o->keepalive = 20;
 	o->stats_secs = 1;
+	o->dpd_timeout = 30;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ADDR:
@@ -122,6 +128,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				usage_err("--dev: \"%s\" is not an interface name",
 				    optarg);
 			o->dev = optarg;
+			break;
+		case OPT_DPD_DELAY:
+			o->dpd_delay = number(optarg, 0, 86400, "--dpd-delay");
+			break;
+		case OPT_DPD_TIMEOUT:
+			o->dpd_timeout = number(optarg, 1, 3600, "--dpd-timeout");
 			break;
 		case 'h':
 			usage(stdout, EXIT_OK);
@@ -210,6 +222,8 @@ event(const struct tunnel *t, const char *what, const char *child)
 	if (strcmp(what, "up") == 0)
 		log_warn("%s: up on %s (%zu Child SA%s)", t->name, t->dev,
 		    t->n_child, t->n_child == 1 ? "" : "s");
+	else if (strcmp(what, "dead") == 0)
+		log_warn("%s: the peer is dead: SA removed", t->name);
 	else if (strcmp(what, "child-up") == 0)
 		log_warn("%s: Child SA %s up", t->name, child);
 	else if (strcmp(what, "soft-expired") == 0)

@@ -373,6 +373,7 @@ esp_in(struct tunnel *t, uint8_t *pkt, size_t len)
 		return;
 	}
 	c->warm = true;		/* the peer sends on it: it has it */
+	t->last_rx_ms = t->now_ms;
 	if (nh == IPPROTO_NONE_NH)
 		return;
 	if ((nh != IPPROTO_IPIP && nh != IPPROTO_IPV6) ||
@@ -565,7 +566,7 @@ path_run(struct tunnel *t)
 	    (in = malloc(in_cap)) == NULL)
 		die(EXIT_LOCAL, "memory: %s", strerror(errno));
 	t->running = true;
-	t->last_sent_ms = now = net_now_ms();
+	t->last_sent_ms = t->last_rx_ms = t->now_ms = now = net_now_ms();
 	next_stats = now + (int64_t)t->o.stats_secs * 1000;
 	pfd[0] = (struct pollfd){ t->tun_fd, POLLIN, 0 };
 	pfd[1] = (struct pollfd){ t->udp_fd, POLLIN, 0 };
@@ -598,7 +599,15 @@ path_run(struct tunnel *t)
 			log_debug("%s: no Child SA left", t->name);
 			gone = true;
 		}
-		now = net_now_ms();
+		t->now_ms = now = net_now_ms();
+		if (!gone && dpd_tick(t, now)) {
+			event(t, "dead", NULL);
+			if (sd_remove_sa(&t->sd, t->name) != IKE_OK)
+				log_warn("%s: removing the SA: %s", t->name,
+				    strerror(errno));
+			gone = deleted = true;
+			status = EXIT_TIMEOUT;
+		}
 		lifetimes_check(t, now);
 		keepalive(t, now);
 		if (now >= next_stats) {

@@ -218,7 +218,7 @@ kv() { sed -n "s/^$2=//p" "$1"; }
 	done
 }
 
-@test "--mtu, --keepalive, --stats-interval, --replay-window out of range or not a number: exit 2 with the range" {
+@test "--mtu, --keepalive, --stats-interval, --replay-window, --dpd-delay, --dpd-timeout out of range or not a number: exit 2 with the range" {
 	local a
 	# OPTION VALUE MIN MAX
 	while read -r o v min max; do
@@ -244,6 +244,11 @@ kv() { sed -n "s/^$2=//p" "$1"; }
 --replay-window -64 0 65536
 --replay-window 65600 0 65536
 --replay-window 1k 0 65536
+--dpd-delay -1 0 86400
+--dpd-delay 86401 0 86400
+--dpd-timeout 0 1 3600
+--dpd-timeout 3601 1 3600
+--dpd-timeout 5m 1 3600
 EOT
 	for a in 32 100 65535 1; do
 		run --separate-stderr "$E" --sa site --replay-window "$a"
@@ -255,7 +260,8 @@ EOT
 
 @test "the limits of each number are accepted (then the missing state dir: exit 5)" {
 	for a in "--mtu 576" "--mtu 9000" "--keepalive 0" "--keepalive 3600" "--stats-interval 1" \
-		"--stats-interval 3600" "--replay-window 0" "--replay-window 64" "--replay-window 65536"; do
+		"--stats-interval 3600" "--replay-window 0" "--replay-window 64" "--replay-window 65536" \
+		"--dpd-delay 0" "--dpd-delay 86400" "--dpd-timeout 1" "--dpd-timeout 3600"; do
 		# shellcheck disable=SC2086 # option and value
 		run --separate-stderr "$E" -S "$T/nope" --sa site $a
 		assert_failure 5

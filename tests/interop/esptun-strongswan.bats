@@ -399,3 +399,25 @@ pipe_test() {
 	esptun_stop L
 	assert_equal "$ESPTUN_STATUS" 0
 }
+
+@test "esp-tun -> strongSwan, --dpd-delay 2: its liveness checks answered while the peer lives; charon killed: exit 4 within delay + timeout, a dead event, the SA removed" {
+	local n t0
+	sa_up aes256gcm16-prfsha256-x25519 aes256gcm16
+	tun_up --json -v --dpd-delay 2 --dpd-timeout 3
+	sleep 7
+	esptun_running L || fail "esp-tun exited: $(cat "$(esptun_dir)/L.err")"
+	n=$(ikx_log_grep right 'parsed INFORMATIONAL request [0-9]+ \[ \]' | wc -l)
+	[ "$n" -ge 2 ] || fail "charon saw $n liveness checks in 7 s"
+	[ "$(kv "$W/state/site-b/ike.sa" msgid_out)" -ge 4 ] || fail "msgid_out not recorded"
+	# killed, charon says nothing more (stopped, it would send a Delete)
+	local pid
+	pid=$(cat "$(ikx_dir right)/charon.pid")
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = charon ] || fail "no charon at pid $pid"
+	kill -KILL "$pid"
+	t0=$SECONDS
+	esptun_wait_exit L 15 || fail "esp-tun still runs 15 s after the peer died"
+	assert_equal "$ESPTUN_STATUS" 4
+	[ $((SECONDS - t0)) -le 8 ] || fail "noticed after $((SECONDS - t0)) s (delay 2 + timeout 3)"
+	esptun_events L | grep -q '"event":"dead"' || fail "no dead event: $(cat "$(esptun_dir)/L.out")"
+	[ ! -d "$W/state/site-b" ] || fail "the SA stays in the state dir"
+}
