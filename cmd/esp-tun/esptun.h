@@ -79,6 +79,7 @@ struct tunnel {
 	char		 dir[4096];
 	char		 name[SD_NAME_MAX + 1];
 	struct ike_sa	 ike;
+	struct ike_sa	 old_ike;	/* rekeyed away, until its Delete */
 	struct ike_sa_file ikf;
 	int		 af;
 	uint8_t		 local[16], remote[16];
@@ -101,6 +102,7 @@ struct tunnel {
 	uint8_t		 cached[XCHG_OUT_MAX];	/* our last IKE response */
 	size_t		 cached_len;
 	uint32_t	 cached_msgid;
+	uint64_t	 cached_ispi;	/* the SA it was on */
 };
 
 /* sa.c: the IKE SA and its Child SAs from the state directory */

@@ -147,6 +147,50 @@ life_record(struct kvbuf *b, const struct child *old)
 			kv_u64(b, l[i].key, l[i].v);
 }
 
+/* ike_rekeyed records the new IKE SA the peer made by rekeying ours (RFC
+ * 7296 2.18) in ike.sa, in place of the old one, whose keys we keep to
+ * answer the peer's Delete of it. */
+static enum ike_err
+ike_rekeyed(struct tunnel *t, struct sd_lock *l, struct ike_sa *nsa,
+    struct wr *w)
+{
+	const struct ike_keys	*k = &nsa->keys;
+	struct kvbuf		 b;
+	enum ike_err		 e;
+
+	kv_init(&b);
+	kv_str(&b, "role", nsa->role == ROLE_INITIATOR ? "initiator" : "responder");
+	kv_spi64(&b, "ispi", nsa->ispi);
+	kv_spi64(&b, "rspi", nsa->rspi);
+	kv_str(&b, "encr", ikev2_encr_name(nsa->suite.encr));
+	kv_u64(&b, "encr_keybits", nsa->suite.encr_keybits);
+	kv_str(&b, "integ", ikev2_integ_name(nsa->suite.integ));
+	kv_str(&b, "prf", ikev2_prf_name(nsa->suite.prf));
+	kv_str(&b, "dh", ikev2_dh_name(nsa->suite.dh));
+	kv_hex(&b, "sk_d", k->sk_d, k->d_len);
+	kv_hex(&b, "sk_ai", k->sk_ai, k->a_len);
+	kv_hex(&b, "sk_ar", k->sk_ar, k->a_len);
+	kv_hex(&b, "sk_ei", k->sk_ei, k->e_len);
+	kv_hex(&b, "sk_er", k->sk_er, k->e_len);
+	kv_hex(&b, "sk_pi", k->sk_pi, k->p_len);
+	kv_hex(&b, "sk_pr", k->sk_pr, k->p_len);
+	msgid_record(&b, nsa);
+	e = sd_update(l, "ike.sa", &b, NULL);
+	kv_wipe(&b);
+	if (e != IKE_OK) {
+		log_warn("%s/ike.sa: the rekeyed IKE SA: %s", t->name,
+		    strerror(errno));
+		w->len = 0;		/* no answer: the peer tries again */
+		return e;
+	}
+	ike_sa_wipe(&t->old_ike);
+	t->old_ike = t->ike;
+	t->ike = *nsa;
+	ike_sa_init(nsa, ROLE_RESPONDER);
+	event(t, "ike-rekeyed", NULL);
+	return IKE_OK;
+}
+
 /* create_child answers the peer's CREATE_CHILD_SA: a rekey of one of our
  * Child SAs, or a new one within their selectors. The new Child SA's
  * file is written and carried before the answer leaves, so that the
@@ -158,7 +202,9 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	struct sa_pld		 esp;
 	struct ts_pld		 lts, rts;
 	struct ccsa		 c;
-	struct ccsa_policy	 pol = { &esp, &lts, &rts, pairs, t->n_child };
+	struct ike_sa		 nsa;
+	struct ccsa_policy	 pol = { &esp, &lts, &rts, pairs, t->n_child,
+	    &nsa };
 	struct kvbuf		 b;
 	struct sa_where		 where;
 	struct child		*old;
@@ -173,8 +219,13 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 		ts_union(&lts, &t->child[i]->local_ts);
 		ts_union(&rts, &t->child[i]->remote_ts);
 	}
-	if ((e = ccsa_respond(&t->ike, &pol, in, w, &c)) != IKE_OK) {
+	ike_sa_init(&nsa, ROLE_RESPONDER);
+	if ((e = ccsa_respond(&t->ike, &pol, in, w, &c)) != IKE_OK ||
+	    c.ike_rekeyed) {
+		if (e == IKE_OK)
+			e = ike_rekeyed(t, l, &nsa, w);
 		ccsa_wipe(&c);
+		ike_sa_wipe(&nsa);
 		return e;
 	}
 	old = NULL;
@@ -219,6 +270,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	size_t		 i;
 	uint32_t	 want, *ctr;
 	enum ike_err	 e;
+	uint64_t	 h_ispi = t->ike.ispi;	/* the SA the request came on */
 
 	if (!refresh(t, l))
 		return false;
@@ -266,6 +318,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	memcpy(t->cached, out, w.len);
 	t->cached_len = w.len;
 	t->cached_msgid = msgid;
+	t->cached_ispi = h_ispi;
 	wipe(out, sizeof(out));
 	t->last_rx_ms = net_now_ms();
 	log_debug("%s: request %u%s: answered", t->name, msgid,
@@ -299,6 +352,27 @@ forward(struct tunnel *t, const uint8_t *msg, size_t len)
 		    "dropped", t->name, strerror(errno));
 }
 
+/* old_answer answers a request on the IKE SA that a rekey replaced: the
+ * peer's Delete of it (RFC 7296 2.18), after which it is forgotten. */
+static void
+old_answer(struct tunnel *t, const uint8_t *msg, size_t len)
+{
+	uint8_t		 out[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(out, sizeof(out));
+	struct info_req	 req;
+
+	if (info_respond(&t->old_ike, rd_init(msg, len), &w, &req) != IKE_OK) {
+		log_debug("%s: a message on the old IKE SA: dropped", t->name);
+		return;
+	}
+	send_ike(t, out, w.len);
+	wipe(out, sizeof(out));
+	if (req.delete_ike) {
+		log_debug("%s: the old IKE SA deleted", t->name);
+		ike_sa_wipe(&t->old_ike);
+	}
+}
+
 bool
 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 {
@@ -307,8 +381,16 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 	struct ike_hdr	 h;
 	bool		 gone;
 
-	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != t->ike.ispi ||
-	    h.rspi != t->ike.rspi) {
+	if (hdr_parse(&hr, &h) != IKE_OK) {
+		log_debug("%s: dropped a malformed IKE message", t->name);
+		return false;
+	}
+	if (t->old_ike.state == SA_ESTABLISHED && h.ispi == t->old_ike.ispi &&
+	    h.rspi == t->old_ike.rspi) {
+		old_answer(t, msg, len);
+		return false;
+	}
+	if (h.ispi != t->ike.ispi || h.rspi != t->ike.rspi) {
 		log_debug("%s: dropped an IKE message not on our SA", t->name);
 		return false;
 	}
@@ -318,7 +400,9 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 		return false;
 	}
 	/* RFC 7296 2.1: a retransmitted request gets the same response */
-	if (t->cached_len > 0 && h.msgid == t->cached_msgid) {
+	/* (of this SA: a rekeyed one starts again at message ID 0) */
+	if (t->cached_len > 0 && h.msgid == t->cached_msgid &&
+	    h.ispi == t->cached_ispi) {
 		send_ike(t, t->cached, t->cached_len);
 		return false;
 	}

@@ -224,6 +224,8 @@ event(const struct tunnel *t, const char *what, const char *child)
 		    t->n_child, t->n_child == 1 ? "" : "s");
 	else if (strcmp(what, "dead") == 0)
 		log_warn("%s: the peer is dead: SA removed", t->name);
+	else if (strcmp(what, "ike-rekeyed") == 0)
+		log_warn("%s: IKE SA rekeyed by the peer", t->name);
 	else if (strcmp(what, "child-up") == 0)
 		log_warn("%s: Child SA %s up", t->name, child);
 	else if (strcmp(what, "soft-expired") == 0)
@@ -276,6 +278,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < t->n_child; i++)
 		child_free(t->child[i]);
 	ike_sa_wipe(&t->ike);
+	ike_sa_wipe(&t->old_ike);
 	relay_close(t);
 	sd_close(&t->sd);
 	close(t->tun_fd);

@@ -377,8 +377,16 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 		e = e == IKE_OK ? IKE_ESYNTAX : e;
 		goto out;
 	}
-	/* an IKE SA rekey (1.3.2) is not done here yet: refused as
-	 * RFC 7296 1.3 allows, and the peer keeps the old one */
+	/* an IKE SA rekey (1.3.2): SA, Ni, KEi and no selectors */
+	if (m.sa.props[0].proto == IKEV2_PROTO_IKE && pol->new_ike != NULL &&
+	    !m.has_tsi && !m.has_tsr) {
+		struct ike_rekey_req	 r = { m.sa, m.nonce, m.has_ke,
+		    m.ke.group, m.ke.data };
+
+		e = ike_rekey_respond(sa, &r, out, pol->new_ike);
+		c->ike_rekeyed = e == IKE_OK;
+		goto out;
+	}
 	if (m.sa.props[0].proto == IKEV2_PROTO_IKE || !m.has_tsi || !m.has_tsr) {
 		e = refuse(sa, IKEV2_N_NO_ADDITIONAL_SAS, 0, out);
 		e = e == IKE_OK ? IKE_EUNSUPP : e;

@@ -294,7 +294,8 @@ enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
  * for PFS), the selectors it may have (ts_local ours, ts_remote the
  * peer's; narrowed into them), and the Child SAs it may rekey (pairs: a
  * REKEY_SA naming no spi_out there gets CHILD_SA_NOT_FOUND). An IKE SA
- * rekey is refused with NO_ADDITIONAL_SAS (IKE_EUNSUPP). Errors that were
+ * rekey is answered into pol->new_ike (c->ike_rekeyed), or refused with
+ * NO_ADDITIONAL_SAS (IKE_EUNSUPP) when it is NULL. Errors that were
  * answered with a Notify still write out (send it): IKE_ENOPROP, IKE_ETS,
  * IKE_EBADKE, IKE_ENOKEY, IKE_EUNSUPP, IKE_ESYNTAX (INVALID_SYNTAX); with
  * out->len 0 the request was dropped (it did not decrypt, or was not the
@@ -303,6 +304,8 @@ enum ike_err	 info_consume(struct ike_sa *sa, struct rd in);
  */
 struct ccsa {
 	bool		 we_initiated;
+	bool		 ike_rekeyed;	/* responder: pol->new_ike is the new
+					 * IKE SA; c->child is unused */
 	uint32_t	 msgid;		/* of our request */
 	uint32_t	 rekey_spi;
 	struct dh	*dh;
@@ -317,7 +320,29 @@ struct ccsa_policy {
 	const struct ts_pld	*ts_local, *ts_remote;
 	const struct child_pair	*pairs;
 	size_t			 n_pairs;
+	struct ike_sa		*new_ike;	/* NULL: IKE SA rekeys refused */
 };
+
+/* What ike_rekey_respond needs of the peer's request (views into it). */
+struct ike_rekey_req {
+	struct sa_pld	 sa;
+	struct rd	 nonce;
+	bool		 has_ke;
+	uint16_t	 ke_group;
+	struct rd	 ke;
+};
+
+/* ike_rekey_respond answers the peer's rekey of the IKE SA sa (RFC 7296
+ * 1.3.2, 2.18) with the old SA's keys and message ID: it accepts sa's own
+ * transforms with the group of the peer's KE (INVALID_KE_PAYLOAD naming
+ * sa's group without a KE, NO_PROPOSAL_CHOSEN otherwise), and makes nsa:
+ * the new IKE SA, established, with the peer as its initiator, the SPIs
+ * of the exchange, SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) and
+ * message IDs from 0. Errors answered with a Notify write out as
+ * ccsa_respond's do. ccsa_respond calls it when pol->new_ike is set. */
+enum ike_err	 ike_rekey_respond(struct ike_sa *sa,
+		    const struct ike_rekey_req *r, struct wr *out,
+		    struct ike_sa *nsa);
 
 enum ike_err	 ccsa_create(struct ike_sa *sa, struct ccsa *c,
 		    const struct sa_pld *esp, uint16_t pfs_group,

@@ -51,7 +51,8 @@ setup() {
 	IKX_PROG=esptun-strongswan
 	case $BATS_TEST_DESCRIPTION in *IPv6*) ikx_family 6 || fail "ikx_family 6" ;; esac
 	case $BATS_TEST_DESCRIPTION in *DPD*) IKX_RESPONDER_DPD_DELAY=2s ;; esac
-	case $BATS_TEST_DESCRIPTION in *rekeys*) IKX_RESPONDER_CHILD_REKEY=3s ;; esac
+	case $BATS_TEST_DESCRIPTION in *"rekeys the Child SA"*) IKX_RESPONDER_CHILD_REKEY=3s ;; esac
+	case $BATS_TEST_DESCRIPTION in *"rekeys the IKE SA"*) IKX_RESPONDER_IKE_REKEY=3s ;; esac
 	ikx_init || fail "ikx_init failed"
 	ikx_responder_up || fail "strongSwan responder did not come up"
 	(umask 077 && printf '%s\n' "$IKX_PSK" >"$W/psk")
@@ -420,4 +421,30 @@ pipe_test() {
 	[ $((SECONDS - t0)) -le 8 ] || fail "noticed after $((SECONDS - t0)) s (delay 2 + timeout 3)"
 	esptun_events L | grep -q '"event":"dead"' || fail "no dead event: $(cat "$(esptun_dir)/L.out")"
 	[ ! -d "$W/state/site-b" ] || fail "the SA stays in the state dir"
+}
+
+@test "esp-tun -> strongSwan rekeys the IKE SA every 3 s: esp-tun answers, ike.sa takes the new SPIs and keys, the old SA's Delete is answered, DPD and pings go on" {
+	local ispi rspi n
+	sa_up aes256gcm16-prfsha256-x25519 aes256gcm16
+	ispi=$(kv "$W/state/site-b/ike.sa" ispi)
+	tun_up --json -v --dpd-delay 1 --dpd-timeout 5
+	run ikx_in left timeout 20 ping -c 40 -i 0.2 -W 1 -I "$IKX_HOST_left" "$IKX_HOST_right"
+	assert_line --partial "40 packets transmitted, 40 received"
+	n=$(ikx_log_grep right 'parsed CREATE_CHILD_SA response [0-9]+ \[ SA No KE \]' | wc -l)
+	[ "$n" -ge 2 ] || fail "charon completed $n IKE SA rekeys"
+	! ikx_log_grep right 'retransmit' >/dev/null || fail "charon retransmitted: $(ikx_log_grep right retransmit)"
+	[ "$(esptun_events L | grep -c '"event":"ike-rekeyed"')" -ge 2 ] || fail "events: $(cat "$(esptun_dir)/L.out")"
+	# the IKE SA in the state dir is the one charon has now
+	sleep 0.5
+	rspi=$(kv "$W/state/site-b/ike.sa" rspi)
+	[ "$(kv "$W/state/site-b/ike.sa" ispi)" != "$ispi" ] || fail "ike.sa keeps the first SPIs"
+	run ikx_ike_spis_any right
+	assert_line "$(kv "$W/state/site-b/ike.sa" ispi)_$rspi"
+	esptun_running L || fail "esp-tun exited: $(cat "$(esptun_dir)/L.err")"
+	# and ike-rekey works on the rekeyed SA through esp-tun
+	run --separate-stderr ikx_in left timeout 20 "$IKEKIT_BIN/ike-rekey" -S "$W/state" site-b
+	[ "$status" = 0 ] || fail "ike-rekey: exit $status: $stderr"
+	esptun_ping left 3 || fail "ping after ike-rekey"
+	esptun_stop L
+	assert_equal "$ESPTUN_STATUS" 0
 }

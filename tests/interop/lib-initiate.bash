@@ -22,7 +22,8 @@
 # IKX_RESPONDER_DPD_DELAY (unset: no dpd_delay line; "2s": charon checks our
 # liveness with an empty INFORMATIONAL request after 2 s without traffic),
 # IKX_RESPONDER_CHILD_REKEY (unset: charon's default; "4s": it rekeys the
-# Child SA every 4 s with CREATE_CHILD_SA, then deletes the old one).
+# Child SA every 4 s with CREATE_CHILD_SA, then deletes the old one),
+# IKX_RESPONDER_IKE_REKEY (the same for the IKE SA).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
@@ -52,6 +53,7 @@ connections {
     unique = never
     fragmentation = yes
 $( [ -z "${IKX_RESPONDER_DPD_DELAY:-}" ] || printf '    dpd_delay = %s\n' "$IKX_RESPONDER_DPD_DELAY")
+$( [ -z "${IKX_RESPONDER_IKE_REKEY:-}" ] || printf '    rekey_time = %s\n    over_time = 60s\n    rand_time = 0\n' "$IKX_RESPONDER_IKE_REKEY")
     local {
       auth = psk
       id = $IKX_ADDR_right

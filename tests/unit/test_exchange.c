@@ -749,7 +749,7 @@ rekey(struct pair *p, struct ike_sa *a, struct ike_sa *b, struct ccsa *ca,
 	struct xchg_cfg		*ac = a == &p->i ? &p->ci : &p->cr;
 	struct xchg_cfg		*bc = b == &p->i ? &p->ci : &p->cr;
 	struct ccsa_policy	 pol = { &bc->esp, &bc->ts_local, &bc->ts_remote,
-	    pairs, 1 };
+	    pairs, 1, NULL };
 	struct wr		 w = wr_init(p->req, sizeof(p->req));
 	struct wr		 w2 = wr_init(p->resp, sizeof(p->resp));
 	enum ike_err		 e;
