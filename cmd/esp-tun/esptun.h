@@ -18,6 +18,8 @@ enum {
 	CHILD_MAX	= 8,		/* Child SAs of one IKE SA carried at once */
 	BATCH		= 64,		/* packets per sendmmsg / recvmmsg */
 	SEQ_RESERVE	= 1 << 20,	/* sequence numbers reserved per write */
+	DRAIN_MS	= 2000,		/* a removed Child SA still takes what
+					 * the peer sent before it switched */
 };
 
 /* Counters of one Child SA, as child.NAME.stats records them. */
@@ -52,6 +54,8 @@ struct child {
 	unsigned	 gen;		/* load order: the newest sends */
 	bool		 seen;		/* still in the state dir (reload) */
 	bool		 warm;		/* the peer has it: it may send */
+	bool		 ready;		/* ready=yes: the peer had it already */
+	int64_t		 drain_ms;	/* its file gone: dropped at this time */
 };
 
 struct opts {
@@ -109,6 +113,7 @@ struct tunnel {
 int	 sa_load(struct tunnel *t);
 bool	 children_reload(struct tunnel *t);
 bool	 children_scan(struct tunnel *t, struct sd_lock *l);
+size_t	 children_drained(struct tunnel *t);
 void	 lifetimes_check(struct tunnel *t, int64_t now_ms);
 void	 child_free(struct child *c);
 struct child	*child_by_spi(struct tunnel *t, uint32_t spi);

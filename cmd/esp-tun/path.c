@@ -595,7 +595,7 @@ path_run(struct tunnel *t)
 		if (!gone && (reload || t->reload_pending) &&
 		    children_reload(t))
 			(void)stats_save(t, false);	/* reserve for new ones */
-		if (!gone && t->n_child == 0) {
+		if (!gone && children_drained(t) == 0) {
 			log_debug("%s: no Child SA left", t->name);
 			gone = true;
 		}

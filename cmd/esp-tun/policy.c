@@ -134,7 +134,7 @@ policy_out(struct tunnel *t, const uint8_t *pkt, size_t len)
 	 * older one's is not */
 	for (i = 0; i < t->n_child; i++) {
 		c = t->child[i];
-		if (!matches(c, &f, true))
+		if (c->drain_ms != 0 || !matches(c, &f, true))
 			continue;
 		if (best == NULL || rank(c) > rank(best) ||
 		    (rank(c) == rank(best) && c->gen > best->gen))

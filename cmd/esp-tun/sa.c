@@ -26,7 +26,7 @@ enum { VAL_MAX = 1100 };
 static const char *const child_keys[] = {
 	"name", "spi_in", "spi_out", "encr", "encr_keybits", "integ", "esn",
 	"key_in_e", "key_in_a", "key_out_e", "key_out_a", "local_ts",
-	"remote_ts", "mode", "encap", "created", "lifetime_secs",
+	"remote_ts", "mode", "encap", "ready", "created", "lifetime_secs",
 	"lifetime_bytes", "lifetime_packets", "soft_secs", "soft_bytes",
 	"soft_packets",
 };
@@ -34,6 +34,7 @@ enum { N_CHILD_KEYS = sizeof(child_keys) / sizeof(child_keys[0]) };
 
 static const char *const modes[] = { "tunnel", NULL };
 static const char *const encaps[] = { "none", "udp", NULL };
+static const char *const yesno[] = { "no", "yes", NULL };
 
 void
 child_free(struct child *c)
@@ -162,7 +163,7 @@ child_parse(const struct kvget *g, const struct opts *o, struct child *c)
 	size_t		 ein_len = 0, eout_len = 0, ain_len = 0, aout_len = 0;
 	uint64_t	 bits = 0, esn = 0;
 	const char	*name = NULL;
-	int		 mode = 0, encap = 0;
+	int		 mode = 0, encap = 0, ready = 0;
 	enum ike_err	 e;
 
 	if ((e = kvg_str(g, "name", false, &name)) != IKE_OK ||
@@ -174,6 +175,8 @@ child_parse(const struct kvget *g, const struct opts *o, struct child *c)
 	    (e = kvg_u64(g, "esn", true, 1, &esn)) != IKE_OK ||
 	    (e = kvg_word(g, "mode", modes, &mode)) != IKE_OK ||
 	    (e = kvg_word(g, "encap", encaps, &encap)) != IKE_OK ||
+	    (kvg_find(g, "ready") != NULL &&
+	    (e = kvg_word(g, "ready", yesno, &ready)) != IKE_OK) ||
 	    (e = ts_list(g, "local_ts", &c->local_ts)) != IKE_OK ||
 	    (e = ts_list(g, "remote_ts", &c->remote_ts)) != IKE_OK)
 		return e;
@@ -181,6 +184,7 @@ child_parse(const struct kvget *g, const struct opts *o, struct child *c)
 	c->keybits = (uint16_t)bits;
 	c->esn = esn == 1;
 	c->encap = encap == 1;
+	c->ready = ready == 1;
 	if ((e = lifetimes(g, c)) != IKE_OK)
 		return e;
 	if ((e = kvg_hex(g, "key_in_e", ein, sizeof(ein), &ein_len)) != IKE_OK ||
@@ -290,6 +294,7 @@ children_scan(struct tunnel *t, struct sd_lock *l)
 		spi = c->spi_in;
 		if ((old = child_by_spi(t, spi)) != NULL) {
 			old->seen = true;	/* keep its window and counters */
+			old->drain_ms = 0;
 			child_free(c);
 			continue;
 		}
@@ -308,7 +313,7 @@ children_scan(struct tunnel *t, struct sd_lock *l)
 		/* one that comes while we run waits for the peer's first packet
 		 * on it (or for the SAs it replaces to go) before it sends:
 		 * the peer may not have it yet (RFC 7296 2.8) */
-		c->warm = !t->running;
+		c->warm = !t->running || c->ready;
 		c->gen = ++t->gen;
 		t->child[t->n_child++] = c;
 		log_debug("%s: Child SA %s: in 0x%08x out 0x%08x, %s", t->name,
@@ -321,6 +326,7 @@ children_scan(struct tunnel *t, struct sd_lock *l)
 bool
 children_reload(struct tunnel *t)
 {
+	struct child	*c;
 	struct sd_lock	 l;
 	size_t		 i;
 	bool		 ok;
@@ -338,16 +344,34 @@ children_reload(struct tunnel *t)
 		t->child[i]->seen = false;
 	ok = children_scan(t, &l);
 	sd_unlock(&l);
-	for (i = 0; i < t->n_child;) {
-		if (t->child[i]->seen) {
-			i++;
+	for (i = 0; i < t->n_child; i++) {
+		c = t->child[i];
+		if (c->seen || c->drain_ms != 0)
 			continue;
-		}
+		/* its packets still on the way are taken a little longer;
+		 * nothing more goes out on it */
 		log_debug("%s: Child SA %s left the state directory", t->name,
-		    t->child[i]->name);
-		child_forget(t, t->child[i]);
+		    c->name);
+		c->drain_ms = t->now_ms + DRAIN_MS;
 	}
 	return ok;
+}
+
+size_t
+children_drained(struct tunnel *t)
+{
+	size_t	 i, live = 0;
+
+	for (i = 0; i < t->n_child;) {
+		if (t->child[i]->drain_ms != 0 &&
+		    t->now_ms >= t->child[i]->drain_ms) {
+			child_forget(t, t->child[i]);
+			continue;
+		}
+		live += t->child[i]->drain_ms == 0;
+		i++;
+	}
+	return live;
 }
 
 /* endpoint reads ike.sa's "addr:port". */

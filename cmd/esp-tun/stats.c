@@ -139,6 +139,8 @@ stats_save(struct tunnel *t, bool must)
 	}
 	for (i = 0; i < t->n_child; i++) {
 		c = t->child[i];
+		if (c->drain_ms != 0)
+			continue;	/* its files are gone: keep them so */
 		if (c->seq + SEQ_RESERVE / 2 >= c->seq_saved)
 			c->seq_saved = c->seq + SEQ_RESERVE;
 		if (save_child(&l, t, c) != IKE_OK) {

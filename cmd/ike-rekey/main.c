@@ -392,6 +392,8 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	    NULL };
 	kv_init(&b);
 	child_record(&b, &c->child, true, &w);
+	/* the peer answered: it has the SA, esp-tun may send on it at once */
+	kv_str(&b, "ready", "yes");
 	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1) */
 	for (i = 0; i < LIFE_KEYS; i++)
 		if (j->old.life[i] != 0)
