@@ -72,23 +72,6 @@ child_forget(struct tunnel *t, struct child *c)
 		}
 }
 
-/* ts_list parses a selector list of the file. */
-static enum ike_err
-ts_list(const struct kvget *g, const char *key, struct ts_pld *out)
-{
-	const char	*s = NULL;
-	char		 why[128];
-	enum ike_err	 e;
-
-	if ((e = kvg_str(g, key, false, &s)) != IKE_OK)
-		return e;
-	if (ts_parse_list(out, s, why, sizeof(why)) != IKE_OK) {
-		snprintf(g->err, g->errlen, "%s: %s: %s", g->file, key, why);
-		return IKE_EINVAL;
-	}
-	return IKE_OK;
-}
-
 /* lifetimes reads the optional limits; a soft limit not given is 90% of
  * the hard one, so that a rekey has time to finish. */
 static enum ike_err
@@ -177,8 +160,8 @@ child_parse(const struct kvget *g, const struct opts *o, struct child *c)
 	    (e = kvg_word(g, "encap", encaps, &encap)) != IKE_OK ||
 	    (kvg_find(g, "ready") != NULL &&
 	    (e = kvg_word(g, "ready", yesno, &ready)) != IKE_OK) ||
-	    (e = ts_list(g, "local_ts", &c->local_ts)) != IKE_OK ||
-	    (e = ts_list(g, "remote_ts", &c->remote_ts)) != IKE_OK)
+	    (e = kvg_ts(g, "local_ts", &c->local_ts)) != IKE_OK ||
+	    (e = kvg_ts(g, "remote_ts", &c->remote_ts)) != IKE_OK)
 		return e;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->keybits = (uint16_t)bits;

@@ -25,25 +25,6 @@
 /* room for bursts: a GRO receive is one 64 KiB buffer against the limit */
 enum { SOCK_BUF = 16 << 20 };
 
-static socklen_t
-sockaddr_of(int af, const uint8_t *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (af == AF_INET) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a, 4);
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(port);
-	memcpy(&s6->sin6_addr, a, 16);
-	return sizeof(*s6);
-}
-
 /* bind_connect binds fd to our end and connects it to the peer's: the
  * kernel then hands this socket every datagram of that peer, ahead of an
  * unconnected socket on the same port (ike-respond's). */
@@ -61,7 +42,7 @@ bind_connect(struct tunnel *t, int fd, uint16_t lport, uint16_t rport,
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	len = sockaddr_of(t->af, t->local, lport, &ss);
+	len = net_sockaddr(&ss, t->af, t->local, lport);
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		net_format_hostport(t->af, t->local, lport, lport != 0, a,
 		    sizeof(a));
@@ -69,7 +50,7 @@ bind_connect(struct tunnel *t, int fd, uint16_t lport, uint16_t rport,
 		    strerror(errno), errno == EADDRINUSE ? " (another program "
 		    "holds it without SO_REUSEPORT: ike-initiate --stay?)" : "");
 	}
-	len = sockaddr_of(t->af, t->remote, rport, &ss);
+	len = net_sockaddr(&ss, t->af, t->remote, rport);
 	if (connect(fd, (struct sockaddr *)&ss, len) != 0)
 		die(EXIT_LOCAL, "%s: %s: connect: %s", t->name, what,
 		    strerror(errno));

@@ -26,22 +26,6 @@ enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
 static const char *const encaps[] = { "none", "udp", NULL };
 
-static enum ike_err
-ts_list(const struct kvget *g, const char *key, struct ts_pld *out)
-{
-	const char	*s = NULL;
-	char		 why[128];
-	enum ike_err	 e;
-
-	if ((e = kvg_str(g, key, false, &s)) != IKE_OK)
-		return e;
-	if (ts_parse_list(out, s, why, sizeof(why)) != IKE_OK) {
-		snprintf(g->err, g->errlen, "%s: %s: %s", g->file, key, why);
-		return IKE_EINVAL;
-	}
-	return IKE_OK;
-}
-
 bool
 child_file_read(struct sd_lock *l, const char *name, struct child_file *out)
 {
@@ -72,8 +56,8 @@ child_file_read(struct sd_lock *l, const char *name, struct child_file *out)
 	    (e = kvg_xform(&g, "integ", IKEV2_XFORM_INTEG, &out->integ)) == IKE_OK &&
 	    (e = kvg_u64(&g, "esn", true, 1, &esn)) == IKE_OK &&
 	    (e = kvg_word(&g, "encap", encaps, &encap)) == IKE_OK &&
-	    (e = ts_list(&g, "local_ts", &out->local_ts)) == IKE_OK &&
-	    (e = ts_list(&g, "remote_ts", &out->remote_ts)) == IKE_OK)
+	    (e = kvg_ts(&g, "local_ts", &out->local_ts)) == IKE_OK &&
+	    (e = kvg_ts(&g, "remote_ts", &out->remote_ts)) == IKE_OK)
 		for (i = 0; e == IKE_OK && i < LIFE_KEYS; i++)
 			e = kvg_u64(&g, child_life_keys[i], true, UINT64_MAX,
 			    &out->life[i]);

@@ -22,25 +22,6 @@ enum {
 	MSG_MAX		= XCHG_OUT_MAX + 4,
 };
 
-static socklen_t
-sockaddr_of(int af, const uint8_t *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (af == AF_INET) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a, 4);
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(port);
-	memcpy(&s6->sin6_addr, a, 16);
-	return sizeof(*s6);
-}
-
 /* unix_addr fills sun with dir/name; false if the path does not fit. */
 static bool
 unix_addr(struct sockaddr_un *sun, const char *dir, const char *name)
@@ -94,13 +75,13 @@ link_open(struct link *k, const char *dir, int af, const uint8_t *local,
 	 * while we run (as esp-tun's are) */
 	(void)setsockopt(k->udp, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 },
 	    sizeof(int));
-	len = sockaddr_of(af, local, lport, &ss);
+	len = net_sockaddr(&ss, af, local, lport);
 	if (bind(k->udp, (struct sockaddr *)&ss, len) != 0) {
 		log_warn("bind port %u: %s%s", lport, strerror(errno),
 		    errno == EADDRINUSE ? " (ike-initiate --stay?)" : "");
 		return false;
 	}
-	len = sockaddr_of(af, remote, rport, &ss);
+	len = net_sockaddr(&ss, af, remote, rport);
 	if (connect(k->udp, (struct sockaddr *)&ss, len) != 0) {
 		log_warn("connect: %s", strerror(errno));
 		return false;

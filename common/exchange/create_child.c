@@ -301,16 +301,24 @@ out:
 	return e;
 }
 
-/* refuse answers the request with SK{ N(type) } and moves the counter;
- * group is INVALID_KE_PAYLOAD's data, spi CHILD_SA_NOT_FOUND's SPI. */
-static enum ike_err
-refuse_spi(struct ike_sa *sa, uint16_t type, uint16_t group, uint32_t spi,
+enum ike_err
+ccsa_seal(struct ike_sa *sa, struct skb *b, struct wr *out)
+{
+	enum ike_err	 e;
+
+	if ((e = skb_seal(sa, b, IKEV2_EXCH_CREATE_CHILD_SA, true,
+	    *peer_ctr(sa), out)) == IKE_OK)
+		(*peer_ctr(sa))++;
+	return e;
+}
+
+enum ike_err
+ccsa_refuse(struct ike_sa *sa, uint16_t type, uint16_t group, uint32_t spi,
     struct wr *out)
 {
 	struct skb	 b;
 	uint8_t		 data[2] = { (uint8_t)(group >> 8), (uint8_t)group };
 	uint8_t		 s[4];
-	enum ike_err	 e;
 	int		 i;
 
 	for (i = 0; i < 4; i++)
@@ -319,16 +327,13 @@ refuse_spi(struct ike_sa *sa, uint16_t type, uint16_t group, uint32_t spi,
 	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
 	notify_put(&b.w, spi != 0 ? IKEV2_PROTO_ESP : 0, spi != 0 ? s : NULL,
 	    spi != 0 ? 4 : 0, type, group != 0 ? data : NULL, group != 0 ? 2 : 0);
-	if ((e = skb_seal(sa, &b, IKEV2_EXCH_CREATE_CHILD_SA, true,
-	    *peer_ctr(sa), out)) == IKE_OK)
-		(*peer_ctr(sa))++;
-	return e;
+	return ccsa_seal(sa, &b, out);
 }
 
 static enum ike_err
 refuse(struct ike_sa *sa, uint16_t type, uint16_t group, struct wr *out)
 {
-	return refuse_spi(sa, type, group, 0, out);
+	return ccsa_refuse(sa, type, group, 0, out);
 }
 
 /* acceptable makes our proposals for a request: ours without DH, or, when
@@ -396,7 +401,7 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 	for (i = 0; m.rekey && i < pol->n_pairs; i++)
 		known |= pol->pairs[i].spi_out == m.rekey_spi;
 	if (m.rekey && !known) {
-		e = refuse_spi(sa, IKEV2_N_CHILD_SA_NOT_FOUND, 0, m.rekey_spi,
+		e = ccsa_refuse(sa, IKEV2_N_CHILD_SA_NOT_FOUND, 0, m.rekey_spi,
 		    out);
 		e = e == IKE_OK ? IKE_ENOKEY : e;
 		goto out;
@@ -450,10 +455,7 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 	ts_put(&b.w, &c->child.tsi);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
 	ts_put(&b.w, &c->child.tsr);
-	if ((e = skb_seal(sa, &b, IKEV2_EXCH_CREATE_CHILD_SA, true,
-	    *peer_ctr(sa), out)) != IKE_OK)
-		goto out;
-	(*peer_ctr(sa))++;
+	e = ccsa_seal(sa, &b, out);
 out:
 	wipe(pt, sizeof(pt));
 	if (e != IKE_OK)

@@ -64,4 +64,13 @@ bool		 ts_within(const struct ts_pld *t, const struct ts_pld *allowed);
 bool		 ts_narrow(const struct ts_pld *t, const struct ts_pld *allowed,
 		    struct ts_pld *out);
 
+/* ccsa_refuse answers the peer's CREATE_CHILD_SA request with SK{ N(type) }
+ * (group: INVALID_KE_PAYLOAD's data; spi: CHILD_SA_NOT_FOUND's SPI; 0 for
+ * none) at its message ID, and moves the counter. */
+enum ike_err	 ccsa_refuse(struct ike_sa *sa, uint16_t type, uint16_t group,
+		    uint32_t spi, struct wr *out);
+/* ccsa_seal writes b as our response to the peer's CREATE_CHILD_SA request
+ * and moves the counter. */
+enum ike_err	 ccsa_seal(struct ike_sa *sa, struct skb *b, struct wr *out);
+
 #endif

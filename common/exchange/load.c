@@ -132,3 +132,19 @@ ike_sa_load(struct sd_lock *l, struct ike_sa *sa, struct ike_sa_file *f,
 		ike_sa_wipe(sa);
 	return e;
 }
+
+enum ike_err
+kvg_ts(const struct kvget *g, const char *key, struct ts_pld *out)
+{
+	const char	*s = NULL;
+	char		 why[128];
+	enum ike_err	 e;
+
+	if ((e = kvg_str(g, key, false, &s)) != IKE_OK)
+		return e;
+	if (ts_parse_list(out, s, why, sizeof(why)) != IKE_OK) {
+		snprintf(g->err, g->errlen, "%s: %s: %s", g->file, key, why);
+		return IKE_EINVAL;
+	}
+	return IKE_OK;
+}

@@ -5,7 +5,6 @@
 #include "codec/chain.h"
 #include "codec/ke.h"
 #include "codec/nonce.h"
-#include "codec/notify.h"
 #include "crypto/dh.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
@@ -47,33 +46,6 @@ spi64(const struct sa_prop *p)
 	return v;
 }
 
-/* answer seals the response (or a refusal) with the old SA. */
-static enum ike_err
-answer(struct ike_sa *sa, struct skb *b, struct wr *out)
-{
-	uint32_t	*ctr = sa->role == ROLE_INITIATOR ? &sa->peer_msgid :
-			    &sa->msgid;
-	enum ike_err	 e;
-
-	if ((e = skb_seal(sa, b, IKEV2_EXCH_CREATE_CHILD_SA, true, *ctr,
-	    out)) == IKE_OK)
-		(*ctr)++;
-	return e;
-}
-
-static enum ike_err
-refuse(struct ike_sa *sa, uint16_t type, uint16_t group, struct wr *out)
-{
-	struct skb	 b;
-	uint8_t		 data[2] = { (uint8_t)(group >> 8), (uint8_t)group };
-
-	skb_init(&b);
-	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
-	notify_put(&b.w, 0, NULL, 0, type, group != 0 ? data : NULL,
-	    group != 0 ? 2 : 0);
-	return answer(sa, &b, out);
-}
-
 enum ike_err
 ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
     struct wr *out, struct ike_sa *nsa)
@@ -91,7 +63,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 	out->len = 0;
 	ike_sa_init(nsa, ROLE_RESPONDER);
 	if (!r->has_ke || dh_pub_len(r->ke_group) == 0) {
-		e = refuse(sa, IKEV2_N_INVALID_KE_PAYLOAD, sa->suite.dh, out);
+		e = ccsa_refuse(sa, IKEV2_N_INVALID_KE_PAYLOAD, sa->suite.dh, 0, out);
 		return e == IKE_OK ? IKE_EBADKE : e;
 	}
 	like_ours(sa, r->ke_group, &mine);
@@ -99,7 +71,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 	if (proposal_select(&mine, &r->sa, &reply.props[0], NULL) != IKE_OK ||
 	    reply.props[0].spi_len != 8 ||
 	    proposal_ike_suite(&reply.props[0], &nsa->suite) != IKE_OK) {
-		e = refuse(sa, IKEV2_N_NO_PROPOSAL_CHOSEN, 0, out);
+		e = ccsa_refuse(sa, IKEV2_N_NO_PROPOSAL_CHOSEN, 0, 0, out);
 		return e == IKE_OK ? IKE_ENOPROP : e;
 	}
 	group = proposal_dh_group(&reply.props[0]);
@@ -109,7 +81,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 	if (g_len > sizeof(g) || (e = dh_shared(dh, r->ke.p, r->ke.len, g,
 	    sizeof(g), &g_len)) != IKE_OK) {
 		dh_free(dh);
-		e = refuse(sa, IKEV2_N_INVALID_SYNTAX, 0, out);
+		e = ccsa_refuse(sa, IKEV2_N_INVALID_SYNTAX, 0, 0, out);
 		return e == IKE_OK ? IKE_EBADKE : e;
 	}
 	/* the new SA's initiator is the one who rekeyed it (2.18) */
@@ -143,7 +115,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 	nonce_put(&b.w, nsa->nr, nsa->nr_len);
 	chain_open(&b.c, IKEV2_PAYLOAD_KE, false);
 	ke_put(&b.w, group, ke, ke_len);
-	if ((e = answer(sa, &b, out)) != IKE_OK) {
+	if ((e = ccsa_seal(sa, &b, out)) != IKE_OK) {
 		ike_sa_wipe(nsa);
 		return e;
 	}

@@ -404,6 +404,12 @@ struct sd_lock;
 enum ike_err	 ike_sa_load(struct sd_lock *l, struct ike_sa *sa,
 		    struct ike_sa_file *f, char *err, size_t errlen);
 
+/* kvg_ts reads a state file's selector list (ts_parse_list's syntax),
+ * with kvg_*'s errors. */
+struct kvget;
+enum ike_err	 kvg_ts(const struct kvget *g, const char *key,
+		    struct ts_pld *out);
+
 /* ts_parse_list reads comma-separated "ADDR/PREFIX", "ADDR" or "ADDR-ADDR"
  * (IPv4 or IPv6) into out. IKE_EINVAL with a message in err. */
 enum ike_err	 ts_parse_list(struct ts_pld *out, const char *s, char *err,

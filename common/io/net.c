@@ -18,8 +18,8 @@
 
 enum { NET_DGRAM_MAX = 65536 };
 
-static socklen_t
-sockaddr_set(struct sockaddr_storage *ss, int af, const uint8_t *addr,
+socklen_t
+net_sockaddr(struct sockaddr_storage *ss, int af, const uint8_t *addr,
     uint16_t port)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -78,17 +78,17 @@ open_one(struct net *n, int i, const uint8_t *local, uint16_t lport,
 		return IKE_EIO;
 	n->fd[i] = fd;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	len = sockaddr_set(&ss, n->af, local, lport);
+	len = net_sockaddr(&ss, n->af, local, lport);
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		if (strict || (errno != EACCES && errno != EADDRINUSE))
 			return IKE_EIO;
 		log_debug("bind to port %u: %s; using any port", lport,
 		    strerror(errno));
-		len = sockaddr_set(&ss, n->af, local, 0);
+		len = net_sockaddr(&ss, n->af, local, 0);
 		if (bind(fd, (struct sockaddr *)&ss, len) != 0)
 			return IKE_EIO;
 	}
-	len = sockaddr_set(&ss, n->af, peer, pport);
+	len = net_sockaddr(&ss, n->af, peer, pport);
 	if (connect(fd, (struct sockaddr *)&ss, len) != 0)
 		return IKE_EIO;
 	len = sizeof(ss);

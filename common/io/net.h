@@ -3,6 +3,8 @@
 #ifndef IKEKIT_IO_NET_H
 #define IKEKIT_IO_NET_H
 
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +49,11 @@ bool		 net_parse_hostport(const char *s, int *af, uint8_t *addr,
  * with_port, to buf (n bytes), as ike-state(5) records addresses. */
 void		 net_format_hostport(int af, const uint8_t *a, uint16_t port,
 		    bool with_port, char *buf, size_t n);
+/* net_sockaddr fills ss with af's address addr (4 or 16 bytes; NULL: the
+ * wildcard) and port, and returns its length. */
+struct sockaddr_storage;
+socklen_t	 net_sockaddr(struct sockaddr_storage *ss, int af,
+		    const uint8_t *addr, uint16_t port);
 /* net_now_ms returns a monotonic clock in milliseconds. */
 int64_t		 net_now_ms(void);
 
