@@ -27,6 +27,7 @@ struct ccsa_msg {
 	struct ts_pld	 tsi, tsr;
 	uint16_t	 error;		/* first error Notify */
 	uint16_t	 ke_group;	/* INVALID_KE_PAYLOAD's group */
+	bool		 decrypted;	/* authenticated: from the peer */
 };
 
 static uint32_t *
@@ -53,11 +54,14 @@ parse(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
 	struct rd		 body;
 	size_t			 pt_len = 0;
 	uint8_t			 first = 0;
-	enum ike_err		 e;
+	enum ike_err		 e = IKE_OK;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = sk_open(sa, in, &m, pt, cap, &pt_len, &first)) != IKE_OK)
-		return e;
+	/* nothing that does not authenticate (no SK, fragments, too short,
+	 * a bad ICV) is the peer's: IKE_EINTEG, whatever was wrong */
+	if (sk_open(sa, in, &m, pt, cap, &pt_len, &first) != IKE_OK)
+		return IKE_EINTEG;
+	out->decrypted = true;
 	out->hdr = m.hdr;
 	if (m.hdr.exch != IKEV2_EXCH_CREATE_CHILD_SA)
 		return IKE_ESYNTAX;
@@ -264,12 +268,15 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_CREATE_CHILD_SA ||
 	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != c->msgid)
 		return IKE_ESYNTAX;		/* not the answer: keep waiting */
-	/* one that does not decrypt may be forged: IKE_EINTEG, keep waiting */
-	if ((e = parse(sa, in, pt, sizeof(pt), &m)) != IKE_OK) {
-		e = e == IKE_EINTEG ? e : IKE_EPROTO;
+	/* one that does not decrypt may be forged: IKE_EINTEG, keep waiting;
+	 * one that does is the answer, and the exchange is over */
+	e = parse(sa, in, pt, sizeof(pt), &m);
+	if (m.decrypted)
+		(*own_ctr(sa))++;
+	if (e != IKE_OK) {
+		e = m.decrypted ? IKE_EPROTO : e;
 		goto out;
 	}
-	(*own_ctr(sa))++;			/* the exchange is over */
 	if (m.error != 0) {
 		sa->peer_notify = m.error;
 		sa->want_group = m.ke_group;
@@ -294,7 +301,8 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	c->child.tsr = m.tsr;
 	c->nr_len = m.nonce.len;
 	memcpy(c->nr, m.nonce.p, c->nr_len);
-	if ((e = derive(sa, c, &m.sa.props[0], &m.ke.data)) == IKE_ENOPROP)
+	if ((e = derive(sa, c, &m.sa.props[0], &m.ke.data)) == IKE_ENOPROP ||
+	    e == IKE_EBADKE)
 		e = IKE_EPROTO;
 out:
 	wipe(pt, sizeof(pt));
@@ -395,6 +403,11 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 	if (m.sa.props[0].proto == IKEV2_PROTO_IKE || !m.has_tsi || !m.has_tsr) {
 		e = refuse(sa, IKEV2_N_NO_ADDITIONAL_SAS, 0, out);
 		e = e == IKE_OK ? IKE_EUNSUPP : e;
+		goto out;
+	}
+	if (m.rekey && m.rekey_spi == 0) {
+		e = refuse(sa, IKEV2_N_INVALID_SYNTAX, 0, out);
+		e = e == IKE_OK ? IKE_ESYNTAX : e;
 		goto out;
 	}
 	c->rekey_spi = m.rekey ? m.rekey_spi : 0;

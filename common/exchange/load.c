@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/keys.h"
+#include "crypto/prf.h"
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "sa/kvget.h"
@@ -57,6 +59,8 @@ load(const struct kvget *g, struct ike_sa *sa, struct ike_sa_file *f)
 	    (e = kvg_u64(g, "encr_keybits", true, 512, &bits)) != IKE_OK ||
 	    (e = kvg_xform(g, "integ", IKEV2_XFORM_INTEG, &sa->suite.integ)) != IKE_OK ||
 	    (e = kvg_xform(g, "prf", IKEV2_XFORM_PRF, &sa->suite.prf)) != IKE_OK ||
+	    (kvg_find(g, "dh") != NULL &&
+	    (e = kvg_xform(g, "dh", IKEV2_XFORM_DH, &sa->suite.dh)) != IKE_OK) ||
 	    (e = kvg_word(g, "nat", yesno, &nat)) != IKE_OK ||
 	    (e = copy(g, "name", f->name, sizeof(f->name))) != IKE_OK ||
 	    (e = copy(g, "child", f->child, sizeof(f->child))) != IKE_OK ||
@@ -87,6 +91,17 @@ load(const struct kvget *g, struct ike_sa *sa, struct ike_sa_file *f)
 	if ((e = kvg_hex(g, "sk_pi", k->sk_pi, sizeof(k->sk_pi), &k->p_len)) != IKE_OK ||
 	    (e = kvg_hex(g, "sk_pr", k->sk_pr, sizeof(k->sk_pr), &n)) != IKE_OK)
 		return e;
+	/* every key as long as its transform takes: a short SK_d would give
+	 * wrong keys at the next rekey, not an error */
+	if (sa->suite.encr == IKEV2_ENCR_NULL ||
+	    !encr_supported(sa->suite.encr, (uint16_t)bits) ||
+	    k->a_len != integ_key_len(sa->suite.integ) ||
+	    k->d_len != prf_len(sa->suite.prf) ||
+	    k->p_len != prf_len(sa->suite.prf) || n != k->p_len) {
+		snprintf(g->err, g->errlen, "%s: a transform that IKE cannot "
+		    "use, or a key not as long as its transform takes", g->file);
+		return IKE_EINVAL;
+	}
 	/* written since message IDs are shared between programs; before,
 	 * the file was written right after IKE_AUTH (message ID 1) */
 	out = role == 0 ? 2 : 0;

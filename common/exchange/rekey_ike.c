@@ -62,14 +62,17 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 
 	out->len = 0;
 	ike_sa_init(nsa, ROLE_RESPONDER);
+	/* RFC 7296 1.3.2: a KE, of a group we take; else ask for ours (or
+	 * X25519 when the loaded SA does not say) */
 	if (!r->has_ke || dh_pub_len(r->ke_group) == 0) {
-		e = ccsa_refuse(sa, IKEV2_N_INVALID_KE_PAYLOAD, sa->suite.dh, 0, out);
+		e = ccsa_refuse(sa, IKEV2_N_INVALID_KE_PAYLOAD, sa->suite.dh != 0 ?
+		    sa->suite.dh : IKEV2_DH_CURVE25519, 0, out);
 		return e == IKE_OK ? IKE_EBADKE : e;
 	}
 	like_ours(sa, r->ke_group, &mine);
 	memset(&reply, 0, sizeof(reply));
 	if (proposal_select(&mine, &r->sa, &reply.props[0], NULL) != IKE_OK ||
-	    reply.props[0].spi_len != 8 ||
+	    reply.props[0].spi_len != 8 || spi64(&reply.props[0]) == 0 ||
 	    proposal_ike_suite(&reply.props[0], &nsa->suite) != IKE_OK) {
 		e = ccsa_refuse(sa, IKEV2_N_NO_PROPOSAL_CHOSEN, 0, 0, out);
 		return e == IKE_OK ? IKE_ENOPROP : e;
