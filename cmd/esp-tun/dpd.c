@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Dead peer detection (RFC 7296 2.4): a liveness check after --dpd-delay without a word from the peer; no answer within --dpd-timeout and the SA is gone. */
-#include <sys/file.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "codec/hdr.h"
@@ -19,22 +15,6 @@ enum {
 	RTO_FIRST_MS	= 500,
 	RTO_MAX_MS	= 8000,
 };
-
-/* rekey_busy tells whether an ike-rekey has a request out on the SA: one
- * request at a time (RFC 7296 2.3, a window of one). */
-static bool
-rekey_busy(struct sd_lock *l)
-{
-	int	 fd;
-	bool	 busy;
-
-	if ((fd = openat(l->dirfd, ".ike-rekey", O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) < 0)
-		return false;
-	busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return busy;
-}
 
 /* start makes and sends the liveness check, its message ID recorded
  * first; false when it cannot now (the next round tries again). */
@@ -53,13 +33,15 @@ start(struct tunnel *t, int64_t now)
 
 	if (sd_lock_sa_timeout(&t->sd, t->name, false, 0, &l) != IKE_OK)
 		return false;
-	if (rekey_busy(&l) ||
+	/* one request at a time (RFC 7296 2.3, a window of one): none
+	 * while an ike-rekey has one out */
+	if (sd_held(l.dirfd, ".ike-rekey") ||
 	    ike_sa_load(&l, &fresh, &f, err, sizeof(err)) != IKE_OK)
 		goto out;
 	t->ike.msgid = fresh.msgid;
 	t->ike.peer_msgid = fresh.peer_msgid;
 	ike_sa_wipe(&fresh);
-	own = t->ike.role == ROLE_INITIATOR ? &t->ike.msgid : &t->ike.peer_msgid;
+	own = ike_sa_own_msgid(&t->ike);
 	if (info_create(&t->ike, false, &w) != IKE_OK)
 		goto out;
 	d->msgid = *own;
@@ -115,8 +97,7 @@ dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len, uint32_t msgid)
 {
 	struct dpd	*d = &t->dpd;
 
-	uint32_t	*own = t->ike.role == ROLE_INITIATOR ? &t->ike.msgid :
-			    &t->ike.peer_msgid;
+	uint32_t	*own = ike_sa_own_msgid(&t->ike);
 
 	if (!d->out || msgid != d->msgid)
 		return false;

@@ -274,7 +274,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 
 	if (!refresh(t, l))
 		return false;
-	ctr = sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
+	ctr = ike_sa_peer_msgid(sa);
 	want = *ctr;
 	if (msgid < want) {
 		log_debug("%s: request %u: expected message ID %u, dropped",

@@ -2,10 +2,7 @@
 /* The IKE SA and its Child SAs, read from the state directory and read again when it changes. */
 #include <sys/socket.h>
 
-#include <sys/file.h>
-
 #include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,17 +375,13 @@ endpoint(const struct tunnel *t, const char *key, const char *s, int *af,
 static bool
 carry(struct tunnel *t, struct sd_lock *l)
 {
-	if ((t->carry_fd = openat(l->dirfd, ".esp-tun", O_RDWR | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+	if ((t->carry_fd = sd_hold(l->dirfd, ".esp-tun", 0)) >= 0)
+		return true;
+	if (errno == EWOULDBLOCK)
+		log_warn("%s: another esp-tun carries this SA", t->name);
+	else
 		log_warn("%s/.esp-tun: %s", t->name, strerror(errno));
-		return false;
-	}
-	if (flock(t->carry_fd, LOCK_EX | LOCK_NB) != 0) {
-		log_warn("%s: %s", t->name, errno == EWOULDBLOCK ?
-		    "another esp-tun carries this SA" : strerror(errno));
-		return false;
-	}
-	return true;
+	return false;
 }
 
 int

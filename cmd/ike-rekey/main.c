@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* ike-rekey: rekey a Child SA (CREATE_CHILD_SA), or delete a Child SA or the IKE SA, of an SA in the state directory. */
-#include <sys/file.h>
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -170,21 +168,6 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	return optind;
 }
 
-/* esptun_runs tells whether an esp-tun carries SA l (holds its .esp-tun). */
-static bool
-esptun_runs(struct sd_lock *l)
-{
-	int	 fd;
-	bool	 held;
-
-	if ((fd = openat(l->dirfd, ".esp-tun", O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) < 0)
-		return false;
-	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
-}
-
 /* only_child names the Child SA of l to work on: --child, else the only
  * child.*.sa; NULL (logged) if there is none or several. */
 static bool
@@ -263,12 +246,6 @@ reserve(struct job *j, struct sd_lock *l, uint32_t msgid)
 		return false;
 	}
 	return true;
-}
-
-static uint32_t
-own_msgid(const struct ike_sa *sa)
-{
-	return sa->role == ROLE_INITIATOR ? sa->msgid : sa->peer_msgid;
 }
 
 /* exit_of maps the result of an exchange to an exit status, saying why. */
@@ -442,7 +419,7 @@ delete_child(struct job *j, const struct child_file *c)
 		return EXIT_LOCAL;
 	if ((status = load(j, &l, false)) == EXIT_OK &&
 	    ((e = info_create_delete(&j->sa, false, &c->spi_in, 1, &w)) !=
-	    IKE_OK || !reserve(j, &l, own_msgid(&j->sa))))
+	    IKE_OK || !reserve(j, &l, *ike_sa_own_msgid(&j->sa))))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
 	if (status != EXIT_OK)
@@ -476,7 +453,7 @@ delete_ike(struct job *j)
 		return EXIT_LOCAL;
 	if ((status = load(j, &l, false)) == EXIT_OK &&
 	    (info_create_delete(&j->sa, true, NULL, 0, &w) != IKE_OK ||
-	    !reserve(j, &l, own_msgid(&j->sa))))
+	    !reserve(j, &l, *ike_sa_own_msgid(&j->sa))))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
 	if (status != EXIT_OK)
@@ -546,26 +523,28 @@ rekey(struct job *j)
 
 /* one_at_a_time takes the SA's .ike-rekey lock for the whole run: two
  * ike-rekey would each take the other's answers (one .ike.sock) and each
- * expect the same message ID window of one request (RFC 7296 2.3). */
+ * expect the same message ID window of one request (RFC 7296 2.3). It
+ * waits without the SA's lock, which the one at work needs. */
 static bool
-one_at_a_time(struct job *j, struct sd_lock *l)
+one_at_a_time(struct job *j)
 {
-	int64_t	 end = net_now_ms() + LOCK_MS;
+	int	 dirfd;
 
-	if ((j->serial = openat(l->dirfd, ".ike-rekey", O_RDWR | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		log_warn("%s/.ike-rekey: %s", j->name, strerror(errno));
+	if ((dirfd = openat(j->sd->fd, j->name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		log_warn("%s: %s", j->name, errno == ENOENT ?
+		    "no such SA in the state directory" : strerror(errno));
 		return false;
 	}
-	while (flock(j->serial, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK || net_now_ms() >= end) {
-			log_warn("%s: %s", j->name, errno == EWOULDBLOCK ?
-			    "another ike-rekey works on it" : strerror(errno));
-			return false;
-		}
-		usleep(20000);
-	}
-	return true;
+	j->serial = sd_hold(dirfd, ".ike-rekey", LOCK_MS);
+	close(dirfd);
+	if (j->serial >= 0)
+		return true;
+	if (errno == EWOULDBLOCK)
+		log_warn("%s: another ike-rekey works on it", j->name);
+	else
+		log_warn("%s/.ike-rekey: %s", j->name, strerror(errno));
+	return false;
 }
 
 static int
@@ -582,16 +561,15 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	j.sd = sd;
 	snprintf(j.dir, sizeof(j.dir), "%s", dir);
 	snprintf(j.name, sizeof(j.name), "%s", name);
-	if (!lock_sa(&j, &l))
-		return EXIT_LOCAL;
-	if (!one_at_a_time(&j, &l)) {
-		sd_unlock(&l);
+	if (!one_at_a_time(&j) || !lock_sa(&j, &l)) {
+		if (j.serial >= 0)
+			close(j.serial);
 		return EXIT_LOCAL;
 	}
 	status = load(&j, &l, true);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (status == EXIT_OK && !link_open(&j.link, path, j.af, j.local,
-	    j.lport, j.remote, j.rport, esptun_runs(&l)))
+	    j.lport, j.remote, j.rport, sd_held(l.dirfd, ".esp-tun")))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
 	if (status == EXIT_OK)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* ike-respond: answer IKEv2 peers (PSK): new IKE and Child SAs, liveness checks and deletes on SAs it owns. */
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -308,17 +307,13 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 static void
 lock_serving(struct srv *s)
 {
-	int	 fd;
-
-	if ((fd = openat(s->sd.fd, ".ike-respond.lock", O_RDWR | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		die(EXIT_LOCAL, "%s/.ike-respond.lock: %s", s->dir,
-		    strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		die(EXIT_LOCAL, "%s: %s", s->dir, errno == EWOULDBLOCK ?
-		    "another ike-respond serves this state directory" :
-		    strerror(errno));
 	/* kept open: the kernel drops the lock when we exit */
+	if (sd_hold(s->sd.fd, ".ike-respond.lock", 0) >= 0)
+		return;
+	if (errno == EWOULDBLOCK)
+		die(EXIT_LOCAL, "%s: another ike-respond serves this state "
+		    "directory", s->dir);
+	die(EXIT_LOCAL, "%s/.ike-respond.lock: %s", s->dir, strerror(errno));
 }
 
 /* load_cred reads --cert, --key and --ca into s->cred and, without --id,

@@ -30,19 +30,6 @@ struct ccsa_msg {
 	bool		 decrypted;	/* authenticated: from the peer */
 };
 
-static uint32_t *
-own_ctr(struct ike_sa *sa)
-{
-	/* each end counts its own requests (RFC 7296 2.2) */
-	return sa->role == ROLE_INITIATOR ? &sa->msgid : &sa->peer_msgid;
-}
-
-static uint32_t *
-peer_ctr(struct ike_sa *sa)
-{
-	return sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
-}
-
 static enum ike_err
 parse(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
     struct ccsa_msg *out)
@@ -251,7 +238,7 @@ ccsa_create(struct ike_sa *sa, struct ccsa *c, const struct sa_pld *esp,
 	ts_put(&b.w, tsi);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
 	ts_put(&b.w, tsr);
-	c->msgid = *own_ctr(sa);
+	c->msgid = *ike_sa_own_msgid(sa);
 	return skb_seal(sa, &b, IKEV2_EXCH_CREATE_CHILD_SA, false, c->msgid, out);
 }
 
@@ -272,7 +259,7 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	 * one that does is the answer, and the exchange is over */
 	e = parse(sa, in, pt, sizeof(pt), &m);
 	if (m.decrypted)
-		(*own_ctr(sa))++;
+		(*ike_sa_own_msgid(sa))++;
 	if (e != IKE_OK) {
 		e = m.decrypted ? IKE_EPROTO : e;
 		goto out;
@@ -315,8 +302,8 @@ ccsa_seal(struct ike_sa *sa, struct skb *b, struct wr *out)
 	enum ike_err	 e;
 
 	if ((e = skb_seal(sa, b, IKEV2_EXCH_CREATE_CHILD_SA, true,
-	    *peer_ctr(sa), out)) == IKE_OK)
-		(*peer_ctr(sa))++;
+	    *ike_sa_peer_msgid(sa), out)) == IKE_OK)
+		(*ike_sa_peer_msgid(sa))++;
 	return e;
 }
 
@@ -381,7 +368,7 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 	if ((e = parse(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
 		goto out;			/* not decrypted: dropped */
 	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 ||
-	    m.hdr.msgid != *peer_ctr(sa)) {
+	    m.hdr.msgid != *ike_sa_peer_msgid(sa)) {
 		e = IKE_ESYNTAX;
 		goto out;
 	}

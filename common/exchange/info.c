@@ -11,14 +11,6 @@
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
 
-/* peer_ctr returns the counter of the peer's requests: the responder of the
- * IKE SA answers at sa->msgid, its initiator at sa->peer_msgid. */
-static uint32_t *
-peer_ctr(struct ike_sa *sa)
-{
-	return sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
-}
-
 enum ike_err
 info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
     struct info_req *req)
@@ -52,7 +44,8 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 	if ((e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first)) != IKE_OK)
 		goto done;
 	if (m.hdr.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 || m.hdr.msgid != *peer_ctr(sa)) {
+	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 ||
+	    m.hdr.msgid != *ike_sa_peer_msgid(sa)) {
 		e = IKE_ESYNTAX;
 		goto done;
 	}
@@ -92,10 +85,10 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 		delete_put(&b.w, IKEV2_PROTO_ESP, ours, n_ours);
 		req->child_gone = true;
 	}
-	if ((e = skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, true, *peer_ctr(sa),
-	    out)) != IKE_OK)
+	if ((e = skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, true,
+	    *ike_sa_peer_msgid(sa), out)) != IKE_OK)
 		goto done;
-	(*peer_ctr(sa))++;
+	(*ike_sa_peer_msgid(sa))++;
 done:
 	wipe(pt, sizeof(pt));
 	return e;
@@ -117,26 +110,20 @@ info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify, struct wr *out)
 	if ((e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first)) != IKE_OK)
 		goto done;
 	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 ||
-	    m.hdr.msgid != *peer_ctr(sa)) {
+	    m.hdr.msgid != *ike_sa_peer_msgid(sa)) {
 		e = IKE_ESYNTAX;
 		goto done;
 	}
 	skb_init(&b);
 	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
 	notify_put(&b.w, 0, NULL, 0, notify, NULL, 0);
-	if ((e = skb_seal(sa, &b, m.hdr.exch, true, *peer_ctr(sa), out)) != IKE_OK)
+	if ((e = skb_seal(sa, &b, m.hdr.exch, true, *ike_sa_peer_msgid(sa),
+	    out)) != IKE_OK)
 		goto done;
-	(*peer_ctr(sa))++;
+	(*ike_sa_peer_msgid(sa))++;
 done:
 	wipe(pt, sizeof(pt));
 	return e;
-}
-
-/* own_ctr returns the counter of our own requests (RFC 7296 2.2). */
-static uint32_t *
-own_ctr(struct ike_sa *sa)
-{
-	return sa->role == ROLE_INITIATOR ? &sa->msgid : &sa->peer_msgid;
 }
 
 enum ike_err
@@ -162,8 +149,8 @@ info_create_delete(struct ike_sa *sa, bool delete_ike, const uint32_t *spis,
 		chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
 		delete_put(&b.w, IKEV2_PROTO_ESP, spis, n_spis);
 	}
-	return skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false, *own_ctr(sa),
-	    out);
+	return skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false,
+	    *ike_sa_own_msgid(sa), out);
 }
 
 enum ike_err
@@ -182,12 +169,13 @@ info_consume(struct ike_sa *sa, struct rd in)
 	/* RFC 7296 2.2: the response carries our request's message ID */
 	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
 	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != *own_ctr(sa))
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 ||
+	    h.msgid != *ike_sa_own_msgid(sa))
 		return IKE_ESYNTAX;
 	e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first);
 	wipe(pt, sizeof(pt));
 	if (e != IKE_OK)
 		return e;
-	(*own_ctr(sa))++;
+	(*ike_sa_own_msgid(sa))++;
 	return IKE_OK;
 }

@@ -582,3 +582,15 @@ ts_narrow(const struct ts_pld *t, const struct ts_pld *allowed,
 	}
 	return out->n_ts > 0;
 }
+
+uint32_t *
+ike_sa_own_msgid(struct ike_sa *sa)
+{
+	return sa->role == ROLE_INITIATOR ? &sa->msgid : &sa->peer_msgid;
+}
+
+uint32_t *
+ike_sa_peer_msgid(struct ike_sa *sa)
+{
+	return sa->role == ROLE_INITIATOR ? &sa->peer_msgid : &sa->msgid;
+}

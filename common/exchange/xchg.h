@@ -126,6 +126,12 @@ struct ike_sa {
 					 * to us (initiator) */
 };
 
+/* ike_sa_own_msgid and ike_sa_peer_msgid return the counter of our own
+ * requests and of the peer's on sa (RFC 7296 2.2: each end counts its
+ * own): msgid and peer_msgid, by sa's role in the IKE SA. */
+uint32_t	*ike_sa_own_msgid(struct ike_sa *sa);
+uint32_t	*ike_sa_peer_msgid(struct ike_sa *sa);
+
 /* psk_wipe zeroes p. */
 void		 psk_wipe(struct psk *p);
 

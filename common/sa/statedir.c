@@ -217,6 +217,41 @@ still_current(const struct sd *sd, const struct sd_lock *l)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+int
+sd_hold(int dirfd, const char *file, int ms)
+{
+	int	 fd, saved;
+
+	/* lock files are dot files: a name, never a path */
+	if (file[0] == '\0' || strchr(file, '/') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = openat(dirfd, file, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0)
+		return -1;
+	if (flock_wait(fd, ms) != IKE_OK) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+bool
+sd_held(int dirfd, const char *file)
+{
+	int	 fd;
+	bool	 held;
+
+	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
 enum ike_err
 sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
     struct sd_lock *out)

@@ -95,6 +95,17 @@ enum ike_err	 sd_lock_sa(struct sd *sd, const char *sa_name, bool create,
 enum ike_err	 sd_lock_sa_timeout(struct sd *sd, const char *sa_name,
 		    bool create, int ms, struct sd_lock *out);
 
+/* sd_hold opens file (created mode 0600) in directory dirfd and takes an
+ * exclusive flock on it, waiting at most ms milliseconds (0: try once,
+ * negative: forever), for a program that must be the only one of its kind
+ * on an SA or a state directory while it runs. Returns the descriptor,
+ * kept open while the hold lasts (the kernel drops it at exit), or -1 with
+ * errno (EWOULDBLOCK: another holds it). */
+int	 sd_hold(int dirfd, const char *file, int ms);
+
+/* sd_held tells whether another process holds file of dirfd (sd_hold). */
+bool	 sd_held(int dirfd, const char *file);
+
 /* sd_unlock releases l and closes its descriptors (idempotent). */
 void	 sd_unlock(struct sd_lock *l);
 

@@ -584,6 +584,39 @@ TEST(statedir_lock)
 	RUN(lock_body);
 }
 
+/* sd_hold: one holder at a time (even in one process: flock is per open
+ * file), a dot file of the SA created 0600, released on close. */
+static void
+hold_body(int *failed_, struct tmp *t)
+{
+	struct sd	 sd;
+	struct sd_lock	 l;
+	struct stat	 st;
+	int		 a, b;
+
+	ASSERT_EQ(open_sa(t, &sd, "site-b", &l), IKE_OK);
+	ASSERT(!sd_held(l.dirfd, ".esp-tun"));
+	ASSERT((a = sd_hold(l.dirfd, ".esp-tun", 0)) >= 0);
+	ASSERT(fstatat(l.dirfd, ".esp-tun", &st, 0) == 0);
+	ASSERT_EQ(st.st_mode & 07777, 0600);
+	ASSERT(sd_held(l.dirfd, ".esp-tun"));
+	ASSERT_EQ(sd_hold(l.dirfd, ".esp-tun", 50), -1);
+	ASSERT_EQ(errno, EWOULDBLOCK);
+	ASSERT_EQ(sd_hold(l.dirfd, "../x", 0), -1);
+	ASSERT_EQ(errno, EINVAL);
+	close(a);
+	ASSERT(!sd_held(l.dirfd, ".esp-tun"));
+	ASSERT((b = sd_hold(l.dirfd, ".esp-tun", 0)) >= 0);
+	close(b);
+	sd_unlock(&l);
+	sd_close(&sd);
+}
+
+TEST(statedir_hold)
+{
+	RUN(hold_body);
+}
+
 static void
 names_body(int *failed_, struct tmp *t)
 {
