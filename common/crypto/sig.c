@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Signatures for AUTH (RFC 7296 2.15, RFC 7427), keys and X.509 chains through OpenSSL 3 EVP and X509_STORE. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/hex.h"
 #include "crypto/hash.h"
 #include "crypto/internal.h"
 #include "crypto/secret.h"
@@ -733,35 +735,108 @@ sig_peer_verify(const struct sig_peer *p, uint8_t method, const uint8_t *alg,
 	return e;
 }
 
+/* dn_value reads one RDN value at *sp into v (cap bytes) as sig_dn_format
+ * writes it: "quoted" (with \" and \\ inside) or bare up to the next ',';
+ * \XX (hex) or \c escapes a byte in both. It leaves *sp after the value
+ * and its ',' and returns false for a bad or too long value. */
+static bool
+dn_value(const char **sp, char *v, size_t cap)
+{
+	const char	*s = *sp;
+	size_t		 n = 0, keep = 0;
+	bool		 quoted = *s == '"';
+	int		 hi, lo;
+	char		 c;
+
+	s += quoted;
+	for (; *s != '\0' && (quoted ? *s != '"' : *s != ','); s++) {
+		c = *s;
+		if (c == '\\') {
+			if (s[1] == '\0')
+				return false;
+			hi = hex_digit(s[1]);
+			lo = hi < 0 ? -1 : hex_digit(s[2]);
+			if (lo >= 0) {
+				c = (char)(hi << 4 | lo);
+				s += 2;
+			} else
+				c = *++s;
+			keep = n + 1;	/* an escaped space stays */
+		} else if (c != ' ' || quoted)
+			keep = n + 1;
+		if (n + 1 >= cap)
+			return false;
+		v[n++] = c;
+	}
+	if (quoted && *s++ != '"')
+		return false;
+	v[quoted ? n : keep] = '\0';	/* bare: trailing spaces dropped */
+	while (*s == ' ')
+		s++;
+	if (*s == ',')
+		s++;
+	else if (*s != '\0')
+		return false;
+	*sp = s;
+	return true;
+}
+
+/* dn_name_ok returns whether s is an attribute name as RFC 4514 3 has
+ * them: a keyword ("CN", "emailAddress") or a dotted OID ("2.5.4.3"). */
+static bool
+dn_name_ok(const char *s)
+{
+	bool	 oid = *s >= '0' && *s <= '9', dot = true;
+
+	if (!oid && !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+		return false;
+	for (; *s != '\0'; s++) {
+		if (oid && *s == '.') {
+			if (dot)
+				return false;
+			dot = true;
+		} else if (*s >= '0' && *s <= '9')
+			dot = false;
+		else if (oid || !((*s >= 'A' && *s <= 'Z') ||
+		    (*s >= 'a' && *s <= 'z') || *s == '-'))
+			return false;
+	}
+	return !oid || !dot;
+}
+
 enum ike_err
 sig_dn_parse(const char *s, uint8_t *out, size_t cap, size_t *out_len)
 {
 	X509_NAME	*dn;
-	char		 buf[512], *p, *next, *eq, *end;
+	char		 name[64], value[256];
+	const char	*eq;
 	unsigned char	*der = NULL;
+	size_t		 n;
 	int		 l;
 	enum ike_err	 e = IKE_EINVAL;
 
-	if (strlen(s) >= sizeof(buf) || strchr(s, '=') == NULL)
+	if (strchr(s, '=') == NULL)
 		return IKE_EINVAL;
-	snprintf(buf, sizeof(buf), "%s", s);
 	if ((dn = X509_NAME_new()) == NULL)
 		return IKE_ENOMEM;
 	/* "C=CH, O=strongSwan, CN=moon": RDNs in order, ", " or "," between */
-	for (p = buf; p != NULL; p = next) {
-		if ((next = strchr(p, ',')) != NULL)
-			*next++ = '\0';
-		while (*p == ' ')
-			p++;
-		if ((eq = strchr(p, '=')) == NULL || eq == p)
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		if ((eq = strchr(s, '=')) == NULL || eq == s)
 			goto out;
-		*eq = '\0';
-		for (end = eq; end > p && end[-1] == ' '; )
-			*--end = '\0';
-		while (eq[1] == ' ')
-			eq++;
-		if (eq[1] == '\0' || X509_NAME_add_entry_by_txt(dn, p, MBSTRING_UTF8,
-		    (const unsigned char *)eq + 1, -1, -1, 0) != 1)
+		for (n = (size_t)(eq - s); n > 0 && s[n - 1] == ' '; n--)
+			;
+		if (n >= sizeof(name))
+			goto out;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		for (s = eq + 1; *s == ' '; s++)
+			;
+		if (!dn_name_ok(name) || !dn_value(&s, value, sizeof(value)) ||
+		    value[0] == '\0' ||
+		    X509_NAME_add_entry_by_txt(dn, name, MBSTRING_UTF8,
+		    (const unsigned char *)value, -1, -1, 0) != 1)
 			goto out;
 	}
 	if ((l = i2d_X509_NAME(dn, &der)) <= 0 || (size_t)l > cap) {

@@ -135,8 +135,10 @@ enum ike_err	 sig_peer_verify(const struct sig_peer *p, uint8_t method,
 		    size_t why_len);
 
 /* sig_dn_parse turns a DN as strongSwan writes it ("C=CH, O=lab, CN=moon",
- * RDNs in that order) into DER for ID_DER_ASN1_DN. IKE_EINVAL if it is not
- * one. sig_dn_format writes DER DN as such text ("(bad DN)" if it is not). */
+ * RDNs in that order) into DER for ID_DER_ASN1_DN; a value holding ',' is
+ * "quoted" or has it escaped (\,), and \XX is a byte in hex. IKE_EINVAL if
+ * it is not one. sig_dn_format writes DER DN as such text, which parses back
+ * to the same DER ("(bad DN)" if it is not one). */
 enum ike_err	 sig_dn_parse(const char *s, uint8_t *out, size_t cap,
 		    size_t *out_len);
 void		 sig_dn_format(const uint8_t *der, size_t len, char *buf, size_t n);

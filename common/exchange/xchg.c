@@ -296,7 +296,15 @@ ike_id_parse(struct ike_id *out, const char *s)
 	const char	*at;
 
 	memset(out, 0, sizeof(*out));
-	if (n == 0 || n > IKE_ID_MAX_LEN)
+	/* a DN's text may be longer than its DER (escapes, quotes) */
+	if (n == 0 || n > 4 * IKE_ID_MAX_LEN)
+		return IKE_EINVAL;
+	if (s[0] != '@' && strchr(s, '=') != NULL) {
+		/* a distinguished name, "O=lab, CN=moon" */
+		out->type = IKEV2_ID_DER_ASN1_DN;
+		return sig_dn_parse(s, out->data, sizeof(out->data), &out->len);
+	}
+	if (n > IKE_ID_MAX_LEN + (s[0] == '@'))	/* the '@' is not sent */
 		return IKE_EINVAL;
 	if (inet_pton(AF_INET, s, out->data) == 1) {
 		out->type = IKEV2_ID_IPV4_ADDR;
@@ -304,10 +312,6 @@ ike_id_parse(struct ike_id *out, const char *s)
 	} else if (inet_pton(AF_INET6, s, out->data) == 1) {
 		out->type = IKEV2_ID_IPV6_ADDR;
 		out->len = 16;
-	} else if (s[0] != '@' && strchr(s, '=') != NULL) {
-		/* a distinguished name, "O=lab, CN=moon" */
-		out->type = IKEV2_ID_DER_ASN1_DN;
-		return sig_dn_parse(s, out->data, sizeof(out->data), &out->len);
 	} else if (s[0] == '@') {
 		if (n == 1)
 			return IKE_EINVAL;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
+#include "fuzz_ike.h"
 #include "codec/codec.h"
 #include "crypto/dh.h"
 #include "crypto/keys.h"
@@ -222,125 +222,6 @@ peer_ctr(const struct ike_sa *sa)
 	return sa->role == ROLE_INITIATOR ? sa->peer_msgid : sa->msgid;
 }
 
-/* seal writes the peer's message HDR, SK{ pt } to msg as from sends it and
- * returns its length (0 when it does not fit). */
-static size_t
-seal(const struct ike_sa *from, uint8_t exch, bool response, uint32_t msgid,
-    uint8_t flip, uint8_t first, const uint8_t *p, size_t len)
-{
-	static const uint8_t	 iv[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
-	    0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-	struct ike_hdr		 h;
-	struct sk_cipher	 c;
-	struct wr		 w = wr_init(msg, sizeof(msg));
-	size_t			 sealed;
-
-	sk_dir(from, from->role == ROLE_INITIATOR, &c);
-	sealed = sk_sealed_len(&c, len);
-	FUZZ_CHECK(sealed > len);
-	if (PLD_HDR_LEN + sealed > UINT16_MAX)
-		return 0;
-	xchg_hdr(from, &h, exch, response, msgid, IKEV2_PAYLOAD_SK);
-	h.flags ^= flip;
-	h.len = (uint32_t)(IKE_HDR_LEN + PLD_HDR_LEN + sealed);
-	(void)hdr_put(&w, &h);
-	wr_u8(&w, first);
-	wr_u8(&w, 0);
-	wr_u16(&w, (uint16_t)(PLD_HDR_LEN + sealed));
-	FUZZ_CHECK(sk_encrypt_iv(&c, &w, iv, p, len) == IKE_OK);
-	FUZZ_CHECK(wr_ok(&w) && w.len == h.len);
-	return w.len;
-}
-
-/* open_msg decrypts the message o (o_len bytes) that from sent as its peer
- * to does and checks its header: exch, a response or not, at msgid. It
- * returns the inner chain (in pt) and its first type. */
-static struct rd
-open_msg(const struct ike_sa *from, const struct ike_sa *to, const uint8_t *o,
-    size_t o_len, uint8_t exch, bool response, uint32_t msgid, uint8_t *first)
-{
-	static struct ike_msg	 m;
-	static struct pld	 all[PLD_MAX];
-	size_t			 n = 0, n_pld = 0;
-
-	FUZZ_CHECK(sk_open(to, rd_init(o, o_len), &m, pt, sizeof(pt), &n,
-	    first) == IKE_OK);
-	FUZZ_CHECK(m.hdr.ispi == from->ispi && m.hdr.rspi == from->rspi);
-	FUZZ_CHECK(m.hdr.exch == exch && m.hdr.msgid == msgid);
-	FUZZ_CHECK(((m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0) == response);
-	FUZZ_CHECK(((m.hdr.flags & IKEV2_FLAG_INITIATOR) != 0) ==
-	    (from->role == ROLE_INITIATOR));
-	FUZZ_CHECK(m.n_pld == 1 && m.sk == 0);
-	/* what we write parses */
-	FUZZ_CHECK(chain_parse(rd_init(pt, n), *first, true, all, PLD_MAX,
-	    &n_pld) == IKE_OK);
-	return rd_init(pt, n);
-}
-
-/* only_notify checks that chain holds exactly one Notify, returns it in n
- * and what notify_parse said of it. */
-static enum ike_err
-only_notify(struct rd chain, uint8_t first, struct notify_pld *n)
-{
-	struct pld_iter		 it;
-	struct pld		 p;
-	struct rd		 body;
-	size_t			 k = 0;
-	enum ike_err		 e = IKE_OK;
-
-	memset(n, 0, sizeof(*n));
-	pld_iter_init_inner(&it, chain, first);
-	while (pld_next(&it, &p)) {
-		FUZZ_CHECK(p.type == IKEV2_PAYLOAD_NOTIFY && k++ == 0);
-		body = p.body;
-		e = notify_parse(&body, n);
-	}
-	FUZZ_CHECK(it.err == IKE_OK && k == 1);
-	return e;
-}
-
-static uint32_t
-spi32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-/* child_ok checks a Child SA an exchange made: an SPI of ours, and keys of
- * the lengths of the transforms it chose. */
-static void
-child_ok(const struct child_sa *ch)
-{
-	uint16_t	 bits = 0;
-
-	FUZZ_CHECK(ch->spi_in >= 256);
-	FUZZ_CHECK(proposal_supported(&ch->chosen));
-	FUZZ_CHECK(ch->chosen.proto == IKEV2_PROTO_ESP);
-	FUZZ_CHECK(ch->encr == proposal_encr(&ch->chosen, &bits) &&
-	    ch->keybits == bits);
-	FUZZ_CHECK(ch->integ == proposal_integ(&ch->chosen));
-	FUZZ_CHECK(ch->esn == proposal_esn(&ch->chosen));
-	FUZZ_CHECK(encr_supported(ch->encr, ch->keybits));
-	FUZZ_CHECK(ch->keys.e_len == encr_key_len(ch->encr, ch->keybits));
-	FUZZ_CHECK(ch->keys.a_len == integ_key_len(ch->integ));
-	FUZZ_CHECK(encr_is_aead(ch->encr) == (ch->integ == IKEV2_AUTH_NONE));
-	FUZZ_CHECK(ch->chosen.spi_len == 4 &&
-	    ch->spi_out == spi32(ch->chosen.spi));
-	FUZZ_CHECK(ch->tsi.n_ts > 0 && ch->tsr.n_ts > 0);
-}
-
-static bool
-zero(const void *p, size_t n)
-{
-	const uint8_t	*b = p;
-	size_t		 i;
-
-	for (i = 0; i < n; i++)
-		if (b[i] != 0)
-			return false;
-	return true;
-}
-
 /* The request the peer sent, read as ccsa's parser does (the last payload
  * of a type wins), for the initiator's side of a cross-check. */
 struct req {
@@ -465,9 +346,9 @@ ike_ok(const struct ike_sa *sa, const struct ike_sa *nsa, struct rd chain,
 			FUZZ_CHECK(spl.n_props == 1 &&
 			    spl.props[0].proto == IKEV2_PROTO_IKE &&
 			    spl.props[0].spi_len == 8);
-			FUZZ_CHECK(spi32(spl.props[0].spi) ==
+			FUZZ_CHECK(fz_spi32(spl.props[0].spi) ==
 			    (uint32_t)(nsa->rspi >> 32) &&
-			    spi32(spl.props[0].spi + 4) == (uint32_t)nsa->rspi);
+			    fz_spi32(spl.props[0].spi + 4) == (uint32_t)nsa->rspi);
 			FUZZ_CHECK(proposal_dh_group(&spl.props[0]) ==
 			    nsa->dh_group);
 			break;
@@ -520,8 +401,8 @@ respond(struct ike_sa *sa, struct ike_sa *peer, uint8_t tweak, struct rd in,
 		FUZZ_CHECK(peer_ctr(sa) == ctr);
 	} else {
 		FUZZ_CHECK(peer_ctr(sa) == ctr + 1);
-		chain = open_msg(sa, peer, out, w.len,
-		    IKEV2_EXCH_CREATE_CHILD_SA, true, ctr, &f);
+		chain = fz_open(sa, peer, out, w.len,
+		    IKEV2_EXCH_CREATE_CHILD_SA, true, ctr, pt, sizeof(pt), &f);
 		switch (e) {
 		case IKE_OK:
 			break;
@@ -549,7 +430,7 @@ respond(struct ike_sa *sa, struct ike_sa *peer, uint8_t tweak, struct rd in,
 		}
 	}
 	if (w.len > 0 && e != IKE_OK) {
-		ne = only_notify(chain, f, &n);
+		ne = fz_only_notify(chain, f, &n);
 		/*
 		 * Known: a REKEY_SA naming SPI 0 is answered with a
 		 * CHILD_SA_NOT_FOUND without SPI (refuse_spi takes SPI 0 for
@@ -568,7 +449,7 @@ respond(struct ike_sa *sa, struct ike_sa *peer, uint8_t tweak, struct rd in,
 		    e == IKE_EBADKE) && n.type == IKEV2_N_INVALID_SYNTAX));
 		FUZZ_CHECK(n.type != IKEV2_N_CHILD_SA_NOT_FOUND ||
 		    ne != IKE_OK || (n.proto == IKEV2_PROTO_ESP &&
-		    n.spi_len == 4 && spi32(n.spi) == c.rekey_spi));
+		    n.spi_len == 4 && fz_spi32(n.spi) == c.rekey_spi));
 		/* INVALID_KE_PAYLOAD names a group we do (RFC 7296 1.3) */
 		if (n.type == IKEV2_N_INVALID_KE_PAYLOAD && ne == IKE_OK) {
 			FUZZ_CHECK(n.data.len == 2);
@@ -578,9 +459,9 @@ respond(struct ike_sa *sa, struct ike_sa *peer, uint8_t tweak, struct rd in,
 	}
 	if (c.ike_rekeyed) {
 		ike_ok(sa, &nsa, chain, f);
-		FUZZ_CHECK(zero(&c.child.keys, sizeof(c.child.keys)));
+		FUZZ_CHECK(fz_zero(&c.child.keys, sizeof(c.child.keys)));
 	} else if (e == IKE_OK) {
-		child_ok(&c.child);
+		fz_child_ok(&c.child);
 		/* narrowed into what we allow (RFC 7296 2.9) */
 		FUZZ_CHECK(ts_within(&c.child.tsi, a));
 		FUZZ_CHECK(ts_within(&c.child.tsr, b));
@@ -598,9 +479,9 @@ respond(struct ike_sa *sa, struct ike_sa *peer, uint8_t tweak, struct rd in,
 			cross_check(peer, &c, &r, ctr, w.len);
 		}
 	} else {
-		FUZZ_CHECK(zero(&c.child.keys, sizeof(c.child.keys)));
+		FUZZ_CHECK(fz_zero(&c.child.keys, sizeof(c.child.keys)));
 		/* no new IKE SA: nothing of one is left */
-		FUZZ_CHECK(zero(&nsa.keys, sizeof(nsa.keys)) && nsa.dh == NULL);
+		FUZZ_CHECK(fz_zero(&nsa.keys, sizeof(nsa.keys)) && nsa.dh == NULL);
 	}
 	ike_sa_wipe(&nsa);
 	ccsa_wipe(&c);
@@ -644,8 +525,8 @@ consume(struct ike_sa *sa, struct ike_sa *peer, uint8_t op, uint8_t tweak,
 	FUZZ_CHECK(c.msgid == ctr && own_ctr(sa) == ctr);
 	FUZZ_CHECK(c.child.spi_in >= 256 && (pfs == 0) == (c.dh == NULL));
 	/* our request is one the peer can read */
-	(void)open_msg(sa, peer, out, w.len, IKEV2_EXCH_CREATE_CHILD_SA, false,
-	    ctr, &f);
+	(void)fz_open(sa, peer, out, w.len, IKEV2_EXCH_CREATE_CHILD_SA, false,
+	    ctr, pt, sizeof(pt), &f);
 	tsi = c.child.tsi;
 	tsr = c.child.tsr;
 	if (raw) {
@@ -653,9 +534,10 @@ consume(struct ike_sa *sa, struct ike_sa *peer, uint8_t op, uint8_t tweak,
 		memcpy(msg, p, len);
 	} else {
 		msgid = ctr + (tweak & T_MSGID ? 1 : 0);
-		mlen = seal(peer, tweak & T_EXCH ? IKEV2_EXCH_INFORMATIONAL :
+		mlen = fz_seal(peer, tweak & T_EXCH ? IKEV2_EXCH_INFORMATIONAL :
 		    IKEV2_EXCH_CREATE_CHILD_SA, true, msgid,
-		    tweak & T_FLIP_R ? IKEV2_FLAG_RESPONSE : 0, first, p, len);
+		    tweak & T_FLIP_R ? IKEV2_FLAG_RESPONSE : 0, first, p, len,
+		    msg, sizeof(msg));
 		if (mlen == 0)
 			goto out;
 	}
@@ -685,7 +567,7 @@ consume(struct ike_sa *sa, struct ike_sa *peer, uint8_t op, uint8_t tweak,
 	    (!STRICT && e == IKE_EBADKE));
 	if (e == IKE_OK) {
 		FUZZ_CHECK(own_ctr(sa) == ctr + 1);
-		child_ok(&c.child);
+		fz_child_ok(&c.child);
 		FUZZ_CHECK(proposal_accept_reply(&c.offered, &c.child.chosen));
 		/* the peer may narrow, never widen */
 		FUZZ_CHECK(ts_within(&c.child.tsi, &tsi) &&
@@ -734,9 +616,10 @@ info(struct ike_sa *sa, struct ike_sa *peer, bool refuse, struct rd in,
 	FUZZ_CHECK(hdr_parse(&hr, &h) == IKE_OK);
 	got_exch = refuse ? h.exch : IKEV2_EXCH_INFORMATIONAL;
 	FUZZ_CHECK(inner == NULL || exch == h.exch);
-	chain = open_msg(sa, peer, out, w.len, got_exch, true, ctr, &f);
+	chain = fz_open(sa, peer, out, w.len, got_exch, true, ctr, pt,
+	    sizeof(pt), &f);
 	if (refuse) {
-		FUZZ_CHECK(only_notify(chain, f, &n) == IKE_OK);
+		FUZZ_CHECK(fz_only_notify(chain, f, &n) == IKE_OK);
 		FUZZ_CHECK(n.type == IKEV2_N_NO_ADDITIONAL_SAS);
 		return;
 	}
@@ -806,9 +689,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tweak & T_EXCH)
 			exch = exch == IKEV2_EXCH_CREATE_CHILD_SA ?
 			    IKEV2_EXCH_INFORMATIONAL : IKEV2_EXCH_CREATE_CHILD_SA;
-		mlen = seal(&peer, exch, false, peer_ctr(&sa) +
+		mlen = fz_seal(&peer, exch, false, peer_ctr(&sa) +
 		    (tweak & T_MSGID ? 1 : 0), tweak & T_FLIP_R ?
-		    IKEV2_FLAG_RESPONSE : 0, first, p, len);
+		    IKEV2_FLAG_RESPONSE : 0, first, p, len, msg,
+		    sizeof(msg));
 		if (mlen == 0)
 			return 0;
 	}

@@ -9,7 +9,7 @@ C=tests/fuzz/corpus
 find "$C" -type f ! -name 'regress-*' -delete 2>/dev/null || true
 mkdir -p "$C"/fuzz_msg "$C"/fuzz_sk "$C"/fuzz_esp "$C"/fuzz_keys \
 	"$C"/fuzz_pkt "$C"/fuzz_pcap "$C"/fuzz_skf "$C"/fuzz_cookie \
-	"$C"/fuzz_ccsa "$C"/fuzz_state
+	"$C"/fuzz_ccsa "$C"/fuzz_state "$C"/fuzz_xchg "$C"/fuzz_strings
 
 # udp NAME FRAME: the UDP payload of frame FRAME of strongswan-NAME as hex
 udp() {
@@ -291,5 +291,35 @@ KB=0 ike_sa responder e0a0088926777203 0b2c87d202e022f7 ' 192.0.2.2:4500' \
 	e35ffdb5b48c5b928e93036901b7cbbc0c8b7890180daf7ce908d465ca5265afc7894482 \
 	67acc63269f7c0259d584215c33ba67e32dff85770d4193cea50572cdd79c63435c9ae69 \
 	2 2 > "$C/fuzz_state/chacha"
+
+# fuzz_xchg: [op][tweak][first][bytes] (fuzz_xchg.c): the genuine messages
+# of each step and suite (op +40, no edit), strongSwan's IKE_SA_INIT
+# request answered and its answer read as they are (op 80, 81), and its
+# request's payloads behind our own header (op 00)
+for s in 0 1 2 3; do
+	for op in 0 1 2 3; do
+		printf '%02x0000' $((0x40 | s << 2 | op)) |
+			bin "$C/fuzz_xchg/genuine-$s-$op"
+	done
+done
+{ printf '8000'; ike gcm 1; } | bin "$C/fuzz_xchg/gcm-1-raw"
+{ printf '8100'; ike gcm 2; } | bin "$C/fuzz_xchg/gcm-2-raw"
+SS_INIT=$(ike gcm 1)
+printf '0000%s%s' "$(printf '%s' "$SS_INIT" | cut -c 33-34)" \
+	"$(printf '%s' "$SS_INIT" | cut -c 57-)" | bin "$C/fuzz_xchg/gcm-1-chain"
+
+# fuzz_strings: [kind % 5][string]: IKE and ESP proposals, selectors,
+# identities (address, @fqdn, rfc822, DN with quoted and escaped values),
+# pools (kind 5 is 0 again: printf cannot pass a NUL byte on)
+str() { { printf "\\$1"; printf '%s' "$3"; } > "$C/fuzz_strings/$2"; }
+str 005 ike 'aes256gcm16-prfsha256-x25519,aes128-sha256-modp2048'
+str 001 esp 'aes256gcm16,aes128-sha256-esn-noesn,chacha20poly1305'
+str 002 ts '10.1.0.0/16,fd00::/64,10.0.0.1-10.0.0.9'
+str 003 id-fqdn '@moon.strongswan.org'
+str 003 id-mail 'carol@strongswan.org'
+str 003 id-v6 '2001:db8::1'
+str 003 id-dn 'C=CH, O="Example, Inc.", CN=a\+b\09'
+str 004 pool '10.3.0.0/24'
+str 004 pool6 'fd00:3::/120'
 
 du -sb "$C"

@@ -389,3 +389,48 @@ TEST(sig_dn_text)
 	ASSERT_EQ(sig_dn_parse("XX=1", dn, sizeof(dn), &dn_len), IKE_EINVAL);
 	sig_cred_free(c);
 }
+
+/* Values with ',', '+', '"' or '\\' are written quoted or escaped, and such
+ * text (as a log shows it) parses back to the same DN. */
+TEST(sig_dn_text_quoted)
+{
+	static const char *const dns[][2] = {
+		{ "O=\"Example, Inc.\", CN=moon", NULL },
+		{ "CN=a\\, b", "CN=\"a, b\"" },
+		{ "CN=a+b, O=x", "CN=\"a+b\", O=x" },
+		{ "CN=\"say \\\"hi\\\"\"", "CN=say \\\"hi\\\"" },
+		{ "CN=back\\\\slash", NULL },
+		{ "CN=tab\\09here", "CN=tab\\09here" },
+		{ "  O = lab ,CN=  moon  ", "O=lab, CN=moon" },
+	};
+	uint8_t		 dn[SIG_DN_MAX_LEN], again[SIG_DN_MAX_LEN];
+	size_t		 dn_len = 0, again_len = 0, i;
+	char		 txt[256];
+
+	for (i = 0; i < sizeof(dns) / sizeof(dns[0]); i++) {
+		ASSERT_EQ(sig_dn_parse(dns[i][0], dn, sizeof(dn), &dn_len),
+		    IKE_OK);
+		sig_dn_format(dn, dn_len, txt, sizeof(txt));
+		if (strcmp(txt, dns[i][1] != NULL ? dns[i][1] : dns[i][0]) != 0)
+			fprintf(stderr, "  %s formats as %s\n", dns[i][0], txt);
+		ASSERT(strcmp(txt, dns[i][1] != NULL ? dns[i][1] :
+		    dns[i][0]) == 0);
+		ASSERT_EQ(sig_dn_parse(txt, again, sizeof(again), &again_len),
+		    IKE_OK);
+		ASSERT_EQ(again_len, dn_len);
+		ASSERT_MEM(again, dn, dn_len);
+	}
+	ASSERT_EQ(sig_dn_parse("CN=\"open", dn, sizeof(dn), &dn_len),
+	    IKE_EINVAL);
+	ASSERT_EQ(sig_dn_parse("CN=\"a\" b", dn, sizeof(dn), &dn_len),
+	    IKE_EINVAL);
+	ASSERT_EQ(sig_dn_parse("CN=a\\", dn, sizeof(dn), &dn_len), IKE_EINVAL);
+	ASSERT_EQ(sig_dn_parse("CN=", dn, sizeof(dn), &dn_len), IKE_EINVAL);
+	/* names: keywords and dotted OIDs only */
+	ASSERT_EQ(sig_dn_parse("2.5.4.3=moon", dn, sizeof(dn), &dn_len), IKE_OK);
+	sig_dn_format(dn, dn_len, txt, sizeof(txt));
+	ASSERT(strcmp(txt, "CN=moon") == 0);
+	ASSERT_EQ(sig_dn_parse("0  2=x", dn, sizeof(dn), &dn_len), IKE_EINVAL);
+	ASSERT_EQ(sig_dn_parse("2.5.=x", dn, sizeof(dn), &dn_len), IKE_EINVAL);
+	ASSERT_EQ(sig_dn_parse("C N=x", dn, sizeof(dn), &dn_len), IKE_EINVAL);
+}
