@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,12 +53,15 @@ void
 save_state(struct run *r)
 {
 	static struct kvbuf	 b;
+	static bool		 saved;		/* this run's SA is in the dir */
 	char			 dir[4096], file[SD_FILE_MAX + 1];
 	struct sd		 sd;
 	struct sd_lock		 l;
 	enum ike_err		 e;
 	struct sa_where		 w;
 	char			 addr[4][64];
+	uint32_t		 spi;
+	bool			 child;
 
 	names_for(r);
 	where_for(r, &w, addr);
@@ -69,9 +73,29 @@ save_state(struct run *r)
 	if (sd_open(&sd, dir, true) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s%s%s", dir, strerror(errno),
 		    sd.why[0] ? ": " : "", sd.why);
+	/* a new IKE SA under a name in use replaces that SA whole: the old
+	 * one's Child SA and stats files are not this one's */
+	if (!saved && sd_remove_sa(&sd, r->name) != IKE_OK && errno != ENOENT)
+		die(EXIT_LOCAL, "%s/%s: %s", dir, r->name, strerror(errno));
+	saved = true;
 	if (sd_lock_sa(&sd, r->name, true, &l) != IKE_OK)
 		die(EXIT_LOCAL, "%s/%s: %s", dir, r->name, strerror(errno));
-	if (r->sa.state == SA_ESTABLISHED && r->sa.child.spi_in != 0) {
+	child = r->sa.state == SA_ESTABLISHED && r->sa.child.spi_in != 0;
+	/* Killed at any point, we leave an IKE SA with or without its Child
+	 * SA, never a Child SA without an IKE SA or ike.sa naming a missing
+	 * file: ike.sa first (without child=), then the Child SA, then ike.sa
+	 * naming it. */
+	if (child) {
+		spi = r->sa.child.spi_in;
+		r->sa.child.spi_in = 0;
+		kv_init(&b);
+		ike_sa_record(&b, &r->sa, &w);
+		r->sa.child.spi_in = spi;
+		e = sd_write(&l, "ike.sa", &b);
+		kv_wipe(&b);
+		if (e != IKE_OK)
+			die(EXIT_LOCAL, "%s/%s/ike.sa: %s", dir, r->name,
+			    e == IKE_EIO ? strerror(errno) : ike_strerror(e));
 		kv_init(&b);
 		child_sa_record(&b, &r->sa, &w);
 		snprintf(file, sizeof(file), "child.%s.sa", r->child_name);
@@ -97,9 +121,14 @@ open_keys(const char *dir, const char *name)
 {
 	char	 path[4096];
 	FILE	*f;
+	int	 fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
+	/* 0600 even if the file was there with a looser mode; never through
+	 * a symlink */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0 ||
+	    (f = fdopen(fd, "w")) == NULL)
 		die(EXIT_LOCAL, "%s: %s", path, strerror(errno));
 	return f;
 }

@@ -53,11 +53,23 @@ save_sa(struct srv *s, struct slot *sl)
 	enum ike_err		 e = IKE_OK;
 	struct sa_where		 w;
 	char			 addr[4][64];
+	uint32_t		 spi;
 
 	if (!lock(s, sl->name, true, &l))
 		return false;
 	where_for(s, sl, &w, addr);
-	if (sl->sa.child.spi_in != 0) {
+	/* a new SA killed at any point leaves an IKE SA with or without its
+	 * Child SA, never a Child SA without ike.sa: ike.sa first (without
+	 * child=), then the Child SA, then ike.sa naming it */
+	if (!sl->saved && (spi = sl->sa.child.spi_in) != 0) {
+		sl->sa.child.spi_in = 0;
+		kv_init(&b);
+		ike_sa_record(&b, &sl->sa, &w);
+		sl->sa.child.spi_in = spi;
+		e = sd_write(&l, "ike.sa", &b);
+		kv_wipe(&b);
+	}
+	if (e == IKE_OK && sl->sa.child.spi_in != 0) {
 		kv_init(&b);
 		child_sa_record(&b, &sl->sa, &w);
 		snprintf(file, sizeof(file), "child.%s.sa", sl->child_name);

@@ -46,7 +46,8 @@ init_dir(void)
 
 	if (dir[0] != '\0')
 		return;
-	snprintf(dir, sizeof(dir), "/tmp/fuzz_keys.%ld.XXXXXX", (long)getpid());
+	snprintf(dir, sizeof(dir), "%s/fuzz_keys.%ld.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
 	FUZZ_CHECK(mkdtemp(dir) != NULL);
 	snprintf(in_path, sizeof(in_path), "%s/in", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
