@@ -11,6 +11,7 @@
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "crypto/secret.h"
 #include "io/pkt.h"
 #include "decode.h"
 #include "out.h"
@@ -323,6 +324,7 @@ main(int argc, char *argv[])
 	int		 status;
 
 	log_init(argv[0]);
+	(void)secret_nodump();		/* no core file with the keys in it */
 	umask(077);
 	parse_opts(&o, argc, argv);
 	if (o.verbose >= 3)		/* -vvv: the library's debug lines on stderr */

@@ -361,6 +361,7 @@ main(int argc, char *argv[])
 	int			 status = EXIT_OK;
 
 	log_init(argv[0]);
+	(void)secret_nodump();		/* no core file with the keys in it */
 	umask(077);
 	parse_opts(&r.o, argc, argv);
 	if (r.o.stay)

@@ -4,14 +4,11 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/exits.h"
 #include "base/log.h"
-#include "crypto/secret.h"
-#include "keys/keys.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "proposal/proposal.h"
@@ -116,79 +113,17 @@ save_state(struct run *r)
 	sd_close(&sd);
 }
 
-static FILE *
-open_keys(const char *dir, const char *name)
-{
-	char	 path[4096];
-	FILE	*f;
-	int	 fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	/* 0600 even if the file was there with a looser mode; never through
-	 * a symlink */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0 ||
-	    (f = fdopen(fd, "w")) == NULL)
-		die(EXIT_LOCAL, "%s: %s", path, strerror(errno));
-	return f;
-}
-
 void
 save_keys(struct run *r)
 {
-	const struct ike_sa	*sa = &r->sa;
-	struct ike_sa_key	 ik;
-	struct esp_sa_key	 ek;
-	FILE			*f;
-	int			 bad = 0;
-
 	if (r->o.keys_out == NULL)
 		return;
 	if (mkdir(r->o.keys_out, 0700) != 0 && errno != EEXIST)
 		die(EXIT_LOCAL, "%s: %s", r->o.keys_out, strerror(errno));
-	memset(&ik, 0, sizeof(ik));
-	ik.ispi = sa->ispi;
-	ik.rspi = sa->rspi;
-	ik.encr = sa->suite.encr;
-	ik.encr_keybits = sa->suite.encr_keybits;
-	ik.integ = sa->suite.integ;
-	ik.e_len = sa->keys.e_len;
-	ik.a_len = sa->keys.a_len;
-	memcpy(ik.sk_ei, sa->keys.sk_ei, ik.e_len);
-	memcpy(ik.sk_er, sa->keys.sk_er, ik.e_len);
-	memcpy(ik.sk_ai, sa->keys.sk_ai, ik.a_len);
-	memcpy(ik.sk_ar, sa->keys.sk_ar, ik.a_len);
-	f = open_keys(r->o.keys_out, "ikev2_decryption_table");
-	bad |= keytab_write_ikev2(f, &ik);
-	bad |= fclose(f);
-	wipe(&ik, sizeof(ik));
-	f = open_keys(r->o.keys_out, "esp_sa");
-	if (sa->state == SA_ESTABLISHED) {
-		const struct child_sa *c = &sa->child;
-		size_t	 alen = r->net.af == AF_INET6 ? 16 : 4;
-		int	 dir;
-
-		for (dir = 0; dir < 2; dir++) {	/* 0: out (I->R), 1: in */
-			memset(&ek, 0, sizeof(ek));
-			ek.af = r->net.af;
-			memcpy(ek.src, dir ? r->net.peer : r->net.local, alen);
-			memcpy(ek.dst, dir ? r->net.local : r->net.peer, alen);
-			ek.spi = dir ? c->spi_in : c->spi_out;
-			ek.encr = c->encr;
-			ek.encr_keybits = c->keybits;
-			ek.integ = c->integ;
-			ek.e_len = c->keys.e_len;
-			ek.a_len = c->keys.a_len;
-			memcpy(ek.ekey, dir ? c->keys.er : c->keys.ei, ek.e_len);
-			memcpy(ek.akey, dir ? c->keys.ar : c->keys.ai, ek.a_len);
-			ek.esn = c->esn;
-			bad |= keytab_write_esp(f, &ek);
-			wipe(&ek, sizeof(ek));
-		}
-	}
-	bad |= fclose(f);
-	if (bad)
-		die(EXIT_LOCAL, "%s: cannot write the key files", r->o.keys_out);
+	if (keys_export(r->o.keys_out, &r->sa, r->net.af, r->net.local,
+	    r->net.peer, false) != IKE_OK)
+		die(EXIT_LOCAL, "%s: cannot write the key files: %s",
+		    r->o.keys_out, strerror(errno));
 }
 
 void

@@ -8,8 +8,6 @@
 
 #include "base/exits.h"
 #include "base/log.h"
-#include "crypto/secret.h"
-#include "keys/keys.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "exchange/record.h"
@@ -117,68 +115,11 @@ drop_child(struct srv *s, struct slot *sl)
 		log_warn("%s: sync: %s", s->dir, strerror(errno));
 }
 
-static FILE *
-open_keys(const char *dir, const char *name)
-{
-	char	 path[4096];
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "a")) == NULL)
-		log_warn("%s: %s", path, strerror(errno));
-	return f;
-}
-
 void
 save_keys(struct srv *s, const struct slot *sl)
 {
-	const struct ike_sa	*sa = &sl->sa;
-	const struct child_sa	*c = &sa->child;
-	struct ike_sa_key	 ik;
-	struct esp_sa_key	 ek;
-	FILE			*f;
-	size_t			 alen = s->af == AF_INET6 ? 16 : 4;
-	int			 dir, bad = 0;
-
-	if (s->o.keys_out == NULL)
-		return;
-	if ((f = open_keys(s->o.keys_out, "ikev2_decryption_table")) != NULL) {
-		memset(&ik, 0, sizeof(ik));
-		ik.ispi = sa->ispi;
-		ik.rspi = sa->rspi;
-		ik.encr = sa->suite.encr;
-		ik.encr_keybits = sa->suite.encr_keybits;
-		ik.integ = sa->suite.integ;
-		ik.e_len = sa->keys.e_len;
-		ik.a_len = sa->keys.a_len;
-		memcpy(ik.sk_ei, sa->keys.sk_ei, ik.e_len);
-		memcpy(ik.sk_er, sa->keys.sk_er, ik.e_len);
-		memcpy(ik.sk_ai, sa->keys.sk_ai, ik.a_len);
-		memcpy(ik.sk_ar, sa->keys.sk_ar, ik.a_len);
-		bad |= keytab_write_ikev2(f, &ik);
-		bad |= fclose(f);
-		wipe(&ik, sizeof(ik));
-	}
-	if ((f = open_keys(s->o.keys_out, "esp_sa")) == NULL)
-		return;
-	for (dir = 0; dir < 2; dir++) {	/* 0: in (I->R), 1: out (R->I) */
-		memset(&ek, 0, sizeof(ek));
-		ek.af = s->af;
-		memcpy(ek.src, dir ? s->local : sl->peer, alen);
-		memcpy(ek.dst, dir ? sl->peer : s->local, alen);
-		ek.spi = dir ? c->spi_out : c->spi_in;
-		ek.encr = c->encr;
-		ek.encr_keybits = c->keybits;
-		ek.integ = c->integ;
-		ek.e_len = c->keys.e_len;
-		ek.a_len = c->keys.a_len;
-		memcpy(ek.ekey, dir ? c->keys.er : c->keys.ei, ek.e_len);
-		memcpy(ek.akey, dir ? c->keys.ar : c->keys.ai, ek.a_len);
-		ek.esn = c->esn;
-		bad |= keytab_write_esp(f, &ek);
-		wipe(&ek, sizeof(ek));
-	}
-	bad |= fclose(f);
-	if (bad)
-		log_warn("%s: cannot write the key files", s->o.keys_out);
+	if (s->o.keys_out != NULL && keys_export(s->o.keys_out, &sl->sa, s->af,
+	    sl->peer, s->local, true) != IKE_OK)
+		log_warn("%s: cannot write the key files: %s", s->o.keys_out,
+		    strerror(errno));
 }

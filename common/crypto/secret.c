@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* Constant-time compares, zeroisation and randomness, all through libsodium. */
+/* Constant-time compares, zeroisation, no core dumps and randomness, through libsodium and prctl(2). */
+#include <sys/prctl.h>
+
 #include <sodium.h>
 
 #include "crypto/secret.h"
@@ -22,6 +24,12 @@ wipe(void *p, size_t n)
 {
 	if (p != NULL && n != 0)
 		sodium_memzero(p, n);
+}
+
+bool
+secret_nodump(void)
+{
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
 }
 
 void

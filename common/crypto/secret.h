@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Secrets: constant-time compares, zeroisation and the one randomness source. */
+/* Secrets: constant-time compares, zeroisation, no core dumps and the one randomness source. */
 #ifndef IKEKIT_CRYPTO_SECRET_H
 #define IKEKIT_CRYPTO_SECRET_H
 
@@ -17,6 +17,12 @@ bool	 ct_eq(const void *a, const void *b, size_t n);
 
 /* wipe zeroes n bytes at p in a way the compiler cannot elide. */
 void	 wipe(void *p, size_t n);
+
+/* secret_nodump marks the process not dumpable (prctl PR_SET_DUMPABLE 0):
+ * no core file, and /proc/PID/mem, environ, fd and ptrace only for root,
+ * so that the keys a program holds do not end up in a crash report. Each
+ * program calls it first thing; false if the kernel refused. */
+bool	 secret_nodump(void);
 
 /* rand_bytes fills p with n bytes from libsodium's CSPRNG (calls crypto_init). */
 void	 rand_bytes(void *p, size_t n);

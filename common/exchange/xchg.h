@@ -423,4 +423,12 @@ enum ike_err	 ts_parse_list(struct ts_pld *out, const char *s, char *err,
 /* ts_format_list writes t as such a list (prefixes where a range is one). */
 void		 ts_format_list(const struct ts_pld *t, char *buf, size_t n);
 
+/* keys_export writes sa's keys under dir as Wireshark key tables:
+ * ikev2_decryption_table, and esp_sa with, once its Child SA is up, a line
+ * from the IKE initiator's address i_addr to the responder's r_addr and
+ * one back (af's length). Files are 0600, never followed through a
+ * symlink, truncated or appended to. IKE_EIO (errno set) on failure. */
+enum ike_err	 keys_export(const char *dir, const struct ike_sa *sa, int af,
+		    const uint8_t *i_addr, const uint8_t *r_addr, bool append);
+
 #endif

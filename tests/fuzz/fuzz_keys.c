@@ -46,6 +46,7 @@ init_dir(void)
 
 	if (dir[0] != '\0')
 		return;
+	/* tmpfs if there is one: files per input are the cost here */
 	snprintf(dir, sizeof(dir), "%s/fuzz_keys.%ld.XXXXXX",
 	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
 	FUZZ_CHECK(mkdtemp(dir) != NULL);

@@ -409,8 +409,8 @@ ikx_down() {
 	local f name ns left_over
 	for f in "$IKX_RUN"/pids/*.pid; do
 		[ -f "$f" ] || continue
-		name=$(basename "$f" .pid)     # COMM-purpose.pid
-		ikx_stop "$f" "${name%%-*}"
+		name=$(basename "$f" .pid)     # COMM-purpose.pid, COMM in .comm
+		ikx_stop "$f" "$(cat "${f%.pid}.comm" 2>/dev/null || echo "${name%%-*}")"
 	done
 	ikx_charon_stop left
 	ikx_charon_stop right
@@ -433,14 +433,18 @@ ikx_down() {
 # --- background helpers and capture -------------------------------------------
 
 # ikx_bg NAME SIDE CMD... : CMD in SIDE's namespace, in the background; output
-# to $IKX_RUN/NAME.out, pid to $IKX_RUN/pids/NAME.pid (NAME = COMM-purpose)
+# to $IKX_RUN/NAME.out, pid to $IKX_RUN/pids/NAME.pid and the command's name
+# (what /proc/PID/comm will say: at most 15 bytes) to pids/NAME.comm
 ikx_bg() {
-	local name=$1 side=$2 pid; shift 2
+	local name=$1 side=$2 pid comm; shift 2
+	comm=$(basename "$1")
+	comm=${comm:0:15}
 	mkdir -p "$IKX_RUN/pids"
 	ip netns exec "$(ikx_var NS "$side")" "$@" </dev/null >"$IKX_RUN/$name.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$IKX_RUN/pids/$name.pid"
-	ikx_wait_exec "$pid" "${name%%-*}"
+	echo "$comm" >"$IKX_RUN/pids/$name.comm"
+	ikx_wait_exec "$pid" "$comm"
 }
 
 # ikx_capture_start FILE : tcpdump on the left veth, IKE and ESP only
