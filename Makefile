@@ -97,6 +97,7 @@ bench: all
 	$(Q)B=$(B) tests/bench/run.sh
 	$(Q)B=$(B) tests/bench/handshake.sh
 	$(Q)B=$(B) tests/bench/tunnel.sh
+	$(Q)B=$(B) tests/bench/flood.sh
 
 FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)

@@ -130,10 +130,16 @@ stop() {
 	python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", int(sys.argv[1])))
-time.sleep(10)' "$port" &
-	local holder=$!
-	sleep 0.3
-	run --separate-stderr "$R" --local "127.0.0.1:$port" "${ARGS[@]}"
+open(sys.argv[2], "w").close()
+time.sleep(10)' "$port" "$BATS_TEST_TMPDIR/bound" &
+	local holder=$! i
+	# the port is taken once the holder says so (python may start slowly)
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$BATS_TEST_TMPDIR/bound" ] && break
+		sleep 0.1
+	done
+	[ -e "$BATS_TEST_TMPDIR/bound" ] || fail "the holder did not bind in 10 s"
+	run --separate-stderr timeout 10 "$R" --local "127.0.0.1:$port" "${ARGS[@]}"
 	kill "$holder"
 	wait "$holder" || true
 	assert_failure 5
