@@ -47,6 +47,12 @@ enum {
 	OPT_TS,
 };
 
+/* Each socket's receive queue: a flood of IKE_SA_INIT requests fills the
+ * default (rmem_default, about 200 kB: some 150 requests) whenever we are
+ * off the CPU for a moment, and a peer's request lost there waits for its
+ * retransmission (4 s for strongSwan); this holds a few thousand. */
+enum { RCVBUF_BYTES = 4 << 20 };
+
 static const char synopsis[] =
     "usage: ike-respond --local addr[:port] --psk-file file | --cert file --key file\n"
     "                   --ca file --ike proposals\n"
@@ -268,7 +274,7 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 fd, e, one = 1;
+	int			 fd, e, one = 1, rcvbuf = RCVBUF_BYTES;
 
 	memset(&ss, 0, sizeof(ss));
 	if (af == AF_INET) {
@@ -292,6 +298,11 @@ bind_udp(int af, const uint8_t *addr, uint16_t port)
 	 * peer's datagrams (esp-tun(8)); a second ike-respond is kept out by
 	 * the state directory's lock instead of by bind */
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	/* past rmem_max needs CAP_NET_ADMIN; else as much as rmem_max allows */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		e = errno;
 		close(fd);
@@ -421,6 +432,7 @@ main(int argc, char *argv[])
 	static struct srv	 s;
 
 	log_init(argv[0]);
+	(void)secret_nodump();		/* no core file with the keys in it */
 	umask(077);
 	parse_opts(&s.o, argc, argv);
 	if (!crypto_init())
