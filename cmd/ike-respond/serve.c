@@ -5,18 +5,26 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "codec/chain.h"
 #include "codec/hdr.h"
+#include "codec/msg.h"
+#include "codec/notify.h"
 #include "crypto/secret.h"
 #include "exchange/frag.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "respond.h"
+
+enum {
+	TRACE_PER_SEC	= 100,		/* -v lines about peers' messages */
+};
 
 static volatile sig_atomic_t	 got_stop, got_hup;
 
@@ -41,6 +49,63 @@ signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* trace writes "ike-respond: WHO: what" at -v, for what a peer's datagram
+ * made us do (mostly drop it), at most TRACE_PER_SEC lines a second: a
+ * peer can send any number, so the rest are only counted, and the count is
+ * written when the next second starts. */
+static void __attribute__((format(printf, 2, 3)))
+trace(const char *who, const char *fmt, ...)
+{
+	static int64_t		 since;
+	static unsigned long	 n, lost;
+	char			 msg[256];
+	int64_t			 now;
+	va_list			 ap;
+
+	if (log_verbose() < 1)
+		return;
+	now = net_now_ms();
+	if (now - since >= 1000) {
+		if (lost > 0)
+			log_debug("%lu more lines about peers' messages not "
+			    "written", lost);
+		since = now;
+		n = lost = 0;
+	}
+	if (n++ >= TRACE_PER_SEC) {
+		lost++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("%s: %s", who, msg);
+}
+
+/* peer_name writes a peer's ADDR:PORT into buf (n bytes) and returns buf. */
+static const char *
+peer_name(const struct srv *s, const uint8_t *peer, uint16_t pport, char *buf,
+    size_t n)
+{
+	if (log_verbose() < 1)		/* only trace() reads it */
+		buf[0] = '\0';
+	else
+		net_format_hostport(s->af, peer, pport, true, buf, n);
+	return buf;
+}
+
+/* exch_name returns the exchange's name, or "exchange N" in buf. */
+static const char *
+exch_name(uint8_t exch, char *buf, size_t n)
+{
+	const char *name = ikev2_exchange_name(exch);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, n, "exchange %u", exch);
+	return buf;
 }
 
 /* event writes one line: text, or JSON with --json. */
@@ -190,6 +255,21 @@ find_half(struct srv *s, uint64_t ispi, const uint8_t *peer, uint16_t pport)
 	return table_find_half(&s->tab, ispi, peer, pport);
 }
 
+/* send_unauth sends an answer that belongs to no SA (N(COOKIE), an
+ * IKE_SA_INIT error, INVALID_MAJOR_VERSION): nothing is kept. */
+static void
+send_unauth(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
+    const struct wr *out)
+{
+	static struct slot	 tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.peer, peer, sizeof(tmp.peer));
+	tmp.pport = pport;
+	tmp.sock = sock;
+	send_to(s, &tmp, out->buf, out->len);
+}
+
 static void
 on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
     struct rd in)
@@ -197,16 +277,19 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	static uint8_t	 obuf[XCHG_OUT_MAX];
 	struct wr	 out = wr_init(obuf, sizeof(obuf));
 	struct slot	*sl = NULL;
-	static struct slot tmp;
 	struct ike_hdr	 h;
 	struct rd	 r = in;
-	char		 detail[64];
+	char		 detail[64], who[64];
+	const char	*grp;
 	enum ike_err	 e;
 
+	peer_name(s, peer, pport, who, sizeof(who));
 	if (hdr_parse(&r, &h) != IKE_OK)
-		return;
+		return;		/* on_message parsed it */
 	if ((sl = find_half(s, h.ispi, peer, pport)) != NULL) {
 		s->cnt.retransmits++;
+		trace(who, "IKE_SA_INIT %016llx retransmitted: response resent",
+		    (unsigned long long)h.ispi);
 		send_to(s, sl, sl->last, sl->last_len);
 		return;
 	}
@@ -215,27 +298,29 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		e = cookie_check(&s->cookies, in, s->af, peer, &out);
 		if (e == IKE_EREFUSED) {
 			s->cnt.cookies_sent++;
-			log_debug("IKE_SA_INIT %016llx: %u half-open, asking for a "
-			    "cookie", (unsigned long long)h.ispi, s->n_half);
-			memset(&tmp, 0, sizeof(tmp));
-			memcpy(tmp.peer, peer, sizeof(tmp.peer));
-			tmp.pport = pport;
-			tmp.sock = sock;
-			send_to(s, &tmp, out.buf, out.len);
+			trace(who, "IKE_SA_INIT %016llx: %u half-open, asking "
+			    "for a cookie", (unsigned long long)h.ispi, s->n_half);
+			send_unauth(s, sock, peer, pport, &out);
 			return;
 		}
 		if (e != IKE_OK) {
 			s->cnt.dropped++;
+			trace(who, "IKE_SA_INIT %016llx dropped: cookie check: %s",
+			    (unsigned long long)h.ispi, ike_strerror(e));
 			return;
 		}
 		out.len = 0;
 	}
 	if ((long)s->n_half >= s->o.half_open_max) {
 		s->cnt.half_open_full++;
+		trace(who, "IKE_SA_INIT %016llx dropped: %u half-open SAs "
+		    "(--half-open-max)", (unsigned long long)h.ispi, s->n_half);
 		return;
 	}
 	if ((sl = table_new(&s->tab)) == NULL) {	/* --max-sas */
 		s->cnt.half_open_full++;
+		trace(who, "IKE_SA_INIT %016llx dropped: table full (--max-sas)",
+		    (unsigned long long)h.ispi);
 		return;
 	}
 	s->n_half++;
@@ -256,16 +341,30 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		log_debug("%s: IKE_SA_INIT answered", sl->name);
 		return;
 	}
-	if (out.len > 0)
-		send_to(s, sl, out.buf, out.len);
+	if (out.len == 0) {
+		/* RFC 7296 3.10.1: INVALID_SYNTAX only encrypted: dropped */
+		s->cnt.dropped++;
+		trace(who, "IKE_SA_INIT %016llx dropped: %s%s%s",
+		    (unsigned long long)h.ispi, ike_strerror(e),
+		    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
+		free_slot(s, sl);
+		return;
+	}
+	/* an error Notify, unauthenticated: sent, and the slot freed */
+	send_to(s, sl, out.buf, out.len);
+	grp = ikev2_dh_name(sl->sa.dh_group);
 	if (e == IKE_EBADKE)
 		snprintf(detail, sizeof(detail), "INVALID_KE_PAYLOAD %s",
-		    ikev2_dh_name(sl->sa.dh_group) != NULL ?
-		    ikev2_dh_name(sl->sa.dh_group) : "");
+		    grp != NULL ? grp : "");
 	else if (e == IKE_ENOPROP)
 		snprintf(detail, sizeof(detail), "NO_PROPOSAL_CHOSEN");
+	else if (e == IKE_EUNSUPP_CRIT)
+		snprintf(detail, sizeof(detail), "UNSUPPORTED_CRITICAL_PAYLOAD");
 	else
 		snprintf(detail, sizeof(detail), "%s", ike_strerror(e));
+	trace(who, "IKE_SA_INIT %016llx refused: %s%s%s",
+	    (unsigned long long)h.ispi, detail,
+	    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
 	event(s, sl, "refused", detail);
 	free_slot(s, sl);
 }
@@ -282,11 +381,15 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 	if (out.len == 0) {
 		/* did not decrypt, or not for us: dropped */
 		s->cnt.dropped++;
-		log_debug("%s: IKE_AUTH dropped: %s", sl->name, ike_strerror(e));
+		trace(sl->name, "IKE_AUTH dropped: %s%s%s", ike_strerror(e),
+		    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
 		return;
 	}
 	if (e != IKE_OK) {
 		send_msg(s, sl, out.buf, out.len);
+		trace(sl->name, "IKE_AUTH refused: %s%s%s", ike_strerror(e),
+		    sl->sa.auth_why[0] != '\0' && e != IKE_EAUTH ? ": " : "",
+		    e != IKE_EAUTH ? sl->sa.auth_why : "");
 		if (e == IKE_EREFUSED)
 			log_warn("%s: IKE_AUTH: no address for the peer's "
 			    "CFG_REQUEST (%s): INTERNAL_ADDRESS_FAILURE", sl->name,
@@ -298,7 +401,9 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		event(s, sl, "refused", e == IKE_EAUTH ? "AUTHENTICATION_FAILED" :
 		    e == IKE_ETS ? "TS_UNACCEPTABLE" : e == IKE_ENOPROP ?
 		    "NO_PROPOSAL_CHOSEN" : e == IKE_EREFUSED ?
-		    "INTERNAL_ADDRESS_FAILURE" : ike_strerror(e));
+		    "INTERNAL_ADDRESS_FAILURE" : e == IKE_ESYNTAX ?
+		    "INVALID_SYNTAX" : e == IKE_EUNSUPP_CRIT ?
+		    "UNSUPPORTED_CRITICAL_PAYLOAD" : ike_strerror(e));
 		if (sl->sa.state != SA_ESTABLISHED) {
 			free_slot(s, sl);
 			return;
@@ -346,7 +451,7 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 		writer_flush(s, flushed);
 	if ((e = info_respond(&sl->sa, in, &out, &req)) != IKE_OK) {
 		s->cnt.dropped++;
-		log_debug("%s: INFORMATIONAL dropped: %s", sl->name, ike_strerror(e));
+		trace(sl->name, "INFORMATIONAL dropped: %s", ike_strerror(e));
 		return;
 	}
 	respond(s, sl, &out);
@@ -382,6 +487,84 @@ info_ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid)
 	}
 }
 
+/* resend sends sl's last response again to where the retransmitted
+ * request came from (RFC 7296 2.11), which need not be where the SA's peer
+ * is: the request is not authenticated, so the SA does not move. */
+static void
+resend(struct srv *s, struct slot *sl, int sock, const uint8_t *peer,
+    uint16_t pport)
+{
+	uint8_t		 was_peer[16];
+	uint16_t	 was_pport = sl->pport;
+	int		 was_sock = sl->sock;
+
+	memcpy(was_peer, sl->peer, sizeof(was_peer));
+	memcpy(sl->peer, peer, sizeof(sl->peer));
+	sl->pport = pport;
+	sl->sock = sock;
+	send_msg(s, sl, sl->last, sl->last_len);
+	memcpy(sl->peer, was_peer, sizeof(sl->peer));
+	sl->pport = was_pport;
+	sl->sock = was_sock;
+}
+
+/* on_version answers a request of a major version above ours with
+ * INVALID_MAJOR_VERSION, our version in the header (RFC 7296 2.5, 1.5:
+ * SPIs, exchange and message ID copied, no state); anything else of
+ * another version (IKEv1, responses) is dropped. */
+static void
+on_version(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
+    const struct ike_hdr *h)
+{
+	static uint8_t	 obuf[64];
+	struct wr	 out = wr_init(obuf, sizeof(obuf));
+	struct ike_hdr	 o;
+	struct chain	 c;
+	size_t		 off;
+	char		 who[64];
+
+	peer_name(s, peer, pport, who, sizeof(who));
+	if (h->major < IKEV2_MAJOR || (h->flags & IKEV2_FLAG_RESPONSE) != 0) {
+		s->cnt.dropped++;
+		trace(who, "IKE version %u.%u %s dropped: %s", h->major, h->minor,
+		    (h->flags & IKEV2_FLAG_RESPONSE) ? "response" : "message",
+		    h->major == 1 ? "IKEv1 is not spoken here" :
+		    "not a request of a higher version");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.ispi = h->ispi;
+	o.rspi = h->rspi;
+	o.major = IKEV2_MAJOR;
+	o.exch = h->exch;
+	o.flags = IKEV2_FLAG_RESPONSE;
+	o.msgid = h->msgid;
+	off = hdr_put(&out, &o);
+	chain_init(&c, &out, off + HDR_NEXT_AT);
+	chain_open(&c, IKEV2_PAYLOAD_NOTIFY, false);
+	notify_put(&out, 0, NULL, 0, IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
+	chain_close(&c);
+	hdr_finish(&out, off);
+	s->cnt.dropped++;
+	if (!wr_ok(&out))
+		return;
+	send_unauth(s, sock, peer, pport, &out);
+	trace(who, "IKE version %u.%u request dropped: INVALID_MAJOR_VERSION sent",
+	    h->major, h->minor);
+}
+
+/* frag_trace says what became of a fragment kept back (at -v only). */
+static void
+frag_trace(const struct slot *sl, struct rd in, uint32_t msgid)
+{
+	static struct ike_msg	 m;
+
+	if (log_verbose() < 1 || msg_parse(in, &m) != IKE_OK)
+		return;
+	trace(sl->name, "fragment %u/%u of request %u: message not complete",
+	    m.frag_num, m.frag_total, msgid);
+}
+
 static void
 on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
     struct rd in)
@@ -392,46 +575,97 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	struct rd	 r = in;
 	struct slot	*sl;
 	struct wr	 jw;
+	char		 who[64], xn[24];
+	const char	*x;
+	enum ike_err	 e;
 
-	if (hdr_parse(&r, &h) != IKE_OK || h.major != 2) {
+	peer_name(s, peer, pport, who, sizeof(who));
+	memset(&h, 0, sizeof(h));
+	e = hdr_parse(&r, &h);
+	if (in.len < IKE_HDR_LEN) {
 		s->cnt.dropped++;
+		trace(who, "datagram dropped: %zu bytes, shorter than an IKE "
+		    "header", in.len);
 		return;
 	}
-	if (h.exch == IKEV2_EXCH_IKE_SA_INIT && h.rspi == 0 && h.msgid == 0 &&
-	    (h.flags & (IKEV2_FLAG_INITIATOR | IKEV2_FLAG_RESPONSE)) ==
-	    IKEV2_FLAG_INITIATOR) {
-		on_sa_init(s, sock, peer, pport, in);
+	if (e == IKE_EUNSUPP) {
+		on_version(s, sock, peer, pport, &h);
+		return;
+	}
+	x = exch_name(h.exch, xn, sizeof(xn));
+	if (e != IKE_OK) {
+		s->cnt.dropped++;
+		trace(who, "%s message dropped: length field %u, datagram %zu "
+		    "bytes", x, h.len, in.len);
+		return;
+	}
+	if (h.exch == IKEV2_EXCH_IKE_SA_INIT && h.rspi == 0) {
+		/* RFC 7296 3.1: a request from the original initiator, ID 0 */
+		if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
+			s->cnt.dropped++;
+			trace(who, "IKE_SA_INIT response dropped: we sent no "
+			    "request");
+		} else if ((h.flags & IKEV2_FLAG_INITIATOR) == 0) {
+			s->cnt.dropped++;
+			trace(who, "IKE_SA_INIT request dropped: Initiator flag "
+			    "not set");
+		} else if (h.msgid != 0) {
+			s->cnt.dropped++;
+			trace(who, "IKE_SA_INIT request dropped: message ID %u, "
+			    "not 0", h.msgid);
+		} else
+			on_sa_init(s, sock, peer, pport, in);
 		return;
 	}
 	if ((sl = find(s, h.ispi, h.rspi)) == NULL) {
 		s->cnt.unknown_spi++;
-		log_debug("message for unknown SPIs %016llx/%016llx dropped",
-		    (unsigned long long)h.ispi, (unsigned long long)h.rspi);
+		trace(who, "%s %s dropped: unknown SPIs %016llx/%016llx%s", x,
+		    (h.flags & IKEV2_FLAG_RESPONSE) ? "response" : "request",
+		    (unsigned long long)h.ispi, (unsigned long long)h.rspi,
+		    h.exch == IKEV2_EXCH_IKE_SA_INIT ?
+		    " (an IKE_SA_INIT request has SPIr 0)" : "");
 		return;
 	}
 	if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
 		s->cnt.dropped++;	/* we send no requests */
+		trace(sl->name, "%s response %u dropped: we sent no request", x,
+		    h.msgid);
+		return;
+	}
+	if ((h.flags & IKEV2_FLAG_INITIATOR) == 0) {
+		s->cnt.dropped++;	/* the peer is the original initiator */
+		trace(sl->name, "%s request %u dropped: Initiator flag not set",
+		    x, h.msgid);
 		return;
 	}
 	if (sl->sa.msgid > 0 && h.msgid == sl->sa.msgid - 1 && sl->last_len > 0) {
 		/* RFC 7383 2.6.1: a fragmented request is answered once */
-		if (frag_num(in) > 1)
+		if (frag_num(in) > 1) {
+			trace(sl->name, "%s request %u: a fragment of a "
+			    "retransmission, answered on fragment 1", x, h.msgid);
 			return;
+		}
 		s->cnt.retransmits++;
-		send_msg(s, sl, sl->last, sl->last_len);
+		trace(sl->name, "%s request %u retransmitted: response resent",
+		    x, h.msgid);
+		resend(s, sl, sock, peer, pport);
 		return;
 	}
 	if (h.msgid != sl->sa.msgid && !(sl->sa.state == SA_ESTABLISHED &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL && h.msgid > sl->sa.msgid)) {
 		s->cnt.bad_msgid++;
+		trace(sl->name, "%s request %u dropped: message ID %u expected",
+		    x, h.msgid, sl->sa.msgid);
 		return;
 	}
 	jw = wr_init(joined, sizeof(joined));
 	switch (frag_input(&frx, &sl->sa, in, &jw)) {
 	case FRAG_MORE:
+		frag_trace(sl, in, h.msgid);
 		return;
 	case FRAG_BAD:
 		s->cnt.dropped++;
+		trace(sl->name, "%s request %u: fragment dropped", x, h.msgid);
 		return;
 	case FRAG_DONE:
 		in = rd_init(joined, jw.len);
@@ -450,7 +684,9 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		info_ahead(s, sl, in, h.msgid);
 	else {
 		s->cnt.dropped++;
-		log_debug("%s: exchange %u not handled", sl->name, h.exch);
+		trace(sl->name, "%s request %u dropped: %s", x, h.msgid,
+		    sl->sa.state == SA_INIT_DONE ? "IKE_AUTH not done yet" :
+		    "exchange not handled here");
 	}
 }
 
@@ -466,8 +702,11 @@ receive(struct srv *s, int i)
 	ssize_t			 n;
 	size_t			 off = 0;
 	struct slot		 tmp;
+	char			 who[64];
 
-	n = recvfrom(s->fd[i], buf, sizeof(buf), 0, (struct sockaddr *)&ss, &len);
+	/* MSG_TRUNC: n is the datagram's length even when it did not fit */
+	n = recvfrom(s->fd[i], buf, sizeof(buf), MSG_TRUNC,
+	    (struct sockaddr *)&ss, &len);
 	if (n < 0)
 		return false;
 	memset(peer, 0, sizeof(peer));
@@ -483,19 +722,33 @@ receive(struct srv *s, int i)
 		pport = ntohs(sin6->sin6_port);
 	} else
 		return true;
+	peer_name(s, peer, pport, who, sizeof(who));
 	if (i == 1) {
+		/* RFC 3948 2.2, 2.3: keepalive, non-ESP marker, or ESP */
 		if (n == 1 && buf[0] == 0xff) {
 			s->cnt.keepalive++;
+			trace(who, "NAT-T keepalive ignored");
 			return true;
 		}
 		if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
 			s->cnt.esp++;
+			if (n < 8)
+				trace(who, "datagram dropped: %zd bytes on port "
+				    "%u, neither IKE nor ESP", n, s->lport[1]);
+			else
+				trace(who, "ESP packet dropped: SPI 0x%02x%02x"
+				    "%02x%02x, no data path here (esp-tun)",
+				    buf[0], buf[1], buf[2], buf[3]);
 			return true;
 		}
 		off = 4;
 	}
-	if ((size_t)n - off > XCHG_OUT_MAX)
+	if ((size_t)n - off > XCHG_OUT_MAX) {
+		s->cnt.dropped++;
+		trace(who, "message dropped: %zu bytes, more than %u",
+		    (size_t)n - off, XCHG_OUT_MAX);
 		return true;
+	}
 	if (s->pcap != NULL) {
 		memset(&tmp, 0, sizeof(tmp));
 		memcpy(tmp.peer, peer, sizeof(peer));
@@ -515,7 +768,7 @@ expire(struct srv *s)
 
 	while ((sl = table_oldest_half(&s->tab)) != NULL &&
 	    now - sl->born_ms > HALF_OPEN_MS) {
-		log_debug("%s: half-open SA expired", sl->name);
+		trace(sl->name, "half-open SA expired");
 		free_slot(s, sl);
 	}
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15): SK{ ID AUTH SA TSi TSr } both ways. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -38,32 +39,55 @@ struct auth_msg {
 	uint16_t	 error;		/* first error Notify */
 	struct rd	 certs[SIG_CERTS_MAX];	/* X.509 CERT data, in order */
 	size_t		 n_certs;
+	unsigned	 bad_n;		/* auth_inner's error: which payload */
+	uint8_t		 bad_type;
 };
 
-/* auth_parse_msg decrypts in and collects its inner payloads; pt holds the
- * plaintext the views point into. */
+/* auth_open decrypts in into pt and fills out->hdr; pt_len and first
+ * are the plaintext's length and first inner payload type. Its errors are
+ * sk_open's: the message is not ours or was changed, and gets no answer. */
 static enum ike_err
-auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
+auth_open(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
+    size_t *pt_len, uint8_t *first, struct auth_msg *out)
+{
+	static struct ike_msg	 m;
+	enum ike_err		 e;
+
+	memset(out, 0, sizeof(*out));
+	*pt_len = 0;
+	*first = 0;
+	if ((e = sk_open(sa, in, &m, pt, cap, pt_len, first)) != IKE_OK)
+		return e;
+	out->hdr = m.hdr;
+	return IKE_OK;
+}
+
+/* auth_inner collects the inner payloads of the plaintext pt (views into
+ * it). On error out->bad_n and out->bad_type say which payload it was (1
+ * is the first), the type also for IKE_EUNSUPP_CRIT (RFC 7296 2.5). */
+static enum ike_err
+auth_inner(const uint8_t *pt, size_t pt_len, uint8_t first,
     struct auth_msg *out)
 {
-	struct ike_msg		 m;
 	struct pld_iter		 it;
 	struct pld		 p;
 	struct notify_pld	 n;
 	struct cert_pld		 c;
 	struct rd		 body;
-	size_t			 pt_len = 0;
-	uint8_t			 first = 0;
+	uint8_t			 type;
 	enum ike_err		 e = IKE_OK;
 
-	memset(out, 0, sizeof(*out));
-	if ((e = sk_open(sa, in, &m, pt, cap, &pt_len, &first)) != IKE_OK)
-		return e;
-	out->hdr = m.hdr;
-	if (m.hdr.exch != IKEV2_EXCH_IKE_AUTH)
-		return IKE_ESYNTAX;
+	memset(&p, 0, sizeof(p));
 	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
-	while (e == IKE_OK && pld_next(&it, &p)) {
+	for (;;) {
+		type = it.next;		/* what pld_next reads, if it fails */
+		if (!pld_next(&it, &p)) {
+			e = it.err;
+			if (e == IKE_EUNSUPP_CRIT)
+				type = p.type;
+			break;
+		}
+		type = p.type;
 		body = p.body;
 		switch (p.type) {
 		case IKEV2_PAYLOAD_IDI:
@@ -112,10 +136,30 @@ auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
 		default:
 			break;
 		}
+		if (e != IKE_OK)
+			break;
 	}
-	if (e == IKE_OK)
-		e = it.err;
+	if (e != IKE_OK) {
+		out->bad_n = it.n;
+		out->bad_type = type;
+	}
 	return e;
+}
+
+/* auth_parse_msg is auth_open, then auth_inner for an IKE_AUTH message. */
+static enum ike_err
+auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
+    struct auth_msg *out)
+{
+	size_t		 pt_len;
+	uint8_t		 first;
+	enum ike_err	 e;
+
+	if ((e = auth_open(sa, in, pt, cap, &pt_len, &first, out)) != IKE_OK)
+		return e;
+	if (out->hdr.exch != IKEV2_EXCH_IKE_AUTH)
+		return IKE_ESYNTAX;
+	return auth_inner(pt, pt_len, first, out);
 }
 
 enum ike_err
@@ -353,14 +397,17 @@ out:
 	return e;
 }
 
-/* respond_error seals SK{ [IDr AUTH] N(type) } into out and returns err. */
+/* respond_error_data seals SK{ [IDr AUTH] N(type, data) } into out and
+ * returns err. */
 static enum ike_err
-respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
-    bool with_auth, uint16_t type, enum ike_err err)
+respond_error_data(struct ike_sa *sa, const struct xchg_cfg *cfg,
+    struct wr *out, bool with_auth, uint16_t type, const void *data,
+    size_t len, enum ike_err err)
 {
 	struct skb	 b;
 	enum ike_err	 e;
 
+	child_keys_wipe(&sa->child.keys);	/* no Child SA: none of its keys */
 	skb_init(&b);
 	if (with_auth && (e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDR,
 	    NULL)) != IKE_OK) {
@@ -368,7 +415,7 @@ respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
 		return e;
 	}
 	chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
-	notify_put(&b.w, 0, NULL, 0, type, NULL, 0);
+	notify_put(&b.w, 0, NULL, 0, type, data, len);
 	out->len = 0;
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
 		return e;
@@ -382,6 +429,14 @@ respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
 	return err;
 }
 
+/* respond_error seals SK{ [IDr AUTH] N(type) } into out and returns err. */
+static enum ike_err
+respond_error(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out,
+    bool with_auth, uint16_t type, enum ike_err err)
+{
+	return respond_error_data(sa, cfg, out, with_auth, type, NULL, 0, err);
+}
+
 enum ike_err
 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
     struct wr *out)
@@ -392,21 +447,47 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	struct ts_pld	 vip_ts, tsi;
 	struct skb	 b;
 	enum ike_err	 e;
-	size_t		 i;
+	size_t		 i, pt_len;
+	uint8_t		 first;
 	bool		 vip;
 
 	out->len = 0;
+	sa->auth_why[0] = '\0';
 	if (sa->role != ROLE_RESPONDER || sa->state != SA_INIT_DONE)
 		return IKE_EINVAL;
-	if ((e = auth_parse_msg(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
-		goto out;	/* not decrypted: dropped, no answer */
-	if ((m.hdr.flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) !=
+	if ((e = auth_open(sa, in, pt, sizeof(pt), &pt_len, &first, &m)) !=
+	    IKE_OK) {
+		snprintf(sa->auth_why, sizeof(sa->auth_why), "not decrypted");
+		goto out;	/* not ours, or changed: dropped, no answer */
+	}
+	if (m.hdr.exch != IKEV2_EXCH_IKE_AUTH || (m.hdr.flags &
+	    (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) !=
 	    IKEV2_FLAG_INITIATOR || m.hdr.msgid != sa->msgid ||
 	    m.hdr.rspi != sa->rspi) {
+		snprintf(sa->auth_why, sizeof(sa->auth_why), "exchange %u, "
+		    "flags 0x%02x, message ID %u", m.hdr.exch, m.hdr.flags,
+		    m.hdr.msgid);
 		e = IKE_ESYNTAX;
 		goto out;
 	}
+	/* it decrypted: from here on an error is answered (RFC 7296 2.21.2)
+	 * and ends the IKE SA */
+	if ((e = auth_inner(pt, pt_len, first, &m)) != IKE_OK) {
+		snprintf(sa->auth_why, sizeof(sa->auth_why), "inner payload %u "
+		    "(type %u): %s", m.bad_n, m.bad_type, ike_strerror(e));
+		if (e == IKE_EUNSUPP_CRIT)	/* 2.5: the type as data */
+			e = respond_error_data(sa, cfg, out, false,
+			    IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &m.bad_type, 1,
+			    e);
+		else
+			e = respond_error(sa, cfg, out, false,
+			    IKEV2_N_INVALID_SYNTAX, IKE_ESYNTAX);
+		goto out;
+	}
 	if (!m.has_idi || !m.has_auth || !m.has_sa || !m.has_tsi || !m.has_tsr) {
+		snprintf(sa->auth_why, sizeof(sa->auth_why), "no %s payload",
+		    !m.has_idi ? "IDi" : !m.has_auth ? "AUTH" : !m.has_sa ?
+		    "SA" : !m.has_tsi ? "TSi" : "TSr");
 		e = respond_error(sa, cfg, out, false, IKEV2_N_INVALID_SYNTAX,
 		    IKE_ESYNTAX);
 		goto out;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* IKE_SA_INIT (RFC 7296 1.2, 2.6, 2.23): request, response, COOKIE and INVALID_KE retries, SKEYSEED. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +9,6 @@
 #include "codec/chain.h"
 #include "codec/hdr.h"
 #include "codec/ke.h"
-#include "codec/msg.h"
 #include "codec/nonce.h"
 #include "codec/notify.h"
 #include "codec/sa_pld.h"
@@ -33,50 +34,80 @@ struct init_msg {
 	uint16_t	 error;		/* first error Notify */
 	uint16_t	 ke_group;	/* its INVALID_KE_PAYLOAD data */
 	uint16_t	 hash_algs;	/* SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
+	uint8_t		 crit_type;	/* IKE_EUNSUPP_CRIT: the payload type */
+	char		 why[SIG_WHY_LEN];	/* what was wrong, for the log */
 };
+
+/* bad notes why m is refused (for the responder's debug log) and returns e. */
+static enum ike_err __attribute__((format(printf, 3, 4)))
+bad(struct init_msg *m, enum ike_err e, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->why, sizeof(m->why), fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+/* pld_name returns a payload type's name for the log, or "type N". */
+static const char *
+pld_name(uint8_t type, char *buf, size_t n)
+{
+	const char *name = ikev2_payload_abbr(type);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, n, "type %u", type);
+	return buf;
+}
 
 static enum ike_err
 init_parse(struct rd in, struct init_msg *out)
 {
-	struct ike_msg		 m;
+	struct pld_iter		 it;
+	struct pld		 p;
 	struct notify_pld	 n;
-	struct rd		 body;
-	size_t			 i;
-	enum ike_err		 e;
+	struct rd		 r = in, body;
+	char			 nb[16];
+	uint8_t			 type;
+	bool			 dup = false;
+	enum ike_err		 e = IKE_OK;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = msg_parse(in, &m)) != IKE_OK)
-		return e;
-	out->hdr = m.hdr;
-	if (m.hdr.exch != IKEV2_EXCH_IKE_SA_INIT || m.hdr.msgid != 0)
-		return IKE_ESYNTAX;
-	for (i = 0; i < m.n_pld; i++) {
-		body = m.pld[i].body;
-		switch (m.pld[i].type) {
+	memset(&p, 0, sizeof(p));
+	if ((e = hdr_parse(&r, &out->hdr)) != IKE_OK)
+		return bad(out, e, "header: length %u, message %zu bytes",
+		    out->hdr.len, in.len);
+	if (out->hdr.exch != IKEV2_EXCH_IKE_SA_INIT || out->hdr.msgid != 0)
+		return bad(out, IKE_ESYNTAX, "exchange %u, message ID %u",
+		    out->hdr.exch, out->hdr.msgid);
+	pld_iter_init(&it, r, out->hdr.next);
+	for (;;) {
+		type = it.next;		/* what pld_next reads, if it fails */
+		if (!pld_next(&it, &p))
+			break;
+		type = p.type;
+		body = p.body;
+		switch (p.type) {
 		case IKEV2_PAYLOAD_SA:
-			if (out->has_sa)
-				return IKE_ESYNTAX;
-			if ((e = sa_pld_parse(&body, &out->sa)) != IKE_OK)
-				return e;
+			if (!(dup = out->has_sa))
+				e = sa_pld_parse(&body, &out->sa);
 			out->has_sa = true;
 			break;
 		case IKEV2_PAYLOAD_KE:
-			if (out->has_ke)
-				return IKE_ESYNTAX;
-			if ((e = ke_parse(&body, &out->ke)) != IKE_OK)
-				return e;
+			if (!(dup = out->has_ke))
+				e = ke_parse(&body, &out->ke);
 			out->has_ke = true;
 			break;
 		case IKEV2_PAYLOAD_NONCE:
-			if (out->has_nonce)
-				return IKE_ESYNTAX;
-			if ((e = nonce_parse(&body, &out->nonce)) != IKE_OK)
-				return e;
+			if (!(dup = out->has_nonce))
+				e = nonce_parse(&body, &out->nonce);
 			out->has_nonce = true;
 			break;
 		case IKEV2_PAYLOAD_NOTIFY:
 			if ((e = notify_parse(&body, &n)) != IKE_OK)
-				return e;
+				break;
 			if (notify_is_error(n.type)) {
 				if (out->error == 0)
 					out->error = n.type;
@@ -110,9 +141,28 @@ init_parse(struct rd in, struct init_msg *out)
 			}
 			break;
 		default:
-			break;		/* VID and others: ignored */
+			break;		/* VID, unknown non-critical ones: ignored */
 		}
+		if (e != IKE_OK || dup)
+			break;
 	}
+	if (dup)
+		return bad(out, IKE_ESYNTAX, "payload %u: a second %s payload",
+		    it.n, pld_name(type, nb, sizeof(nb)));
+	if (e != IKE_OK)
+		return bad(out, e == IKE_ETOOBIG ? IKE_ESYNTAX : e,
+		    "payload %u (%s): %s", it.n, pld_name(type, nb, sizeof(nb)),
+		    ike_strerror(e));
+	if (it.err == IKE_EUNSUPP_CRIT) {
+		/* RFC 7296 2.5: named in UNSUPPORTED_CRITICAL_PAYLOAD */
+		out->crit_type = p.type;
+		return bad(out, it.err, "payload %u: type %u, critical, unknown",
+		    it.n, p.type);
+	}
+	if (it.err != IKE_OK)
+		return bad(out, it.err, "payload %u (%s): %s", it.n,
+		    type != IKEV2_PAYLOAD_NONE ? pld_name(type, nb, sizeof(nb)) :
+		    "after the last", ike_strerror(it.err));
 	return IKE_OK;
 }
 
@@ -369,6 +419,15 @@ init_error(const struct ike_sa *sa, struct wr *out, uint16_t type,
 	hdr_finish(out, off);
 }
 
+/* note copies m's reason to sa->auth_why (the SA's field for what the
+ * responder logs of a refused peer) and returns e. */
+static enum ike_err
+note(struct ike_sa *sa, const struct init_msg *m, enum ike_err e)
+{
+	snprintf(sa->auth_why, sizeof(sa->auth_why), "%s", m->why);
+	return e;
+}
+
 enum ike_err
 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
     struct wr *out)
@@ -383,15 +442,30 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	enum ike_err	 e;
 
 	out->len = 0;
+	sa->auth_why[0] = '\0';
 	if (sa->role != ROLE_RESPONDER || sa->state != SA_IDLE)
 		return IKE_EINVAL;
-	if ((e = init_parse(in, &m)) != IKE_OK)
-		return e;
+	e = init_parse(in, &m);
+	if (e != IKE_OK && e != IKE_EUNSUPP_CRIT)
+		return note(sa, &m, e);
+	/* RFC 7296 3.1: a request, from the original initiator, SPIr 0 */
 	if ((m.hdr.flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) !=
-	    IKEV2_FLAG_INITIATOR || m.hdr.rspi != 0 || m.hdr.ispi == 0 ||
-	    !m.has_sa || !m.has_ke || !m.has_nonce)
-		return IKE_ESYNTAX;
+	    IKEV2_FLAG_INITIATOR || m.hdr.rspi != 0 || m.hdr.ispi == 0)
+		return note(sa, &m, bad(&m, IKE_ESYNTAX, "flags 0x%02x, SPIs "
+		    "%016llx/%016llx", m.hdr.flags, (unsigned long long)m.hdr.ispi,
+		    (unsigned long long)m.hdr.rspi));
 	sa->ispi = m.hdr.ispi;
+	if (e == IKE_EUNSUPP_CRIT) {
+		/* RFC 7296 2.5: rejected, the payload type as the data */
+		init_error(sa, out, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+		    &m.crit_type, 1);
+		return note(sa, &m, wr_ok(out) ? e : IKE_ETOOBIG);
+	}
+	/* RFC 7296 3.10.1: INVALID_SYNTAX only in an encrypted message, so a
+	 * request that lacks a payload is dropped */
+	if (!m.has_sa || !m.has_ke || !m.has_nonce)
+		return note(sa, &m, bad(&m, IKE_ESYNTAX, "no %s payload",
+		    !m.has_sa ? "SA" : !m.has_ke ? "KE" : "Nonce"));
 	if (cfg->cookie_len != 0 && (!m.has_cookie ||
 	    m.cookie.len != cfg->cookie_len ||
 	    !ct_eq(m.cookie.p, cfg->cookie, cfg->cookie_len))) {
@@ -405,16 +479,20 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	}
 	reply.n_props = 1;
 	group = proposal_dh_group(&reply.props[0]);
+	sa->dh_group = group;		/* named in the log */
 	if (m.ke.group != group) {
 		grp[0] = (uint8_t)(group >> 8);
 		grp[1] = (uint8_t)group;
 		init_error(sa, out, IKEV2_N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
 		return wr_ok(out) ? IKE_EBADKE : IKE_ETOOBIG;
 	}
+	/* RFC 7296 3.4: the KE data length is the group's */
+	if (m.ke.data.len != dh_pub_len(group))
+		return note(sa, &m, bad(&m, IKE_ESYNTAX, "KE of %zu bytes, "
+		    "group %u takes %zu", m.ke.data.len, group, dh_pub_len(group)));
 	sa->chosen = reply.props[0];
-	sa->dh_group = group;
 	if (m.nonce.len > sizeof(sa->ni) || in.len > XCHG_MSG_MAX)
-		return IKE_ETOOBIG;
+		return note(sa, &m, bad(&m, IKE_ETOOBIG, "%zu bytes", in.len));
 	memcpy(sa->ni, m.nonce.p, m.nonce.len);
 	sa->ni_len = m.nonce.len;
 	sa->peer_frag = m.frag;
@@ -429,6 +507,14 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	if ((e = dh_new(&sa->dh, group)) != IKE_OK ||
 	    (e = dh_public(sa->dh, pub, sizeof(pub), &pub_len)) != IKE_OK)
 		return e;
+	/* the keys before the answer: a KE that is no public value of its
+	 * group (RFC 6989) is dropped, not answered and forgotten */
+	if ((e = derive(sa, &m.ke)) != IKE_OK) {
+		ike_keys_wipe(&sa->keys);
+		return note(sa, &m, bad(&m, e == IKE_EBADKE ? IKE_ESYNTAX : e,
+		    "KE: %s", e == IKE_EBADKE ? "not a public value of its "
+		    "group" : ike_strerror(e)));
+	}
 
 	xchg_hdr(sa, &h, IKEV2_EXCH_IKE_SA_INIT, true, 0, IKEV2_PAYLOAD_NONE);
 	off = hdr_put(out, &h);
@@ -439,9 +525,9 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	ke_put(out, group, pub, pub_len);
 	chain_open(&c, IKEV2_PAYLOAD_NONCE, false);
 	nonce_put(out, sa->nr, sa->nr_len);
-	xchg_set(sa, SA_INIT_DONE);	/* NAT-D hashes with our SPI now */
-	if ((e = put_natd(sa, cfg, &c, out, cfg->fake_natd)) != IKE_OK)
-		return e;
+	if ((e = put_natd(sa, cfg, &c, out, cfg->fake_natd)) != IKE_OK ||
+	    (e = init_msgs(sa)) != IKE_OK)
+		goto fail;
 	if (cfg->frag && m.frag) {
 		chain_open(&c, IKEV2_PAYLOAD_NOTIFY, false);
 		notify_put(out, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED,
@@ -450,16 +536,20 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	cert_init_put(sa, cfg, &c, out);
 	chain_close(&c);
 	hdr_finish(out, off);
-	if (!wr_ok(out) || out->len - off > XCHG_MSG_MAX)
-		return IKE_ETOOBIG;
-	if ((e = init_msgs(sa)) != IKE_OK)
-		return e;
+	if (!wr_ok(out) || out->len - off > XCHG_MSG_MAX) {
+		e = IKE_ETOOBIG;
+		goto fail;
+	}
 	memcpy(sa->init_req, in.p, in.len);
 	sa->init_req_len = in.len;
 	memcpy(sa->init_resp, out->buf + off, out->len - off);
 	sa->init_resp_len = out->len - off;
-	if ((e = derive(sa, &m.ke)) != IKE_OK)
-		return e;
 	sa->msgid = 1;
+	xchg_set(sa, SA_INIT_DONE);
 	return IKE_OK;
+fail:
+	/* nothing is sent, no keys are kept */
+	ike_keys_wipe(&sa->keys);
+	out->len = 0;
+	return e;
 }
