@@ -57,4 +57,9 @@ struct child_file {
 bool	 child_file_read(struct sd_lock *l, const char *name,
 	    struct child_file *out);
 
+/* ike_rekey rekeys the IKE SA name of sd through k (ike.c): --ike without
+ * --delete. Returns the exit status. */
+int	 ike_rekey(struct sd *sd, const char *name, struct link *k,
+	    int timeout, bool json);
+
 #endif

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
-/* CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 1.3.2, 2.18), as its responder. */
+/* CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 1.3.2, 2.18), in both roles. */
 #include <string.h>
 
 #include "codec/chain.h"
+#include "codec/hdr.h"
 #include "codec/ke.h"
+#include "codec/msg.h"
 #include "codec/nonce.h"
+#include "codec/notify.h"
 #include "crypto/dh.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
@@ -15,9 +18,9 @@
 
 enum { DH_SHARED_MAX = 512, KE_MAX = 1024 };
 
-/* like_ours is the one proposal a rekey may choose: the SA's own suite
- * with the group of the peer's KE (the PRF stays: SKEYSEED is made with
- * the old SA's, RFC 7296 2.18). */
+/* like_ours is the one proposal of a rekey, offered or accepted: the SA's
+ * own suite with the group of the KE (the PRF stays: SKEYSEED is made
+ * with the old SA's, RFC 7296 2.18). */
 static void
 like_ours(const struct ike_sa *sa, uint16_t group, struct sa_pld *out)
 {
@@ -127,4 +130,198 @@ ike_rekey_respond(struct ike_sa *sa, const struct ike_rekey_req *r,
 	nsa->msgid = nsa->peer_msgid = 0;
 	nsa->dh_group = group;
 	return IKE_OK;
+}
+
+void
+ike_rekey_wipe(struct ike_rekey *k)
+{
+	dh_free(k->dh);
+	wipe(k, sizeof(*k));
+}
+
+enum ike_err
+ike_rekey_create(struct ike_sa *sa, struct ike_rekey *k, uint16_t group,
+    struct wr *out)
+{
+	struct sa_prop	*p;
+	struct skb	 b;
+	uint8_t		 ke[KE_MAX];
+	size_t		 ke_len = 0;
+	int		 i;
+	enum ike_err	 e;
+
+	out->len = 0;
+	memset(k, 0, sizeof(*k));
+	if (sa->state != SA_ESTABLISHED)
+		return IKE_EINVAL;
+	if (group == 0)
+		group = sa->suite.dh != 0 ? sa->suite.dh : IKEV2_DH_CURVE25519;
+	if ((e = dh_new(&k->dh, group)) != IKE_OK)
+		return e;
+	k->group = group;
+	while (k->spi == 0)
+		rand_bytes(&k->spi, sizeof(k->spi));
+	like_ours(sa, group, &k->offered);
+	p = &k->offered.props[0];
+	p->spi_len = 8;
+	for (i = 0; i < 8; i++)
+		p->spi[i] = (uint8_t)(k->spi >> (56 - 8 * i));
+	k->ni_len = IKE_NONCE_LEN;
+	rand_bytes(k->ni, k->ni_len);
+	if ((e = dh_public(k->dh, ke, sizeof(ke), &ke_len)) != IKE_OK)
+		return e;
+	/* RFC 7296 1.3.2: SA, Ni, KEi; no selectors */
+	skb_init(&b);
+	chain_open(&b.c, IKEV2_PAYLOAD_SA, false);
+	sa_pld_put(&b.w, &k->offered);
+	chain_open(&b.c, IKEV2_PAYLOAD_NONCE, false);
+	nonce_put(&b.w, k->ni, k->ni_len);
+	chain_open(&b.c, IKEV2_PAYLOAD_KE, false);
+	ke_put(&b.w, group, ke, ke_len);
+	k->msgid = *ike_sa_own_msgid(sa);
+	return skb_seal(sa, &b, IKEV2_EXCH_CREATE_CHILD_SA, false, k->msgid,
+	    out);
+}
+
+/* The answer to our rekey, as far as it matters. */
+struct rekey_resp {
+	bool		 has_sa, has_nonce, has_ke;
+	struct sa_pld	 sa;
+	struct rd	 nonce;
+	struct ke_pld	 ke;
+	uint16_t	 error;		/* first error Notify */
+	uint16_t	 ke_group;	/* INVALID_KE_PAYLOAD's group */
+};
+
+static enum ike_err
+resp_parse(const uint8_t *pt, size_t pt_len, uint8_t first,
+    struct rekey_resp *m)
+{
+	struct pld_iter		 it;
+	struct pld		 p;
+	struct notify_pld	 n;
+	struct rd		 body;
+	enum ike_err		 e = IKE_OK;
+
+	memset(m, 0, sizeof(*m));
+	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
+	while (e == IKE_OK && pld_next(&it, &p)) {
+		body = p.body;
+		switch (p.type) {
+		case IKEV2_PAYLOAD_SA:
+			m->has_sa = true;
+			e = sa_pld_parse(&body, &m->sa);
+			break;
+		case IKEV2_PAYLOAD_NONCE:
+			m->has_nonce = true;
+			e = nonce_parse(&body, &m->nonce);
+			break;
+		case IKEV2_PAYLOAD_KE:
+			m->has_ke = true;
+			e = ke_parse(&body, &m->ke);
+			break;
+		case IKEV2_PAYLOAD_NOTIFY:
+			if ((e = notify_parse(&body, &n)) != IKE_OK ||
+			    !notify_is_error(n.type) || m->error != 0)
+				break;
+			m->error = n.type;
+			if (n.type == IKEV2_N_INVALID_KE_PAYLOAD &&
+			    n.data.len == 2)
+				m->ke_group = (uint16_t)(n.data.p[0] << 8 |
+				    n.data.p[1]);
+			break;
+		default:
+			break;
+		}
+	}
+	return e == IKE_OK ? it.err : e;
+}
+
+/* derive_new makes nsa from the accepted answer m: we are the new SA's
+ * initiator (RFC 7296 2.18). */
+static enum ike_err
+derive_new(const struct ike_sa *sa, const struct ike_rekey *k,
+    const struct rekey_resp *m, struct ike_sa *nsa)
+{
+	const struct sa_prop	*p = &m->sa.props[0];
+	uint8_t			 g[DH_SHARED_MAX];
+	size_t			 g_len;
+	enum ike_err		 e;
+
+	if (proposal_ike_suite(p, &nsa->suite) != IKE_OK)
+		return IKE_EPROTO;
+	g_len = dh_shared_len(k->group);
+	if (g_len > sizeof(g) || dh_shared(k->dh, m->ke.data.p, m->ke.data.len,
+	    g, sizeof(g), &g_len) != IKE_OK) {
+		wipe(g, sizeof(g));
+		return IKE_EPROTO;
+	}
+	nsa->ispi = k->spi;
+	nsa->rspi = spi64(p);
+	nsa->chosen = *p;
+	nsa->ni_len = k->ni_len;
+	memcpy(nsa->ni, k->ni, k->ni_len);
+	nsa->nr_len = m->nonce.len;
+	memcpy(nsa->nr, m->nonce.p, m->nonce.len);
+	e = ike_keys_derive_rekey(&nsa->keys, &nsa->suite, sa->keys.sk_d,
+	    sa->keys.d_len, g, g_len, nsa->ni, nsa->ni_len, nsa->nr,
+	    nsa->nr_len, nsa->ispi, nsa->rspi);
+	wipe(g, sizeof(g));
+	if (e != IKE_OK)
+		return e;
+	nsa->local_id = sa->local_id;
+	nsa->peer_id = sa->peer_id;
+	nsa->nat_local = sa->nat_local;
+	nsa->nat_remote = sa->nat_remote;
+	nsa->dh_group = k->group;
+	/* RFC 7296 2.18: the new SA counts messages from 0 */
+	nsa->msgid = nsa->peer_msgid = 0;
+	nsa->state = SA_ESTABLISHED;
+	return IKE_OK;
+}
+
+enum ike_err
+ike_rekey_consume(struct ike_sa *sa, struct ike_rekey *k, struct rd in,
+    struct ike_sa *nsa)
+{
+	uint8_t			 pt[XCHG_OUT_MAX];
+	struct rekey_resp	 m;
+	struct ike_msg		 msg;
+	struct ike_hdr		 h;
+	struct rd		 hr = in;
+	size_t			 pt_len = 0;
+	uint8_t			 first = 0;
+	enum ike_err		 e;
+
+	ike_sa_init(nsa, ROLE_INITIATOR);
+	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
+	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_CREATE_CHILD_SA ||
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != k->msgid ||
+	    k->msgid != *ike_sa_own_msgid(sa) || k->dh == NULL)
+		return IKE_ESYNTAX;	/* not the answer (or one taken) */
+	/* one that does not decrypt may be forged: keep waiting; one that
+	 * does is the answer, and the exchange is over */
+	if (sk_open(sa, in, &msg, pt, sizeof(pt), &pt_len, &first) != IKE_OK) {
+		wipe(pt, sizeof(pt));
+		return IKE_EINTEG;
+	}
+	(*ike_sa_own_msgid(sa))++;
+	if (resp_parse(pt, pt_len, first, &m) != IKE_OK)
+		e = IKE_EPROTO;
+	else if (m.error != 0) {
+		sa->peer_notify = m.error;
+		sa->want_group = m.ke_group;
+		e = IKE_EREFUSED;
+	} else if (!m.has_sa || !m.has_nonce || !m.has_ke ||
+	    m.sa.n_props != 1 ||
+	    !proposal_accept_reply(&k->offered, &m.sa.props[0]) ||
+	    m.sa.props[0].spi_len != 8 || spi64(&m.sa.props[0]) == 0 ||
+	    m.nonce.len > sizeof(nsa->nr) || m.ke.group != k->group)
+		e = IKE_EPROTO;
+	else
+		e = derive_new(sa, k, &m, nsa);
+	wipe(pt, sizeof(pt));
+	if (e != IKE_OK)
+		ike_sa_wipe(nsa);
+	return e;
 }

@@ -350,6 +350,50 @@ enum ike_err	 ike_rekey_respond(struct ike_sa *sa,
 		    const struct ike_rekey_req *r, struct wr *out,
 		    struct ike_sa *nsa);
 
+/*
+ * Our rekey of the IKE SA sa (RFC 7296 1.3.2, 2.18), its other half.
+ *
+ * ike_rekey_create writes our request with our next message ID (k->msgid):
+ * SK{ SA, Ni, KEi }, the SA payload being sa's own transforms (as
+ * ike_rekey_respond takes them) with group (0: sa's, else X25519) under
+ * our new 8-byte SPI (k->spi). ike_rekey_consume reads the answer:
+ * IKE_ESYNTAX for another message and IKE_EINTEG for one that does not
+ * decrypt (keep waiting); else the exchange is over and our counter past
+ * it: IKE_EREFUSED with sa->peer_notify (and sa->want_group for
+ * INVALID_KE_PAYLOAD: the caller may try again with it), IKE_EPROTO for an
+ * answer that breaks the protocol, or IKE_OK with nsa the new IKE SA,
+ * established, with us as its initiator, SPIi k->spi and SPIr the peer's,
+ * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) and message IDs from
+ * 0 (nsa is ike_sa_init'ed on every call; wiped unless IKE_OK). sa itself
+ * is unchanged but for its counter: the caller deletes it (its Delete,
+ * under the old keys, with info_create). ike_rekey_wipe frees k's DH key
+ * and wipes it.
+ */
+struct ike_rekey {
+	uint32_t	 msgid;		/* of our request */
+	uint64_t	 spi;		/* ours in the new IKE SA */
+	uint16_t	 group;		/* of our KE */
+	struct dh	*dh;
+	uint8_t		 ni[NONCE_MAX_LEN];
+	size_t		 ni_len;
+	struct sa_pld	 offered;
+};
+
+enum ike_err	 ike_rekey_create(struct ike_sa *sa, struct ike_rekey *k,
+		    uint16_t group, struct wr *out);
+enum ike_err	 ike_rekey_consume(struct ike_sa *sa, struct ike_rekey *k,
+		    struct rd in, struct ike_sa *nsa);
+void		 ike_rekey_wipe(struct ike_rekey *k);
+
+/* ike_rekey_record appends to b the lines of ike.sa that a rekey of its
+ * IKE SA changes (rekey_record.c): role, SPIs, transforms, SK_* keys and
+ * message IDs of the new SA nsa; the name, endpoints, identities and
+ * Child SAs stay. sd_update ike.sa with them, dropping ike_rekey_drop
+ * (NULL-terminated: the journal and the kept answer of the old SA). */
+struct kvbuf;
+extern const char *const ike_rekey_drop[];
+void		 ike_rekey_record(struct kvbuf *b, const struct ike_sa *nsa);
+
 enum ike_err	 ccsa_create(struct ike_sa *sa, struct ccsa *c,
 		    const struct sa_pld *esp, uint16_t pfs_group,
 		    uint32_t rekey_spi, const struct ts_pld *tsi,

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: ISC */
+/* ike-rekey --ike: rekey the IKE SA from our side (RFC 7296 1.3.2, 2.18): the new IKE SA recorded in ike.sa, then the old one deleted. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/exits.h"
+#include "base/log.h"
+#include "crypto/dh.h"
+#include "names/ikev2.h"
+#include "names/names.h"
+#include "rekey.h"
+
+enum { LOCK_MS = 5000 };
+
+/* One rekey of the IKE SA name. */
+struct ikr {
+	struct sd	*sd;
+	const char	*name;
+	struct link	*link;
+	int		 timeout;
+	struct ike_sa	 sa, nsa;	/* the old IKE SA, the new one */
+	struct ike_rekey k;
+	uint8_t		 req[XCHG_OUT_MAX];
+	size_t		 req_len;
+};
+
+static bool
+lock_sa(struct ikr *r, struct sd_lock *l)
+{
+	if (sd_lock_sa_timeout(r->sd, r->name, false, LOCK_MS, l) == IKE_OK)
+		return true;
+	log_warn("%s: %s", r->name, errno == ENOENT ?
+	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
+	    "its lock is held (another program is working on it)" :
+	    strerror(errno));
+	return false;
+}
+
+/* exit_of maps the result of an exchange to an exit status, saying why. */
+static int
+exit_of(const struct ikr *r, const char *exch, enum ike_err e)
+{
+	const char	*n;
+
+	switch (e) {
+	case IKE_OK:
+		return EXIT_OK;
+	case IKE_ETIMEOUT:
+		log_warn("%s: %s: no answer within %d s", r->name, exch,
+		    r->timeout);
+		return EXIT_TIMEOUT;
+	case IKE_EREFUSED:
+		if ((n = ikev2_notify_name(r->sa.peer_notify)) != NULL)
+			log_warn("%s: %s: peer sent %s", r->name, exch, n);
+		else
+			log_warn("%s: %s: peer sent Notify %u", r->name, exch,
+			    r->sa.peer_notify);
+		return EXIT_REFUSED;
+	case IKE_EIO:
+		log_warn("%s: %s: %s", r->name, exch, strerror(errno));
+		return EXIT_LOCAL;
+	case IKE_EPROTO:
+		log_warn("%s: %s: the peer's answer breaks the protocol",
+		    r->name, exch);
+		return EXIT_FAIL;
+	default:
+		log_warn("%s: %s: %s", r->name, exch, ike_strerror(e));
+		return EXIT_FAIL;
+	}
+}
+
+/* kept maps an answer that does not decrypt to "keep waiting": it may be
+ * forged or damaged, and the real one may still come. */
+static enum ike_err
+kept(enum ike_err e)
+{
+	if (e != IKE_EINTEG)
+		return e;
+	log_debug("an answer that does not decrypt: dropped");
+	return IKE_ESYNTAX;
+}
+
+static enum ike_err
+rekey_answer(void *arg, struct rd in)
+{
+	struct ikr	*r = arg;
+
+	return kept(ike_rekey_consume(&r->sa, &r->k, in, &r->nsa));
+}
+
+static enum ike_err
+delete_answer(void *arg, struct rd in)
+{
+	struct ikr	*r = arg;
+
+	return kept(info_consume(&r->sa, in));
+}
+
+/* start reads the IKE SA under l and makes our request, with our KE of
+ * group (0: the SA's), its message ID reserved in ike.sa (msgid_out)
+ * before it leaves: esp-tun may answer the peer meanwhile, and counts its
+ * requests, not ours. */
+static int
+start(struct ikr *r, struct sd_lock *l, uint16_t group)
+{
+	struct ike_sa_file	 f;
+	struct kvbuf		 b;
+	struct wr		 w = wr_init(r->req, sizeof(r->req));
+	char			 err[512];
+	enum ike_err		 e;
+
+	ike_sa_wipe(&r->sa);
+	ike_rekey_wipe(&r->k);
+	if (ike_sa_load(l, &r->sa, &f, err, sizeof(err)) != IKE_OK) {
+		log_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	if ((e = ike_rekey_create(&r->sa, &r->k, group, &w)) != IKE_OK) {
+		log_warn("%s: CREATE_CHILD_SA: %s", r->name, ike_strerror(e));
+		return EXIT_FAIL;
+	}
+	r->req_len = w.len;
+	kv_init(&b);
+	kv_u64(&b, "msgid_out", (uint64_t)r->k.msgid + 1);
+	if (sd_update(l, "ike.sa", &b, NULL) != IKE_OK) {
+		log_warn("%s/ike.sa: %s", r->name, strerror(errno));
+		return EXIT_LOCAL;
+	}
+	return EXIT_OK;
+}
+
+/* exchange runs the CREATE_CHILD_SA exchange, once more with the group
+ * the peer asks for in an INVALID_KE_PAYLOAD if we have it. */
+static int
+exchange(struct ikr *r)
+{
+	struct sd_lock	 l;
+	uint16_t	 group = 0, want;
+	int		 tries, status;
+	enum ike_err	 e = IKE_OK;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (!lock_sa(r, &l))
+			return EXIT_LOCAL;
+		status = start(r, &l, group);
+		sd_unlock(&l);
+		if (status != EXIT_OK)
+			return status;
+		log_debug("%s: rekeying the IKE SA, KE %s, message ID %u",
+		    r->name, ikev2_dh_name(r->k.group), r->k.msgid);
+		e = link_exchange(r->link, r->req, r->req_len, r->timeout *
+		    1000, rekey_answer, r);
+		want = r->sa.want_group;
+		if (e != IKE_EREFUSED ||
+		    r->sa.peer_notify != IKEV2_N_INVALID_KE_PAYLOAD ||
+		    want == 0 || want == r->k.group || dh_pub_len(want) == 0)
+			break;
+		log_debug("%s: the peer asks for a KE of %s", r->name,
+		    ikev2_dh_name(want));
+		group = want;
+	}
+	return exit_of(r, "CREATE_CHILD_SA", e);
+}
+
+/* record puts the new IKE SA in ike.sa in place of the old one, in one
+ * write: its SPIs, transforms, keys and message IDs (from 0); the name,
+ * endpoints and Child SAs stay (they now belong to the new SA, RFC 7296
+ * 2.18). Refused when ike.sa is no longer the SA we rekeyed (the peer
+ * rekeyed it at the same time, and esp-tun took that). */
+static int
+record(struct ikr *r)
+{
+	struct sd_lock		 l;
+	struct ike_sa		 cur;
+	struct ike_sa_file	 f;
+	struct kvbuf		 b;
+	char			 err[512];
+	bool			 same;
+	enum ike_err		 e;
+
+	if (!lock_sa(r, &l))
+		return EXIT_LOCAL;
+	if (ike_sa_load(&l, &cur, &f, err, sizeof(err)) != IKE_OK) {
+		sd_unlock(&l);
+		log_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	same = cur.ispi == r->sa.ispi && cur.rspi == r->sa.rspi;
+	ike_sa_wipe(&cur);
+	if (!same) {
+		sd_unlock(&l);
+		log_warn("%s: the IKE SA was rekeyed by the peer meanwhile: "
+		    "ours is not recorded", r->name);
+		return EXIT_FAIL;
+	}
+	kv_init(&b);
+	ike_rekey_record(&b, &r->nsa);
+	e = sd_update(&l, "ike.sa", &b, ike_rekey_drop);
+	kv_wipe(&b);
+	sd_unlock(&l);
+	if (e != IKE_OK) {
+		log_warn("%s/ike.sa: the new IKE SA: %s", r->name,
+		    strerror(errno));
+		return EXIT_LOCAL;
+	}
+	return EXIT_OK;
+}
+
+int
+ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
+    bool json)
+{
+	struct ikr	*r;
+	struct wr	 w;
+	uint64_t	 ispi, rspi;
+	int		 status;
+
+	/* two IKE SAs and our request: not on a small stack */
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("%s: %s", name, strerror(errno));
+		return EXIT_LOCAL;
+	}
+	r->sd = sd;
+	r->name = name;
+	r->link = k;
+	r->timeout = timeout;
+	ike_sa_init(&r->sa, ROLE_INITIATOR);
+	ike_sa_init(&r->nsa, ROLE_INITIATOR);
+	if ((status = exchange(r)) != EXIT_OK ||
+	    (status = record(r)) != EXIT_OK)
+		goto out;
+	ispi = r->sa.ispi;
+	rspi = r->sa.rspi;
+	if (json)
+		printf("{\"event\":\"ike-rekeyed\",\"name\":\"%s\",\"ispi\":"
+		    "\"%016llx\",\"rspi\":\"%016llx\",\"old_ispi\":\"%016llx\","
+		    "\"old_rspi\":\"%016llx\"}\n", name,
+		    (unsigned long long)r->nsa.ispi,
+		    (unsigned long long)r->nsa.rspi, (unsigned long long)ispi,
+		    (unsigned long long)rspi);
+	else
+		printf("%s\n", name);
+	fflush(stdout);
+	/* the new SA is in use: the old one goes, under its own keys and
+	 * its next message ID (RFC 7296 1.3.2); its Child SAs do not go with
+	 * it, they moved to the new SA */
+	w = wr_init(r->req, sizeof(r->req));
+	if (info_create(&r->sa, true, &w) != IKE_OK) {
+		log_warn("%s: INFORMATIONAL: cannot make the Delete of the old "
+		    "IKE SA", name);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	log_debug("%s: deleting the old IKE SA, message ID %u", name,
+	    *ike_sa_own_msgid(&r->sa));
+	status = exit_of(r, "INFORMATIONAL", link_exchange(k, r->req, w.len,
+	    timeout * 1000, delete_answer, r));
+out:
+	ike_rekey_wipe(&r->k);
+	ike_sa_wipe(&r->sa);
+	ike_sa_wipe(&r->nsa);
+	free(r);
+	return status;
+}
