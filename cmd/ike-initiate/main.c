@@ -26,6 +26,10 @@ enum {
 	OPT_CA = 240,
 	OPT_CERT,
 	OPT_KEY,
+	OPT_CRL,
+	OPT_OCSP,
+	OPT_OCSP_AIA,
+	OPT_REVOCATION,
 	OPT_ENCAP = 256,
 	OPT_ESP,
 	OPT_FRAG_MTU,
@@ -47,15 +51,28 @@ enum {
 	OPT_VIP6,
 };
 
+enum { CRL_FILES_MAX = 16 };
+
+/* --crl, --ocsp, --ocsp-aia, --revocation: set on the credentials once
+ * they are read (load_revocation) */
+static struct {
+	const char		*crl[CRL_FILES_MAX];
+	size_t			 n_crl;
+	const char		*ocsp;
+	bool			 aia, set;
+	enum sig_revocation	 pol;
+} rev;
+
 static const char synopsis[] =
     "usage: ike-initiate --peer addr[:port] --psk-file file | --cert file --key file\n"
     "                    --ca file --ike proposals\n"
     "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
-    "                    [--frag-mtu bytes] [--id id] [--json] [--keys-out dir]\n"
-    "                    [--local addr[:port]]\n"
-    "                    [--name name] [--pcap file] [--peer-id id] [-S dir]\n"
-    "                    [--stay] [--timeout secs] [--until sa-init | auth]\n"
-    "                    [--vip] [--vip6]\n";
+    "                    [--crl file] [--frag-mtu bytes] [--id id] [--json]\n"
+    "                    [--keys-out dir] [--local addr[:port]]\n"
+    "                    [--name name] [--ocsp url] [--ocsp-aia] [--pcap file]\n"
+    "                    [--peer-id id] [--revocation strict | ifuri | relaxed]\n"
+    "                    [-S dir] [--stay] [--timeout secs]\n"
+    "                    [--until sa-init | auth] [--vip] [--vip6]\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -79,6 +96,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
+		{ "crl",	required_argument,	NULL, OPT_CRL },
 		{ "encap",	no_argument,		NULL, OPT_ENCAP },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
 		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
@@ -90,10 +108,13 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "name",	required_argument,	NULL, OPT_NAME },
+		{ "ocsp",	required_argument,	NULL, OPT_OCSP },
+		{ "ocsp-aia",	no_argument,		NULL, OPT_OCSP_AIA },
 		{ "pcap",	required_argument,	NULL, OPT_PCAP },
 		{ "peer",	required_argument,	NULL, OPT_PEER },
 		{ "peer-id",	required_argument,	NULL, OPT_PEER_ID },
 		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
+		{ "revocation",	required_argument,	NULL, OPT_REVOCATION },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "stay",	no_argument,		NULL, OPT_STAY },
 		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
@@ -116,6 +137,25 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		switch (c) {
 		case OPT_CA:		o->ca = optarg; break;
 		case OPT_CERT:		o->cert = optarg; break;
+		case OPT_CRL:
+			if (rev.n_crl == CRL_FILES_MAX)
+				usage_err("--crl: '%s': at most 16 files", optarg);
+			rev.crl[rev.n_crl++] = optarg;
+			break;
+		case OPT_OCSP:		rev.ocsp = optarg; break;
+		case OPT_OCSP_AIA:	rev.aia = true; break;
+		case OPT_REVOCATION:
+			rev.set = true;
+			if (strcmp(optarg, "strict") == 0)
+				rev.pol = SIG_REV_STRICT;
+			else if (strcmp(optarg, "ifuri") == 0)
+				rev.pol = SIG_REV_IFURI;
+			else if (strcmp(optarg, "relaxed") == 0)
+				rev.pol = SIG_REV_RELAXED;
+			else
+				usage_err("--revocation: '%s': not strict, ifuri or "
+				    "relaxed", optarg);
+			break;
 		case OPT_ENCAP:		o->encap = true; break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
@@ -180,6 +220,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --cert (the certificate of --key)");
 	if (o->cert != NULL && o->ca == NULL)
 		usage_err("%s", "missing --ca (to check the peer's certificate)");
+	if (o->cert == NULL && (rev.n_crl != 0 || rev.ocsp != NULL || rev.aia ||
+	    rev.set))
+		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
+		    "with --cert");
 	if (o->stay && until)
 		usage_err("%s", "--stay and --until: choose one");
 	if (o->ike == NULL)
@@ -228,6 +272,35 @@ read_psk(struct psk *out, const char *path)
 	wipe(buf, sizeof(buf));
 }
 
+/* load_revocation gives cred the --crl files, --ocsp and --revocation. */
+static void
+load_revocation(struct sig_cred *cred)
+{
+	char		 why[SIG_WHY_LEN] = "";
+	enum ike_err	 e;
+	size_t		 i;
+
+	for (i = 0; i < rev.n_crl; i++)
+		if ((e = sig_cred_crl_file(cred, rev.crl[i], why, sizeof(why))) !=
+		    IKE_OK)
+			die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s",
+			    rev.crl[i], why[0] != '\0' ? why : ike_strerror(e));
+	if ((rev.ocsp != NULL || rev.aia) && (e = sig_cred_ocsp(cred, rev.ocsp,
+	    rev.aia, why, sizeof(why))) != IKE_OK) {
+		if (e != IKE_EINVAL)
+			die(EXIT_LOCAL, "--ocsp: %s", ike_strerror(e));
+		fprintf(stderr, "%s: --ocsp: '%s': %s\n", log_progname(),
+		    rev.ocsp, why);
+		usage(stderr, EXIT_USAGE);
+	}
+	if (rev.set && sig_cred_revocation(cred, rev.pol) != IKE_OK)
+		die(EXIT_LOCAL, "out of memory");
+	if (rev.set && rev.pol == SIG_REV_STRICT &&
+	    !sig_cred_revocation_source(cred))
+		log_warn("warning: --revocation strict without --crl, --ocsp or "
+		    "--ocsp-aia refuses every peer");
+}
+
 /* load_cred reads --cert, --key and --ca into r->cred and, without --id,
  * takes the certificate's subject DN as our ID (ID_DER_ASN1_DN). */
 static void
@@ -244,6 +317,7 @@ load_cred(struct run *r)
 	if (e != IKE_OK)
 		die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s", err.path,
 		    err.why);
+	load_revocation(r->cred);
 	c->cred = r->cred;
 	if (c->local_id.type == 0) {
 		c->local_id.type = IKEV2_ID_DER_ASN1_DN;

@@ -29,6 +29,10 @@ enum {
 	OPT_CA = 240,
 	OPT_CERT,
 	OPT_KEY,
+	OPT_CRL,
+	OPT_OCSP,
+	OPT_OCSP_AIA,
+	OPT_REVOCATION,
 	OPT_COOKIE_THRESHOLD = 256,
 	OPT_DNS,
 	OPT_ESP,
@@ -57,10 +61,11 @@ static const char synopsis[] =
     "usage: ike-respond --local addr[:port] --psk-file file | --cert file --key file\n"
     "                   --ca file --ike proposals\n"
     "                   --esp proposals --ts local-ts [-hv]\n"
-    "                   [--cookie-threshold n] [--dns addr] [--frag-mtu bytes]\n"
-    "                   [--half-open-max n]\n"
+    "                   [--cookie-threshold n] [--crl file] [--dns addr]\n"
+    "                   [--frag-mtu bytes] [--half-open-max n]\n"
     "                   [--id id] [--json] [--keys-out dir] [--max-sas n]\n"
-    "                   [--pcap file] [--pool addr/prefix]\n"
+    "                   [--ocsp url] [--ocsp-aia] [--pcap file] [--pool addr/prefix]\n"
+    "                   [--revocation strict | ifuri | relaxed]\n"
     "                   [--sync always | batch | none] [-S dir]\n";
 
 static void __attribute__((noreturn))
@@ -105,6 +110,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "dns",	required_argument,	NULL, OPT_DNS },
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
+		{ "crl",	required_argument,	NULL, OPT_CRL },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
 		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
 		{ "half-open-max", required_argument,	NULL, OPT_HALF_OPEN_MAX },
@@ -116,9 +122,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "max-sas",	required_argument,	NULL, OPT_MAX_SAS },
+		{ "ocsp",	required_argument,	NULL, OPT_OCSP },
+		{ "ocsp-aia",	no_argument,		NULL, OPT_OCSP_AIA },
 		{ "pcap",	required_argument,	NULL, OPT_PCAP },
 		{ "pool",	required_argument,	NULL, OPT_POOL },
 		{ "psk-file",	required_argument,	NULL, OPT_PSK_FILE },
+		{ "revocation",	required_argument,	NULL, OPT_REVOCATION },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "sync",	required_argument,	NULL, OPT_SYNC },
 		{ "ts",		required_argument,	NULL, OPT_TS },
@@ -133,6 +142,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->max_sas = MAX_SAS;
 	o->frag_mtu = FRAG_MTU_DEFAULT;
 	o->sync = SYNC_BATCH;
+	o->revocation = -1;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_COOKIE_THRESHOLD:
@@ -146,6 +156,24 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			break;
 		case OPT_CA:		o->ca = optarg; break;
 		case OPT_CERT:		o->cert = optarg; break;
+		case OPT_CRL:
+			if (o->n_crls == CRL_FILES_MAX)
+				usage_err("--crl: '%s': at most 16 files", optarg);
+			o->crls[o->n_crls++] = optarg;
+			break;
+		case OPT_OCSP:		o->ocsp = optarg; break;
+		case OPT_OCSP_AIA:	o->ocsp_aia = true; break;
+		case OPT_REVOCATION:
+			if (strcmp(optarg, "strict") == 0)
+				o->revocation = SIG_REV_STRICT;
+			else if (strcmp(optarg, "ifuri") == 0)
+				o->revocation = SIG_REV_IFURI;
+			else if (strcmp(optarg, "relaxed") == 0)
+				o->revocation = SIG_REV_RELAXED;
+			else
+				usage_err("--revocation: '%s': not strict, ifuri or "
+				    "relaxed", optarg);
+			break;
 		case OPT_ESP:		o->esp = optarg; break;
 		case OPT_FRAG_MTU:
 			o->frag_mtu = (unsigned)count_arg("--frag-mtu", 0,
@@ -208,6 +236,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --cert (the certificate of --key)");
 	if (o->cert != NULL && o->ca == NULL)
 		usage_err("%s", "missing --ca (to check the peer's certificate)");
+	if (o->cert == NULL && (o->n_crls != 0 || o->ocsp != NULL ||
+	    o->ocsp_aia || o->revocation != -1))
+		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
+		    "with --cert");
 	if (o->ike == NULL)
 		usage_err("%s", "missing --ike");
 	if (o->esp == NULL)
@@ -327,6 +359,37 @@ lock_serving(struct srv *s)
 	die(EXIT_LOCAL, "%s/.ike-respond.lock: %s", s->dir, strerror(errno));
 }
 
+/* load_revocation gives s->cred the --crl files, --ocsp and --revocation. */
+static void
+load_revocation(struct srv *s)
+{
+	const struct opts	*o = &s->o;
+	char			 why[SIG_WHY_LEN] = "";
+	enum ike_err		 e;
+	unsigned		 i;
+
+	for (i = 0; i < o->n_crls; i++)
+		if ((e = sig_cred_crl_file(s->cred, o->crls[i], why,
+		    sizeof(why))) != IKE_OK)
+			die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s",
+			    o->crls[i], why[0] != '\0' ? why : ike_strerror(e));
+	if ((o->ocsp != NULL || o->ocsp_aia) && (e = sig_cred_ocsp(s->cred,
+	    o->ocsp, o->ocsp_aia, why, sizeof(why))) != IKE_OK) {
+		if (e != IKE_EINVAL)
+			die(EXIT_LOCAL, "--ocsp: %s", ike_strerror(e));
+		fprintf(stderr, "%s: --ocsp: '%s': %s\n", log_progname(),
+		    o->ocsp, why);
+		usage(stderr, EXIT_USAGE);
+	}
+	if (o->revocation != -1 && sig_cred_revocation(s->cred,
+	    (enum sig_revocation)o->revocation) != IKE_OK)
+		die(EXIT_LOCAL, "out of memory");
+	if (o->revocation == SIG_REV_STRICT &&
+	    !sig_cred_revocation_source(s->cred))
+		log_warn("warning: --revocation strict without --crl, --ocsp or "
+		    "--ocsp-aia refuses every peer");
+}
+
 /* load_cred reads --cert, --key and --ca into s->cred and, without --id,
  * takes the certificate's subject DN as our ID (ID_DER_ASN1_DN). */
 static void
@@ -343,6 +406,7 @@ load_cred(struct srv *s)
 	if (e != IKE_OK)
 		die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s", err.path,
 		    err.why);
+	load_revocation(s);
 	c->cred = s->cred;
 	if (c->local_id.type == 0) {
 		c->local_id.type = IKEV2_ID_DER_ASN1_DN;

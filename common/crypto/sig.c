@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -18,6 +19,7 @@
 #include "base/hex.h"
 #include "crypto/hash.h"
 #include "crypto/internal.h"
+#include "crypto/revoke.h"
 #include "crypto/secret.h"
 #include "crypto/sig.h"
 #include "names/ikev2.h"
@@ -80,6 +82,7 @@ struct sig_cred {
 	X509_STORE	*store;
 	uint8_t		 ca_hash[SIG_CA_MAX * SHA1_LEN];
 	size_t		 n_ca;
+	struct revoke	*rv;		/* revocation settings, or NULL */
 };
 
 struct sig_peer {
@@ -186,6 +189,7 @@ sig_cred_free(struct sig_cred *c)
 		OPENSSL_free(c->der[i]);
 	}
 	X509_STORE_free(c->store);
+	revoke_free(c->rv);
 	OPENSSL_clear_free(c, sizeof(*c));
 }
 
@@ -300,6 +304,57 @@ sig_cred_ca(struct sig_cred *c, const char *pem, size_t len)
 		X509_free(x[i]);
 	}
 	return e;
+}
+
+/* cred_rv returns c's revocation settings, made on first use. */
+static struct revoke *
+cred_rv(struct sig_cred *c)
+{
+	if (c->rv == NULL && revoke_new(&c->rv) != IKE_OK)
+		return NULL;
+	return c->rv;
+}
+
+enum ike_err
+sig_cred_crl_file(struct sig_cred *c, const char *path, char *why,
+    size_t why_len)
+{
+	if (cred_rv(c) == NULL)
+		return IKE_ENOMEM;
+	return revoke_crl_file(c->rv, c->store, path, why, why_len);
+}
+
+enum ike_err
+sig_cred_crl(struct sig_cred *c, const uint8_t *p, size_t len, char *why,
+    size_t why_len)
+{
+	if (cred_rv(c) == NULL)
+		return IKE_ENOMEM;
+	return revoke_crl_add(c->rv, c->store, p, len, why, why_len);
+}
+
+enum ike_err
+sig_cred_ocsp(struct sig_cred *c, const char *url, bool aia, char *why,
+    size_t why_len)
+{
+	if (cred_rv(c) == NULL)
+		return IKE_ENOMEM;
+	return revoke_ocsp_set(c->rv, url, aia, why, why_len);
+}
+
+enum ike_err
+sig_cred_revocation(struct sig_cred *c, enum sig_revocation pol)
+{
+	if (cred_rv(c) == NULL)
+		return IKE_ENOMEM;
+	revoke_policy_set(c->rv, pol);
+	return IKE_OK;
+}
+
+bool
+sig_cred_revocation_source(const struct sig_cred *c)
+{
+	return c != NULL && revoke_has_source(c->rv);
 }
 
 enum ike_err
@@ -593,6 +648,41 @@ sig_peer_validate(const struct sig_peer *p, const struct sig_cred *c,
 		ERR_clear_error();
 		e = IKE_EAUTH;
 	}
+out:
+	X509_STORE_CTX_free(ctx);
+	return e;
+}
+
+enum ike_err
+sig_peer_revocation(const struct sig_peer *p, const struct sig_cred *c,
+    char *why, size_t why_len)
+{
+	X509_STORE_CTX	*ctx;
+	enum ike_err	 e;
+
+	if (c == NULL || c->rv == NULL)
+		return IKE_OK;
+	if (c->store == NULL) {
+		say(why, why_len, "no trust anchors (--ca)", NULL);
+		return IKE_EAUTH;
+	}
+	/* the chain again: sig_peer_validate keeps none */
+	if ((ctx = X509_STORE_CTX_new()) == NULL)
+		return IKE_ENOMEM;
+	if (X509_STORE_CTX_init(ctx, c->store, p->cert, p->untrusted) != 1 ||
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY) != 1) {
+		e = crypto_fail("X509_STORE_CTX_init");
+		goto out;
+	}
+	if (X509_verify_cert(ctx) != 1) {
+		say(why, why_len, "certificate not trusted",
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		ERR_clear_error();
+		e = IKE_EAUTH;
+		goto out;
+	}
+	e = revoke_chain(c->rv, c->store, X509_STORE_CTX_get0_chain(ctx),
+	    time(NULL), why, why_len);
 out:
 	X509_STORE_CTX_free(ctx);
 	return e;

@@ -14,7 +14,7 @@ enum {
 	SIG_ALG_MAX_LEN	= 80,		/* largest AlgorithmIdentifier we know */
 	SIG_CERTS_MAX	= 4,		/* our chain: leaf + intermediates */
 	SIG_CA_MAX	= 16,		/* trust anchors, for CERTREQ */
-	SIG_WHY_LEN	= 160,		/* room for a reason a check failed */
+	SIG_WHY_LEN	= 256,		/* room for a reason a check failed */
 	SIG_DN_MAX_LEN	= 255,
 };
 
@@ -77,6 +77,38 @@ enum ike_err	 sig_cred_ca(struct sig_cred *c, const char *pem, size_t len);
  * (if both are there) hold the same public key, else IKE_EINVAL. */
 enum ike_err	 sig_cred_check(const struct sig_cred *c);
 
+/*
+ * Revocation of the peer's certificates (sig_peer_revocation): CRLs we are
+ * given, an OCSP responder, and what to do when the status is unknown
+ * (strongSwan's terms).
+ */
+enum sig_revocation {
+	SIG_REV_IFURI,		/* unknown fails when a CRL or a responder was
+				 * there for the certificate (the default) */
+	SIG_REV_STRICT,		/* unknown fails */
+	SIG_REV_RELAXED,	/* only a known revoked certificate fails */
+};
+
+/* sig_cred_crl_file adds the CRLs of a file (PEM, one or more, or DER);
+ * load the anchors (sig_cred_ca) first: a CRL issued in an anchor's name
+ * must verify with its key. IKE_EIO (cannot read), IKE_ESYNTAX (no CRL),
+ * IKE_EUNSUPP (delta CRL), IKE_EINVAL (not signed by that anchor),
+ * IKE_ETOOBIG; why says it in words. sig_cred_crl does it on p. */
+enum ike_err	 sig_cred_crl_file(struct sig_cred *c, const char *path,
+		    char *why, size_t why_len);
+enum ike_err	 sig_cred_crl(struct sig_cred *c, const uint8_t *p, size_t len,
+		    char *why, size_t why_len);
+/* sig_cred_ocsp sets the OCSP responder asked about the peer's end-entity
+ * certificate (url: http:// only, or NULL) and, with aia, the one its
+ * Authority Information Access names first. IKE_EINVAL (with why) for a
+ * URL we cannot use. */
+enum ike_err	 sig_cred_ocsp(struct sig_cred *c, const char *url, bool aia,
+		    char *why, size_t why_len);
+/* sig_cred_revocation sets the policy (SIG_REV_IFURI if never called).
+ * sig_cred_revocation_source: a CRL or a responder is configured. */
+enum ike_err	 sig_cred_revocation(struct sig_cred *c, enum sig_revocation pol);
+bool		 sig_cred_revocation_source(const struct sig_cred *c);
+
 /* sig_cred_has_key: a private key and a certificate are loaded.
  * sig_cred_cert returns certificate i of our chain as DER (NULL past the
  * end). sig_cred_ca_hashes returns the SHA-1 hashes of the anchors'
@@ -117,6 +149,16 @@ void		 sig_peer_free(struct sig_peer *p);
 /* sig_peer_validate builds the chain to one of c's anchors (any purpose,
  * validity period checked now). IKE_EAUTH when it fails. */
 enum ike_err	 sig_peer_validate(const struct sig_peer *p,
+		    const struct sig_cred *c, char *why, size_t why_len);
+
+/* sig_peer_revocation checks, once sig_peer_validate passed, that no
+ * certificate of the peer's chain but the anchor is revoked: OCSP for the
+ * end entity (when set), else the CRLs, the policy deciding an unknown
+ * status. It may wait REVOKE_OCSP_TIMEOUT seconds for a responder (a
+ * recent answer is reused). IKE_EAUTH with why, "peer certificate CN=x:
+ * revoked (keyCompromise, DATE) by CRL" or "...: revocation status unknown
+ * (...), refused by --revocation strict". IKE_OK without settings. */
+enum ike_err	 sig_peer_revocation(const struct sig_peer *p,
 		    const struct sig_cred *c, char *why, size_t why_len);
 
 /* sig_peer_id_match checks that the certificate names an ID (RFC 7296

@@ -164,8 +164,12 @@ cert_check(struct ike_sa *sa, const struct xchg_cfg *cfg,
 	    sizeof(octets), &octets_len)) != IKE_OK)
 		goto out;
 	sig = auth->method == IKEV2_AUTHM_DIGITAL_SIG ? auth->sig : auth->data;
-	e = sig_peer_verify(peer, auth->method, auth->sig_alg.p, auth->sig_alg.len,
-	    sig.p, sig.len, octets, octets_len, why, why_len);
+	if ((e = sig_peer_verify(peer, auth->method, auth->sig_alg.p,
+	    auth->sig_alg.len, sig.p, sig.len, octets, octets_len, why,
+	    why_len)) != IKE_OK)
+		goto out;
+	/* last: only a peer that holds the key makes us ask a responder */
+	e = sig_peer_revocation(peer, cfg->cred, why, why_len);
 out:
 	if (e != IKE_OK && why[0] == '\0')
 		snprintf(why, why_len, "%s", ike_strerror(e));

@@ -28,8 +28,10 @@ enum ike_err	 cert_id_auth(struct ike_sa *sa, const struct xchg_cfg *cfg,
 
 /* cert_check checks the peer: its end-entity certificate (certs[0], the
  * rest intermediates) chains to one of cfg->cred's anchors, names the ID of
- * id_body (its payload body), and its key verifies auth over the peer's
- * signed octets. IKE_EAUTH (or IKE_EUNSUPP, IKE_ESYNTAX) with the reason in
+ * id_body (its payload body), its key verifies auth over the peer's
+ * signed octets, and then that no certificate of its chain is revoked (as
+ * cfg->cred's revocation settings say; this may wait for an OCSP
+ * responder). IKE_EAUTH (or IKE_EUNSUPP, IKE_ESYNTAX) with the reason in
  * sa->auth_why. */
 enum ike_err	 cert_check(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    const struct auth_pld *auth, struct rd id_body,
