@@ -11,6 +11,7 @@
 #include "codec/ts.h"
 #include "crypto/esp.h"
 #include "crypto/replay.h"
+#include "exchange/record.h"
 #include "exchange/xchg.h"
 #include "sa/statedir.h"
 
@@ -67,12 +68,15 @@ struct opts {
 	bool		 no_config, no_offload, json, stats;
 };
 
-/* Our liveness check in flight (dpd.c). */
+/* Our request in flight (dpd.c): a liveness check, or the request that
+ * an earlier program left in the journal (exchange/record.h), sent again.
+ * While it is out we hold .ike-rekey: one request at a time on the SA
+ * (RFC 7296 2.3), and its answer is ours, not ike-rekey's. */
 struct dpd {
 	bool		 out;
-	uint32_t	 msgid;
-	uint8_t		 req[512];
-	size_t		 len;
+	bool		 left;		/* an earlier program's request */
+	int		 hold;		/* .ike-rekey, or -1 */
+	struct pending	 p;
 	int		 rto;
 	int64_t		 next_ms, end_ms;
 };
@@ -135,12 +139,17 @@ int	 stats_print(const struct opts *o);
 bool	 ike_answer(struct tunnel *t, const uint8_t *msg, size_t len);
 void	 send_ike(struct tunnel *t, const uint8_t *msg, size_t len);
 void	 ike_relay(struct tunnel *t);
+void	 ike_follow(struct tunnel *t, struct sd_lock *l);
 
-/* dpd.c: our liveness checks; dpd_tick true when the peer is dead,
- * dpd_answer true when msg (a response) was for our check */
+/* dpd.c: our liveness checks and the requests earlier programs left;
+ * dpd_tick true when the peer is dead, dpd_answer true when msg (a
+ * response) was for our request; dpd_resume sends the request an earlier
+ * program left, if any; dpd_drop forgets ours (the IKE SA was rekeyed) */
 bool	 dpd_tick(struct tunnel *t, int64_t now);
 bool	 dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len,
 	    uint32_t msgid);
+void	 dpd_resume(struct tunnel *t);
+void	 dpd_drop(struct tunnel *t);
 
 /* path.c: the data path */
 int	 path_run(struct tunnel *t);

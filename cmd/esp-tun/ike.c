@@ -49,10 +49,46 @@ refresh(struct tunnel *t, struct sd_lock *l)
 		log_warn("%s", err);
 		return false;
 	}
+	/* another IKE SA: ike-rekey rekeyed ours, and the request was on
+	 * the old one (its retransmission gets old_answer) */
+	if (sa.ispi != t->ike.ispi || sa.rspi != t->ike.rspi) {
+		ike_sa_wipe(&sa);
+		ike_follow(t, l);
+		return false;
+	}
 	t->ike.msgid = sa.msgid;
 	t->ike.peer_msgid = sa.peer_msgid;
 	ike_sa_wipe(&sa);
 	return true;
+}
+
+/* ike_follow takes the IKE SA of ike.sa under l when it is not the one we
+ * carry: ike-rekey rekeyed it (RFC 7296 2.18). The old one is kept until
+ * it is replaced in turn: ike-rekey's Delete of it is answered to us, and
+ * the peer may still send a request on it. */
+void
+ike_follow(struct tunnel *t, struct sd_lock *l)
+{
+	struct ike_sa		 sa;
+	struct ike_sa_file	 f;
+	char			 err[512];
+
+	if (ike_sa_load(l, &sa, &f, err, sizeof(err)) != IKE_OK) {
+		log_debug("%s", err);
+		return;
+	}
+	if (sa.ispi == t->ike.ispi && sa.rspi == t->ike.rspi) {
+		ike_sa_wipe(&sa);
+		return;
+	}
+	log_debug("%s: the IKE SA is now %016llx_%016llx", t->name,
+	    (unsigned long long)sa.ispi, (unsigned long long)sa.rspi);
+	dpd_drop(t);
+	ike_sa_wipe(&t->old_ike);
+	t->old_ike = t->ike;
+	t->ike = sa;
+	t->ikf = f;
+	event(t, "ike-rekeyed", NULL);
 }
 
 /* child_deleted drops the Child SAs whose outbound SPIs the peer deleted,
@@ -147,6 +183,11 @@ life_record(struct kvbuf *b, const struct child *old)
 			kv_u64(b, l[i].key, l[i].v);
 }
 
+static const char *const old_sa_keys[] = {
+	"pending_msgid", "pending_what", "pending_spi", "pending_req",
+	"last_resp", NULL,
+};
+
 /* ike_rekeyed records the new IKE SA the peer made by rekeying ours (RFC
  * 7296 2.18) in ike.sa, in place of the old one, whose keys we keep to
  * answer the peer's Delete of it. */
@@ -175,7 +216,8 @@ ike_rekeyed(struct tunnel *t, struct sd_lock *l, struct ike_sa *nsa,
 	kv_hex(&b, "sk_pi", k->sk_pi, k->p_len);
 	kv_hex(&b, "sk_pr", k->sk_pr, k->p_len);
 	msgid_record(&b, nsa);
-	e = sd_update(l, "ike.sa", &b, NULL);
+	/* our request in flight and our last answer were of the old SA */
+	e = sd_update(l, "ike.sa", &b, old_sa_keys);
 	kv_wipe(&b);
 	if (e != IKE_OK) {
 		log_warn("%s/ike.sa: the rekeyed IKE SA: %s", t->name,
@@ -183,6 +225,7 @@ ike_rekeyed(struct tunnel *t, struct sd_lock *l, struct ike_sa *nsa,
 		w->len = 0;		/* no answer: the peer tries again */
 		return e;
 	}
+	dpd_drop(t);
 	ike_sa_wipe(&t->old_ike);
 	t->old_ike = t->ike;
 	t->ike = *nsa;
@@ -255,6 +298,36 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	return IKE_OK;
 }
 
+/* record_answer records the peer's counter, past the request we answer,
+ * with the answer (keep: not when it is of an IKE SA rekeyed since): a
+ * restarted esp-tun answers the peer's retransmission of that request
+ * from it (RFC 7296 2.1). An answer too long for the file is not kept. */
+static void
+record_answer(struct tunnel *t, struct sd_lock *l, const uint8_t *out,
+    size_t len, bool keep, bool child_gone)
+{
+	const char	*drop[3] = { NULL, NULL, NULL };
+	struct kvbuf	 b;
+	size_t		 i = 0;
+	enum ike_err	 e;
+
+	if (child_gone)
+		drop[i++] = "child";
+	kv_init(&b);
+	msgid_record(&b, &t->ike);
+	if (keep)
+		kv_hex(&b, "last_resp", out, len);
+	if ((e = sd_update(l, "ike.sa", &b, drop)) == IKE_ETOOBIG && keep) {
+		drop[i] = "last_resp";
+		kv_init(&b);
+		msgid_record(&b, &t->ike);
+		e = sd_update(l, "ike.sa", &b, drop);
+	}
+	kv_wipe(&b);
+	if (e != IKE_OK)
+		log_warn("%s/ike.sa: message IDs: %s", t->name, strerror(errno));
+}
+
 /* respond answers one request under the SA's lock; true when the peer
  * deleted the IKE SA. */
 static bool
@@ -266,7 +339,6 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	struct wr	 w = wr_init(out, sizeof(out));
 	struct info_req	 req;
 	struct child_pair pairs[CHILD_MAX];
-	struct kvbuf	 b;
 	size_t		 i;
 	uint32_t	 want, *ctr;
 	enum ike_err	 e;
@@ -309,11 +381,9 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 		    ike_strerror(e));
 		return false;
 	}
-	kv_init(&b);
-	msgid_record(&b, sa);
-	if (!req.delete_ike && sd_update(l, "ike.sa", &b, gone_child(t, &req)) !=
-	    IKE_OK)
-		log_warn("%s/ike.sa: message IDs: %s", t->name, strerror(errno));
+	if (!req.delete_ike)
+		record_answer(t, l, out, w.len, h_ispi == t->ike.ispi,
+		    gone_child(t, &req) != NULL);
 	send_ike(t, out, w.len);
 	memcpy(t->cached, out, w.len);
 	t->cached_len = w.len;
@@ -387,7 +457,11 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 	}
 	if (t->old_ike.state == SA_ESTABLISHED && h.ispi == t->old_ike.ispi &&
 	    h.rspi == t->old_ike.rspi) {
-		old_answer(t, msg, len);
+		/* a response there answers ike-rekey's Delete of it */
+		if ((h.flags & IKEV2_FLAG_RESPONSE) != 0)
+			forward(t, msg, len);
+		else
+			old_answer(t, msg, len);
 		return false;
 	}
 	if (h.ispi != t->ike.ispi || h.rspi != t->ike.rspi) {

@@ -263,7 +263,7 @@ main(int argc, char *argv[])
 		die(EXIT_LOCAL, "%s: %s", t->dir, t->sd.why[0] ? t->sd.why :
 		    strerror(errno));
 	t->tun_fd = t->udp_fd = t->raw_fd = t->ino_fd = t->carry_fd = -1;
-	t->fwd_fd = t->ctl_fd = -1;
+	t->fwd_fd = t->ctl_fd = t->dpd.hold = -1;
 	if ((status = sa_load(t)) != EXIT_OK)
 		exit(status);
 	sockets_open(t);
@@ -274,6 +274,8 @@ main(int argc, char *argv[])
 		die(EXIT_LOCAL, "%s: cannot record the sequence numbers it will "
 		    "use", t->name);
 	event(t, "up", NULL);
+	/* the request a killed program left out goes first (RFC 7296 2.3) */
+	dpd_resume(t);
 	status = path_run(t);
 	for (i = 0; i < t->n_child; i++)
 		child_free(t->child[i]);

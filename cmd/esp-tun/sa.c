@@ -320,6 +320,7 @@ children_reload(struct tunnel *t)
 		return false;
 	}
 	t->reload_pending = false;
+	ike_follow(t, &l);		/* ike.sa may hold a new IKE SA */
 	for (i = 0; i < t->n_child; i++)
 		t->child[i]->seen = false;
 	ok = children_scan(t, &l);
@@ -406,6 +407,10 @@ sa_load(struct tunnel *t)
 	ok = ike_sa_load(&l, &t->ike, &t->ikf, err, sizeof(err)) == IKE_OK;
 	if (!ok)
 		log_warn("%s", err);
+	/* our answer to the peer's last request, for its retransmission */
+	if (ok && last_resp_load(&l, &t->ike, t->cached, sizeof(t->cached),
+	    &t->cached_len, &t->cached_msgid) == IKE_OK && t->cached_len > 0)
+		t->cached_ispi = t->ike.ispi;
 	ok = ok && endpoint(t, "local", t->ikf.local, &t->af, t->local, &t->lport) &&
 	    endpoint(t, "remote", t->ikf.remote, &af2, t->remote, &t->rport);
 	if (ok && af2 != t->af) {

@@ -126,6 +126,7 @@ stats_save(struct tunnel *t, bool must)
 {
 	struct sd_lock	 l;
 	struct child	*c;
+	uint64_t	 saved;
 	size_t		 i;
 	bool		 ok = true;
 
@@ -141,11 +142,15 @@ stats_save(struct tunnel *t, bool must)
 		c = t->child[i];
 		if (c->drain_ms != 0)
 			continue;	/* its files are gone: keep them so */
+		saved = c->seq_saved;
 		if (c->seq + SEQ_RESERVE / 2 >= c->seq_saved)
 			c->seq_saved = c->seq + SEQ_RESERVE;
 		if (save_child(&l, t, c) != IKE_OK) {
 			log_warn("%s: %s counters: %s", t->name, c->name,
 			    strerror(errno));
+			/* not reserved: the file's limit stays ours, and
+			 * the data path sends nothing past it unwritten */
+			c->seq_saved = saved;
 			ok = false;
 		}
 	}

@@ -56,6 +56,7 @@ struct job {
 static const char synopsis[] =
     "usage: ike-rekey [-hv] [--child name] [--esp proposals] [--json]\n"
     "                 [--pfs group] [-S dir] [--timeout secs] name | -\n"
+    "       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -\n"
     "       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]\n"
     "                 [--timeout secs] name | -\n";
 
@@ -155,9 +156,9 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		}
 	}
 	log_set_verbose(verbose);
-	if (o->ike && !o->del)
-		usage_err("--ike: only with --delete (an IKE SA rekey is not "
-		    "done yet)%s", "");
+	if (o->ike && !o->del && (o->esp != NULL || o->pfs != 0))
+		usage_err("--ike takes no --esp or --pfs (the IKE SA keeps its "
+		    "transforms and group)%s", "");
 	if (o->ike && o->child != NULL)
 		usage_err("--ike and --child: one or the other%s", "");
 	if (o->del && (o->esp != NULL || o->pfs != 0))
@@ -232,16 +233,28 @@ load(struct job *j, struct sd_lock *l, bool child)
 	return EXIT_OK;
 }
 
-/* reserve records that our next request takes message ID msgid, so that a
- * program answering the peer beside us (esp-tun) keeps its own counter. */
+/* journal reserves the message ID of our next request p and journals p
+ * in ike.sa, in one update (record.h): a program answering the peer
+ * beside us (esp-tun) keeps its own counter, and a run killed before the
+ * answer is in leaves what the next one needs to finish the exchange. */
 static bool
-reserve(struct job *j, struct sd_lock *l, uint32_t msgid)
+journal(struct job *j, struct sd_lock *l, const struct pending *p)
+{
+	if (pending_save(l, p) != IKE_OK) {
+		log_warn("%s/ike.sa: %s", j->name, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* unjournal drops the journal of the SA: the answer is in. */
+static bool
+unjournal(struct job *j, struct sd_lock *l)
 {
 	struct kvbuf	 b;
 
 	kv_init(&b);
-	kv_u64(&b, "msgid_out", (uint64_t)msgid + 1);
-	if (sd_update(l, "ike.sa", &b, NULL) != IKE_OK) {
+	if (sd_update(l, "ike.sa", &b, pending_keys) != IKE_OK) {
 		log_warn("%s/ike.sa: %s", j->name, strerror(errno));
 		return false;
 	}
@@ -314,6 +327,20 @@ info_answer(void *arg, struct rd in)
 	return waiting(info_consume(arg, in));
 }
 
+struct pending_wait {
+	struct ike_sa		*sa;
+	const struct pending	*p;
+	bool			 made;
+};
+
+static enum ike_err
+pending_answer(void *arg, struct rd in)
+{
+	struct pending_wait	*w = arg;
+
+	return waiting(pending_consume(w->sa, w->p, in, &w->made));
+}
+
 /* offer is --esp, else the old Child SA's transforms. */
 static void
 offer(const struct job *j, struct sa_pld *esp)
@@ -371,6 +398,9 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	child_record(&b, &c->child, true, &w);
 	/* the peer answered: it has the SA, esp-tun may send on it at once */
 	kv_str(&b, "ready", "yes");
+	/* until the old one is gone: a run killed before its Delete leaves
+	 * both, and the next run finishes the job (finish_rekeys) */
+	kv_str(&b, "rekey_of", j->old.name);
 	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1) */
 	for (i = 0; i < LIFE_KEYS; i++)
 		if (j->old.life[i] != 0)
@@ -378,9 +408,12 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	e = sd_write(&l, file, &b);
 	kv_wipe(&b);
-	if (e == IKE_OK && strcmp(j->f.child, j->old.name) == 0) {
-		kv_str(&b, "child", name);
-		e = sd_update(&l, "ike.sa", &b, NULL);
+	/* the answer is in: the journal goes (a run killed before this finds
+	 * the Child SA's file, and drops it then) */
+	if (e == IKE_OK) {
+		if (strcmp(j->f.child, j->old.name) == 0)
+			kv_str(&b, "child", name);
+		e = sd_update(&l, "ike.sa", &b, pending_keys);
 	}
 	sd_unlock(&l);
 	if (e != IKE_OK) {
@@ -407,11 +440,13 @@ static int
 delete_child(struct job *j, const struct child_file *c)
 {
 	struct sd_lock	 l;
+	struct pending	 p;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	char		 file[SD_FILE_MAX];
-	const char	*drop[] = { "child", NULL };
+	const char	*drop[6];
 	struct kvbuf	 b;
+	size_t		 i = 0, k;
 	int		 status;
 	enum ike_err	 e;
 
@@ -419,21 +454,30 @@ delete_child(struct job *j, const struct child_file *c)
 		return EXIT_LOCAL;
 	if ((status = load(j, &l, false)) == EXIT_OK &&
 	    ((e = info_create_delete(&j->sa, false, &c->spi_in, 1, &w)) !=
-	    IKE_OK || !reserve(j, &l, *ike_sa_own_msgid(&j->sa))))
+	    IKE_OK || !pending_set(&p, PENDING_DELETE, *ike_sa_own_msgid(&j->sa),
+	    c->spi_in, req, w.len) || !journal(j, &l, &p)))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
 	if (status != EXIT_OK)
 		return status;
-	status = exit_of(j, "INFORMATIONAL", link_exchange(&j->link, req,
-	    w.len, j->o->timeout * 1000, info_answer, &j->sa));
+	e = link_exchange(&j->link, req, w.len, j->o->timeout * 1000,
+	    info_answer, &j->sa);
+	status = exit_of(j, "INFORMATIONAL", e);
 	if (!lock_sa(j, &l))
 		return EXIT_LOCAL;
 	snprintf(file, sizeof(file), "child.%s.sa", c->name);
 	(void)sd_remove(&l, file);
 	snprintf(file, sizeof(file), "child.%s.stats", c->name);
 	(void)sd_remove(&l, file);
-	kv_init(&b);
 	if (strcmp(j->f.child, c->name) == 0)
+		drop[i++] = "child";
+	/* unanswered, the journal stays: the next run sends it again */
+	if (e != IKE_ETIMEOUT && e != IKE_EIO)
+		for (k = 0; pending_keys[k] != NULL; k++)
+			drop[i++] = pending_keys[k];
+	drop[i] = NULL;
+	kv_init(&b);
+	if (i > 0)
 		(void)sd_update(&l, "ike.sa", &b, drop);
 	sd_unlock(&l);
 	if (j->o->json)
@@ -445,6 +489,7 @@ static int
 delete_ike(struct job *j)
 {
 	struct sd_lock	 l;
+	struct pending	 p;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	int		 status;
@@ -453,7 +498,8 @@ delete_ike(struct job *j)
 		return EXIT_LOCAL;
 	if ((status = load(j, &l, false)) == EXIT_OK &&
 	    (info_create_delete(&j->sa, true, NULL, 0, &w) != IKE_OK ||
-	    !reserve(j, &l, *ike_sa_own_msgid(&j->sa))))
+	    !pending_set(&p, PENDING_DELETE_IKE, *ike_sa_own_msgid(&j->sa), 0,
+	    req, w.len) || !journal(j, &l, &p)))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
 	if (status != EXIT_OK)
@@ -470,6 +516,77 @@ delete_ike(struct job *j)
 	return status;
 }
 
+/* recover finishes the exchange that a run killed with a request out left
+ * in the journal (record.h), before we send one of our own: the same
+ * request again, then what its answer asks for (the Delete of a Child SA
+ * that the peer made and nobody here can use), until the journal is
+ * empty. *gone: the request was the Delete of the IKE SA, now removed. */
+static int
+recover(struct job *j, bool *gone)
+{
+	struct sd_lock		 l;
+	struct pending		 p;
+	struct pending_wait	 pw = { &j->sa, &p, false };
+	enum pending_next	 next;
+	char			 err[512], name[SD_NAME_MAX + 1], what[64];
+	bool			 stale = false;
+	int			 status;
+	enum ike_err		 e;
+
+	*gone = false;
+	for (;;) {
+		if (!lock_sa(j, &l))
+			return EXIT_LOCAL;
+		if ((status = load(j, &l, false)) == EXIT_OK &&
+		    pending_load(&l, &j->sa, &p, &stale, err, sizeof(err)) !=
+		    IKE_OK) {
+			log_warn("%s", err);
+			status = EXIT_FAIL;
+		}
+		if (status == EXIT_OK && stale) {
+			log_debug("%s: a journal not of this SA: dropped",
+			    j->name);
+			status = unjournal(j, &l) ? EXIT_OK : EXIT_LOCAL;
+		}
+		/* a Child SA saved by the run killed before it dropped the
+		 * journal: that answer was processed */
+		if (status == EXIT_OK && p.what == PENDING_CHILD &&
+		    pending_child_name(&l, p.spi, name, sizeof(name))) {
+			status = unjournal(j, &l) ? EXIT_OK : EXIT_LOCAL;
+			p.what = PENDING_NONE;
+		}
+		sd_unlock(&l);
+		if (status != EXIT_OK || p.what == PENDING_NONE)
+			return status;
+		log_debug("%s: request %u of an earlier run: sending it again",
+		    j->name, p.msgid);
+		snprintf(what, sizeof(what), "request %u of an earlier run",
+		    p.msgid);
+		if ((e = link_exchange(&j->link, p.req, p.len, j->o->timeout *
+		    1000, pending_answer, &pw)) != IKE_OK)
+			return exit_of(j, what, e);	/* the journal stays */
+		if (!lock_sa(j, &l))
+			return EXIT_LOCAL;
+		e = pending_after(&l, &j->sa, &p, pw.made, &next);
+		sd_unlock(&l);
+		if (e != IKE_OK) {
+			log_warn("%s/ike.sa: %s", j->name, strerror(errno));
+			return EXIT_LOCAL;
+		}
+		if (next == PENDING_SA_GONE) {
+			if (sd_remove_sa(j->sd, j->name) != IKE_OK &&
+			    errno != ENOENT) {
+				log_warn("%s: removing the SA: %s", j->name,
+				    strerror(errno));
+				return EXIT_LOCAL;
+			}
+			*gone = true;
+			return EXIT_OK;
+		}
+		/* PENDING_AGAIN: the next round sends the new request */
+	}
+}
+
 /* rekey makes the new Child SA (RFC 7296 2.8), records it, then deletes
  * the old one. */
 static int
@@ -480,10 +597,13 @@ rekey(struct job *j)
 	struct ccsa	 c;
 	struct ccsa_wait w8 = { &j->sa, &c };
 	struct child_file old;
+	struct pending	 p;
+	enum pending_next next;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	char		 name[16];
 	int		 status;
+	bool		 gone;
 	enum ike_err	 e;
 
 	memset(&c, 0, sizeof(c));
@@ -493,18 +613,31 @@ rekey(struct job *j)
 		offer(j, &esp);
 		e = ccsa_create(&j->sa, &c, &esp, j->o->pfs, j->old.spi_in,
 		    &j->old.local_ts, &j->old.remote_ts, &w);
-		if (e != IKE_OK || !reserve(j, &l, c.msgid)) {
+		if (e != IKE_OK || !pending_set(&p, PENDING_CHILD, c.msgid,
+		    c.child.spi_in, req, w.len) || !journal(j, &l, &p)) {
 			log_warn("%s: CREATE_CHILD_SA: %s", j->name,
 			    ike_strerror(e));
 			status = e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
 		}
 	}
 	sd_unlock(&l);
+	e = IKE_OK;
 	if (status == EXIT_OK)
-		status = exit_of(j, "CREATE_CHILD_SA", link_exchange(&j->link,
-		    req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+		status = exit_of(j, "CREATE_CHILD_SA", e = link_exchange(
+		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
 	if (status == EXIT_OK)
 		status = save_new(j, &c, name, sizeof(name));
+	else if (e == IKE_EREFUSED && lock_sa(j, &l)) {
+		(void)unjournal(j, &l);		/* no Child SA made */
+		sd_unlock(&l);
+	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
+		/* an answer we cannot take may still have made the Child SA
+		 * at the peer: delete it there */
+		e = pending_after(&l, &j->sa, &p, true, &next);
+		sd_unlock(&l);
+		if (e == IKE_OK && next == PENDING_AGAIN)
+			(void)recover(j, &gone);
+	}
 	if (status == EXIT_OK && j->o->json)
 		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
 		    "\"child\":\"%s\",\"spi_in\":\"0x%08x\",\"spi_out\":"
@@ -521,10 +654,80 @@ rekey(struct job *j)
 	return delete_child(j, &old);
 }
 
+enum { OLDS_MAX = 8 };
+
+/* rekeyed_olds finds the Child SAs of l that a rekey replaced but whose
+ * Delete a killed run did not finish: olds[i] named by the rekey_of= of
+ * news[i], both still there. Returns how many (at most OLDS_MAX). */
+static size_t
+rekeyed_olds(struct sd_lock *l, char olds[][SD_NAME_MAX + 1],
+    char news[][SD_NAME_MAX + 1])
+{
+	struct dirent	*d;
+	DIR		*dir;
+	char		 val[SD_NAME_MAX + 1], file[SD_FILE_MAX];
+	struct sd_kv	 kv = { "rekey_of", val, sizeof(val), 0 };
+	size_t		 len, n = 0;
+	int		 fd;
+
+	if ((fd = dup(l->dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(dir);
+	while ((d = readdir(dir)) != NULL && n < OLDS_MAX) {
+		len = strlen(d->d_name);
+		if (len < 10 || len - 9 > SD_NAME_MAX ||
+		    strncmp(d->d_name, "child.", 6) != 0 ||
+		    strcmp(d->d_name + len - 3, ".sa") != 0 ||
+		    sd_read(l, d->d_name, &kv, 1) != IKE_OK || kv.line == 0 ||
+		    !sd_name_ok(val))
+			continue;
+		snprintf(file, sizeof(file), "child.%s.sa", val);
+		if (faccessat(l->dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		snprintf(olds[n], SD_NAME_MAX + 1, "%s", val);
+		snprintf(news[n], SD_NAME_MAX + 1, "%.*s", (int)(len - 9),
+		    d->d_name + 6);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* finish_rekey does what a run killed after its rekey did not: ike.sa's
+ * child= follows the new Child SA, and the old one is deleted. */
+static int
+finish_rekey(struct job *j, const char *old, const char *new)
+{
+	struct sd_lock	 l;
+	struct child_file c;
+	struct kvbuf	 b;
+	bool		 ok;
+
+	log_debug("%s: finishing the rekey of %s by %s", j->name, old, new);
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	ok = load(j, &l, false) == EXIT_OK;
+	if (ok && strcmp(j->f.child, old) == 0) {
+		kv_init(&b);
+		kv_str(&b, "child", new);
+		if (sd_update(&l, "ike.sa", &b, NULL) != IKE_OK) {
+			log_warn("%s/ike.sa: %s", j->name, strerror(errno));
+			ok = false;
+		}
+	}
+	ok = ok && child_file_read(&l, old, &c);
+	sd_unlock(&l);
+	return ok ? delete_child(j, &c) : EXIT_LOCAL;
+}
+
 /* one_at_a_time takes the SA's .ike-rekey lock for the whole run: two
  * ike-rekey would each take the other's answers (one .ike.sock) and each
- * expect the same message ID window of one request (RFC 7296 2.3). It
- * waits without the SA's lock, which the one at work needs. */
+ * expect the same message ID window of one request (RFC 7296 2.3); esp-tun
+ * takes it too while its own request is out. It waits without the SA's
+ * lock, which the one at work needs. */
 static bool
 one_at_a_time(struct job *j)
 {
@@ -541,7 +744,8 @@ one_at_a_time(struct job *j)
 	if (j->serial >= 0)
 		return true;
 	if (errno == EWOULDBLOCK)
-		log_warn("%s: another ike-rekey works on it", j->name);
+		log_warn("%s: another program has a request out on it "
+		    "(ike-rekey, or esp-tun's liveness check)", j->name);
 	else
 		log_warn("%s/.ike-rekey: %s", j->name, strerror(errno));
 	return false;
@@ -553,7 +757,11 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	struct job	 j;
 	struct sd_lock	 l;
 	char		 path[4200];
+	char		 olds[OLDS_MAX][SD_NAME_MAX + 1];
+	char		 news[OLDS_MAX][SD_NAME_MAX + 1];
+	size_t		 i, n = 0;
 	int		 status;
+	bool		 gone = false;
 
 	memset(&j, 0, sizeof(j));
 	j.serial = -1;
@@ -566,15 +774,59 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 			close(j.serial);
 		return EXIT_LOCAL;
 	}
-	status = load(&j, &l, true);
+	status = load(&j, &l, false);
+	/* the Child SA's file checked before any socket, unless a killed
+	 * rekey left two that the run settles first */
+	if (status == EXIT_OK && !o->ike &&
+	    (o->del || rekeyed_olds(&l, olds, news) == 0))
+		status = load(&j, &l, true);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (status == EXIT_OK && !link_open(&j.link, path, j.af, j.local,
 	    j.lport, j.remote, j.rport, sd_held(l.dirfd, ".esp-tun")))
 		status = EXIT_LOCAL;
 	sd_unlock(&l);
+	/* first the request a killed run left out, so that the peer's
+	 * message IDs go on from it (RFC 7296 2.3: a window of one) */
 	if (status == EXIT_OK)
-		status = o->ike ? delete_ike(&j) : o->del ?
-		    delete_child(&j, &j.old) : rekey(&j);
+		status = recover(&j, &gone);
+	/* a Delete of the IKE SA goes all the same: the SA is over */
+	if (status == EXIT_TIMEOUT && o->ike && o->del)
+		status = EXIT_OK;
+	if (gone) {
+		if (o->ike && o->del) {
+			if (o->json)
+				deleted(&j, NULL);
+		} else {
+			log_warn("%s: deleted by the Delete of the IKE SA that "
+			    "an earlier run left", name);
+			status = EXIT_FAIL;
+		}
+		goto done;
+	}
+	/* a rekey then finishes the rekeys of killed runs */
+	if (status == EXIT_OK && !o->del) {
+		if (!lock_sa(&j, &l))
+			status = EXIT_LOCAL;
+		else {
+			n = rekeyed_olds(&l, olds, news);
+			sd_unlock(&l);
+		}
+	}
+	for (i = 0; status == EXIT_OK && i < n; i++)
+		status = finish_rekey(&j, olds[i], news[i]);
+	if (status == EXIT_OK && !o->ike) {
+		if (!lock_sa(&j, &l))
+			status = EXIT_LOCAL;
+		else {
+			status = load(&j, &l, true);
+			sd_unlock(&l);
+		}
+	}
+	if (status == EXIT_OK)
+		status = o->ike && o->del ? delete_ike(&j) : o->ike ?
+		    ike_rekey(sd, name, &j.link, o->timeout, o->json) :
+		    o->del ? delete_child(&j, &j.old) : rekey(&j);
+done:
 	link_close(&j.link);
 	if (j.serial >= 0)
 		close(j.serial);	/* the next ike-rekey may go */

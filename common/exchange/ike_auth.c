@@ -8,6 +8,7 @@
 #include "codec/cert.h"
 #include "codec/chain.h"
 #include "codec/cp.h"
+#include "codec/eap.h"
 #include "codec/id.h"
 #include "codec/msg.h"
 #include "codec/notify.h"
@@ -24,24 +25,6 @@
 #include "exchange/xchg.h"
 
 enum { ID_BODY_MAX = 4 + IKE_ID_MAX_LEN };
-
-/* What an IKE_AUTH message carries (inside SK) that we look at. */
-struct auth_msg {
-	struct ike_hdr	 hdr;
-	struct rd	 idi, idr;	/* whole ID bodies (RestOfIDPayload) */
-	struct id_pld	 idi_p, idr_p;
-	struct auth_pld	 auth;
-	struct sa_pld	 sa;
-	struct ts_pld	 tsi, tsr;
-	struct cp_pld	 cp;
-	bool		 has_idi, has_idr, has_auth, has_sa, has_tsi, has_tsr;
-	bool		 has_cp;
-	uint16_t	 error;		/* first error Notify */
-	struct rd	 certs[SIG_CERTS_MAX];	/* X.509 CERT data, in order */
-	size_t		 n_certs;
-	unsigned	 bad_n;		/* auth_inner's error: which payload */
-	uint8_t		 bad_type;
-};
 
 /* auth_open decrypts in into pt and fills out->hdr; pt_len and first
  * are the plaintext's length and first inner payload type. Its errors are
@@ -116,6 +99,12 @@ auth_inner(const uint8_t *pt, size_t pt_len, uint8_t first,
 			out->has_tsr = true;
 			e = ts_parse(&body, &out->tsr);
 			break;
+		case IKEV2_PAYLOAD_EAP:
+			if (out->has_eap)
+				break;	/* one per message (RFC 7296 2.16) */
+			out->has_eap = true;
+			e = eap_parse(&body, &out->eap);
+			break;
 		case IKEV2_PAYLOAD_CP:
 			if (out->has_cp)
 				break;	/* one is enough (3.15: at most one) */
@@ -146,8 +135,7 @@ auth_inner(const uint8_t *pt, size_t pt_len, uint8_t first,
 	return e;
 }
 
-/* auth_parse_msg is auth_open, then auth_inner for an IKE_AUTH message. */
-static enum ike_err
+enum ike_err
 auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt, size_t cap,
     struct auth_msg *out)
 {
@@ -228,6 +216,8 @@ put_id_auth(struct ike_sa *sa, const struct xchg_cfg *cfg, struct skb *b,
 	size_t		 body_len, auth_len = 0;
 	enum ike_err	 e;
 
+	if (sa->state == SA_EAP)	/* EAP's last exchange: AUTH only */
+		return eap_put_auth(sa, b);
 	if (cfg->cred != NULL)
 		return cert_id_auth(sa, cfg, b, type, idr);
 	if (cfg->local_id.type == 0 ||
@@ -258,6 +248,8 @@ check_auth(struct ike_sa *sa, const struct xchg_cfg *cfg,
 	size_t		 want_len = 0;
 	enum ike_err	 e;
 
+	if (sa->state == SA_EAP)	/* after EAP: the MSK's AUTH */
+		return eap_check_auth(sa, &m->auth, id);
 	if (cfg->cred != NULL)
 		return cert_check(sa, cfg, &m->auth, id, m->certs, m->n_certs);
 	if (m->auth.method != IKEV2_AUTHM_SHARED_KEY)
@@ -296,6 +288,8 @@ auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 	struct sa_pld	 offer;
 	enum ike_err	 e;
 
+	if (sa->role == ROLE_INITIATOR && sa->state == SA_EAP)
+		return eap_create(sa, cfg, out);	/* EAP's later rounds */
 	if (sa->role != ROLE_INITIATOR || sa->state != SA_INIT_DONE)
 		return IKE_EINVAL;
 	if (cfg->ts_local.n_ts == 0 || cfg->ts_remote.n_ts == 0 ||
@@ -304,8 +298,10 @@ auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 	while (sa->child.spi_in < 256)
 		rand_bytes(&sa->child.spi_in, sizeof(sa->child.spi_in));
 	skb_init(&b);
-	/* SK{ IDi [IDr] AUTH SA TSi TSr } */
-	if ((e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDI,
+	/* SK{ IDi [IDr] AUTH SA TSi TSr }; with EAP no AUTH (RFC 7296 2.16) */
+	if ((e = cfg->eap != NULL ? eap_put_id(sa, cfg, &b,
+	    cfg->peer_id.type != 0 ? &cfg->peer_id : NULL) :
+	    put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDI,
 	    cfg->peer_id.type != 0 ? &cfg->peer_id : NULL)) != IKE_OK) {
 		wipe(b.buf, sizeof(b.buf));
 		return e;
@@ -346,10 +342,14 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	struct auth_msg	 m;
 	struct sa_pld	 offer;
 	const struct sa_prop *p;
+	uint8_t		 peer[ID_BODY_MAX];
+	bool		 fin = sa->state == SA_EAP;	/* answer to EAP's AUTH */
 	enum ike_err	 e;
 
-	if (sa->role != ROLE_INITIATOR || sa->state != SA_AUTH_SENT)
+	if (sa->role != ROLE_INITIATOR || (sa->state != SA_AUTH_SENT && !fin))
 		return IKE_EINVAL;
+	if (fin && sa->eap.phase != EAP_PH_AUTH_SENT)
+		return eap_consume(sa, cfg, in);
 	if ((e = auth_parse_msg(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
 		goto out;
 	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) == 0 || m.hdr.msgid != sa->msgid) {
@@ -363,17 +363,33 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 		e = refused(m.error);
 		goto out;
 	}
-	if (!m.has_idr || !m.has_auth || !m.has_sa || !m.has_tsi || !m.has_tsr ||
-	    m.sa.n_props != 1) {
+	if (cfg->eap != NULL && !fin) {
+		/* RFC 7296 2.16: IDr, CERT, AUTH (the responder's), EAP */
+		if (!m.has_idr || !m.has_auth || !m.has_eap)
+			e = IKE_ESYNTAX;
+		else if (!id_equal(&cfg->peer_id, &m.idr_p) ||
+		    (e = check_auth(sa, cfg, &m, m.idr)) != IKE_OK)
+			e = e != IKE_OK ? e : IKE_EAUTH;
+		else {
+			id_store(&sa->peer_id, &m.idr_p);
+			e = eap_first(sa, cfg, &m);
+		}
+		goto out;
+	}
+	if ((!fin && !m.has_idr) || !m.has_auth || !m.has_sa || !m.has_tsi ||
+	    !m.has_tsr || m.sa.n_props != 1) {
 		e = IKE_ESYNTAX;
 		goto out;
 	}
-	if (!id_equal(&cfg->peer_id, &m.idr_p) ||
+	if (fin)	/* no IDr: the AUTH is over the one of the first answer */
+		m.idr = rd_init(peer, id_body(&sa->peer_id, peer, sizeof(peer)));
+	if ((!fin && !id_equal(&cfg->peer_id, &m.idr_p)) ||
 	    (e = check_auth(sa, cfg, &m, m.idr)) != IKE_OK) {
 		e = e != IKE_OK ? e : IKE_EAUTH;
 		goto out;
 	}
-	id_store(&sa->peer_id, &m.idr_p);
+	if (!fin)
+		id_store(&sa->peer_id, &m.idr_p);
 	child_offer(&offer, cfg, sa->child.spi_in);
 	p = &m.sa.props[0];
 	if (!proposal_accept_reply(&offer, p)) {
@@ -392,6 +408,8 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 		goto out;
 	sa->msgid++;
 	xchg_set(sa, SA_ESTABLISHED);
+	if (fin)
+		eap_state_wipe(&sa->eap);	/* the MSK is used up */
 out:
 	wipe(pt, sizeof(pt));
 	return e;
@@ -441,19 +459,21 @@ enum ike_err
 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
     struct wr *out)
 {
-	uint8_t		 pt[XCHG_OUT_MAX];
-	struct auth_msg	 m;
+	uint8_t		 pt[XCHG_OUT_MAX], pt1[XCHG_OUT_MAX];	/* pt1: EAP's
+					 * first request, read again */
+	struct auth_msg	 m, fin;
 	struct sa_pld	 reply;
 	struct ts_pld	 vip_ts, tsi;
 	struct skb	 b;
 	enum ike_err	 e;
 	size_t		 i, pt_len;
 	uint8_t		 first;
-	bool		 vip;
+	bool		 vip, done = false;
 
 	out->len = 0;
 	sa->auth_why[0] = '\0';
-	if (sa->role != ROLE_RESPONDER || sa->state != SA_INIT_DONE)
+	if (sa->role != ROLE_RESPONDER || (sa->state != SA_INIT_DONE &&
+	    sa->state != SA_EAP))
 		return IKE_EINVAL;
 	if ((e = auth_open(sa, in, pt, sizeof(pt), &pt_len, &first, &m)) !=
 	    IKE_OK) {
@@ -482,6 +502,43 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		else
 			e = respond_error(sa, cfg, out, false,
 			    IKEV2_N_INVALID_SYNTAX, IKE_ESYNTAX);
+		goto out;
+	}
+	if (sa->state == SA_EAP) {
+		if ((e = eap_respond(sa, cfg, &m, out, &done)) != IKE_OK || !done)
+			goto out;	/* an EAP round answered, or EAP failed */
+		/* after EAP-Success: this AUTH, over the first request's IDi;
+		 * that request's SA, TS and CP are answered now */
+		fin = m;
+		if (auth_parse_msg(sa, rd_init(sa->eap.first, sa->eap.first_len),
+		    pt1, sizeof(pt1), &m) != IKE_OK) {
+			e = respond_error(sa, cfg, out, false,
+			    IKEV2_N_AUTHENTICATION_FAILED, IKE_EAUTH);
+			goto out;
+		}
+		m.auth = fin.auth;
+		m.has_auth = fin.has_auth;
+	} else if (cfg->eap != NULL && !m.has_auth && m.has_idi && m.has_sa &&
+	    m.has_tsi && m.has_tsr) {
+		/* no AUTH: the peer asks for EAP (RFC 7296 2.16) */
+		if ((m.has_idr && !id_equal(&cfg->local_id, &m.idr_p)) ||
+		    !id_equal(&cfg->peer_id, &m.idi_p)) {
+			e = respond_error(sa, cfg, out, false,
+			    IKEV2_N_AUTHENTICATION_FAILED, IKE_EAUTH);
+			goto out;
+		}
+		id_store(&sa->peer_id, &m.idi_p);
+		skb_init(&b);
+		if ((e = put_id_auth(sa, cfg, &b, IKEV2_PAYLOAD_IDR, NULL)) !=
+		    IKE_OK || (e = eap_start(sa, cfg, in, &b)) != IKE_OK) {
+			wipe(b.buf, sizeof(b.buf));
+			goto out;
+		}
+		if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid,
+		    out)) != IKE_OK)
+			goto out;
+		sa->msgid++;
+		xchg_set(sa, SA_EAP);
 		goto out;
 	}
 	if (!m.has_idi || !m.has_auth || !m.has_sa || !m.has_tsi || !m.has_tsr) {
@@ -553,6 +610,10 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	sa->msgid++;
 	xchg_set(sa, SA_ESTABLISHED);
 out:
+	if (done) {
+		wipe(pt1, sizeof(pt1));
+		eap_state_wipe(&sa->eap);	/* the MSK is used up */
+	}
 	wipe(pt, sizeof(pt));
 	return e;
 }

@@ -9,8 +9,13 @@
 
 #include "base/err.h"
 #include "buf/buf.h"
+#include "codec/auth_pld.h"
 #include "codec/chain.h"
+#include "codec/cp.h"
+#include "codec/eap.h"
+#include "codec/id.h"
 #include "codec/msg.h"
+#include "crypto/sig.h"
 #include "exchange/xchg.h"
 
 /* xchg_set moves sa to state s, logging "old -> new" at debug level. */
@@ -72,5 +77,68 @@ enum ike_err	 ccsa_refuse(struct ike_sa *sa, uint16_t type, uint16_t group,
 /* ccsa_seal writes b as our response to the peer's CREATE_CHILD_SA request
  * and moves the counter. */
 enum ike_err	 ccsa_seal(struct ike_sa *sa, struct skb *b, struct wr *out);
+
+/* What an IKE_AUTH message carries (inside SK) that we look at. */
+struct auth_msg {
+	struct ike_hdr	 hdr;
+	struct rd	 idi, idr;	/* whole ID bodies (RestOfIDPayload) */
+	struct id_pld	 idi_p, idr_p;
+	struct auth_pld	 auth;
+	struct sa_pld	 sa;
+	struct ts_pld	 tsi, tsr;
+	struct cp_pld	 cp;
+	struct eap_pld	 eap;
+	bool		 has_idi, has_idr, has_auth, has_sa, has_tsi, has_tsr;
+	bool		 has_cp, has_eap;
+	uint16_t	 error;		/* first error Notify */
+	struct rd	 certs[SIG_CERTS_MAX];	/* X.509 CERT data, in order */
+	size_t		 n_certs;
+	unsigned	 bad_n;		/* auth_inner's error: which payload */
+	uint8_t		 bad_type;
+};
+
+
+/* auth_parse_msg decrypts the IKE_AUTH message in into pt (cap bytes) and
+ * collects its inner payloads into out (views into pt): sk_open's errors,
+ * IKE_ESYNTAX for another exchange, the payload parsers' errors. */
+enum ike_err	 auth_parse_msg(const struct ike_sa *sa, struct rd in, uint8_t *pt,
+		    size_t cap, struct auth_msg *out);
+
+/*
+ * EAP in IKE_AUTH (eap_auth.c), called by ike_auth.c.
+ *
+ * eap_put_auth adds AUTH to b: ours over our ID with the MSK as the shared
+ * secret, or SK_pi / SK_pr for a method with no MSK (RFC 7296 2.16).
+ * eap_check_auth checks the peer's, over its ID body id (IKE_EAUTH).
+ *
+ * Initiator: eap_first reads the EAP payload of the first IKE_AUTH
+ * response (whose IDr and AUTH were checked) and moves to SA_EAP;
+ * eap_create writes the next request, SK{ EAP } or, after EAP-Success,
+ * SK{ AUTH }; eap_consume reads the answer to an SK{ EAP } request
+ * (auth_consume reads the one to SK{ AUTH }).
+ *
+ * Responder: eap_start keeps the first request in (no AUTH: the peer
+ * asks for EAP) and adds EAP(Request/Identity) to the answer b;
+ * eap_respond answers a later request m: SK{ EAP } to out (IKE_OK, or
+ * IKE_EAUTH after EAP-Failure), or with *done, out untouched, an AUTH
+ * after EAP-Success that auth_respond checks with the first request.
+ */
+enum ike_err	 eap_put_auth(const struct ike_sa *sa, struct skb *b);
+/* eap_put_id adds IDi, CERTREQ naming cfg->cred's anchors and IDr when
+ * idr is not NULL: the first request of an initiator using EAP. */
+enum ike_err	 eap_put_id(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct skb *b, const struct ike_id *idr);
+enum ike_err	 eap_check_auth(struct ike_sa *sa, const struct auth_pld *auth,
+		    struct rd id);
+enum ike_err	 eap_first(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    const struct auth_msg *m);
+enum ike_err	 eap_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct wr *out);
+enum ike_err	 eap_consume(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in);
+enum ike_err	 eap_start(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    struct rd in, struct skb *b);
+enum ike_err	 eap_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
+		    const struct auth_msg *m, struct wr *out, bool *done);
 
 #endif

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: ISC */
-/* An established IKE SA read back from its ike.sa file (ike-state(5)), for the programs that did not make it. */
+/* An established IKE SA read back from its ike.sa file (ike-state(5)), for the programs that did not make it, with its journal and kept answer. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "codec/hdr.h"
 #include "crypto/keys.h"
 #include "crypto/prf.h"
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "sa/kvget.h"
+#include "exchange/record.h"
 #include "exchange/xchg.h"
 
 enum { VAL_MAX = 300 };
@@ -162,4 +165,119 @@ kvg_ts(const struct kvget *g, const char *key, struct ts_pld *out)
 		return IKE_EINVAL;
 	}
 	return IKE_OK;
+}
+
+/* The journal and the kept answer of ike.sa (exchange/record.h). */
+
+enum { HEX_MAX = 2 * XCHG_OUT_MAX + 1 };
+
+static const char *const whats[] = {
+	"check", "child", "delete", "delete-ike", NULL,
+};
+
+/* req_of tells whether msg is a message of sa (its SPIs) with the R flag
+ * resp, and gives its header. */
+static bool
+req_of(const struct ike_sa *sa, const uint8_t *msg, size_t len, bool resp,
+    struct ike_hdr *h)
+{
+	struct rd	 r = rd_init(msg, len);
+
+	return hdr_parse(&r, h) == IKE_OK && h->ispi == sa->ispi &&
+	    h->rspi == sa->rspi &&
+	    ((h->flags & IKEV2_FLAG_RESPONSE) != 0) == resp;
+}
+
+enum ike_err
+pending_load(struct sd_lock *l, const struct ike_sa *sa, struct pending *p,
+    bool *stale, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		"pending_msgid", "pending_what", "pending_spi", "pending_req",
+		"msgid_out",
+	};
+	enum { N = sizeof(names) / sizeof(names[0]) };
+	char		*vals, file[SD_NAME_MAX + 16];
+	struct sd_kv	 kv[N];
+	struct kvget	 g;
+	struct ike_hdr	 h;
+	uint64_t	 msgid = 0, out = 0;
+	int		 what = 0;
+	size_t		 i;
+	bool		 ok;
+	enum ike_err	 e;
+
+	memset(p, 0, sizeof(*p));
+	if (stale != NULL)
+		*stale = false;
+	if ((vals = malloc(N * HEX_MAX)) == NULL)
+		return IKE_ENOMEM;
+	for (i = 0; i < N; i++)
+		kv[i] = (struct sd_kv){ names[i], vals + i * HEX_MAX, HEX_MAX, 0 };
+	snprintf(file, sizeof(file), "%s/ike.sa", l->name);
+	g = (struct kvget){ file, kv, N, err, errlen };
+	if ((e = sd_read(l, "ike.sa", kv, N)) != IKE_OK) {
+		snprintf(err, errlen, "%s: %s", file, e == IKE_EIO ?
+		    strerror(errno) : "malformed");
+		goto out;
+	}
+	if (kv[0].line == 0)
+		goto out;			/* no journal */
+	if ((e = kvg_u64(&g, "pending_msgid", false, UINT32_MAX - 1, &msgid)) !=
+	    IKE_OK || (e = kvg_word(&g, "pending_what", whats, &what)) != IKE_OK ||
+	    (e = kvg_hex(&g, "pending_req", p->req, sizeof(p->req), &p->len)) !=
+	    IKE_OK || (e = kvg_u64(&g, "msgid_out", false, UINT32_MAX, &out)) !=
+	    IKE_OK || (kvg_find(&g, "pending_spi") != NULL &&
+	    (e = kvg_spi32(&g, "pending_spi", &p->spi)) != IKE_OK))
+		goto out;
+	p->what = (enum pending_what)(what + 1);
+	p->msgid = (uint32_t)msgid;
+	/* our request on this SA, at the reserved message ID */
+	ok = req_of(sa, p->req, p->len, false, &h) && h.msgid == p->msgid &&
+	    out == msgid + 1 && h.exch == (p->what == PENDING_CHILD ?
+	    IKEV2_EXCH_CREATE_CHILD_SA : IKEV2_EXCH_INFORMATIONAL) &&
+	    ((p->what == PENDING_CHILD || p->what == PENDING_DELETE) ==
+	    (p->spi != 0));
+	if (!ok) {
+		memset(p, 0, sizeof(*p));
+		if (stale != NULL)
+			*stale = true;
+	}
+out:
+	wipe(vals, N * HEX_MAX);
+	free(vals);
+	if (e != IKE_OK)
+		memset(p, 0, sizeof(*p));
+	return e;
+}
+
+enum ike_err
+last_resp_load(struct sd_lock *l, const struct ike_sa *sa, uint8_t *out,
+    size_t cap, size_t *len, uint32_t *msgid)
+{
+	char		*val;
+	struct sd_kv	 kv[2];
+	char		 in[16], err[128], file[SD_NAME_MAX + 16];
+	struct kvget	 g;
+	struct ike_hdr	 h;
+	uint64_t	 next = 0;
+	enum ike_err	 e;
+
+	*len = 0;
+	*msgid = 0;
+	if ((val = malloc(HEX_MAX)) == NULL)
+		return IKE_ENOMEM;
+	kv[0] = (struct sd_kv){ "last_resp", val, HEX_MAX, 0 };
+	kv[1] = (struct sd_kv){ "msgid_in", in, sizeof(in), 0 };
+	snprintf(file, sizeof(file), "%s/ike.sa", l->name);
+	g = (struct kvget){ file, kv, 2, err, sizeof(err) };
+	if ((e = sd_read(l, "ike.sa", kv, 2)) == IKE_OK && kv[0].line != 0 &&
+	    kvg_hex(&g, "last_resp", out, cap, len) == IKE_OK &&
+	    kvg_u64(&g, "msgid_in", false, UINT32_MAX, &next) == IKE_OK &&
+	    req_of(sa, out, *len, true, &h) && next > 0 && h.msgid == next - 1)
+		*msgid = h.msgid;
+	else
+		*len = 0;
+	free(val);
+	return e;
 }

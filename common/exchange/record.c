@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: ISC */
-/* The state-file records of an IKE SA and its Child SA, for both roles. */
+/* The state-file records of an IKE SA and its Child SA, for both roles, and the journal of our request in flight. */
+#include <dirent.h>
+#include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "codec/hdr.h"
+#include "codec/msg.h"
+#include "codec/notify.h"
+#include "crypto/secret.h"
+#include "names/ikev2.h"
 #include "names/names.h"
+#include "sa/kvget.h"
 #include "exchange/cp.h"
+#include "exchange/internal.h"
 #include "exchange/record.h"
 
 static const char *
@@ -128,4 +139,202 @@ child_record(struct kvbuf *b, const struct child_sa *c, bool ini,
 	kv_str(b, "mode", "tunnel");
 	kv_str(b, "encap", w->encap ? "udp" : "none");
 	kv_u64(b, "created", (uint64_t)time(NULL));
+}
+
+/* The journal of our request in flight (record.h, ike-state(5)). */
+
+const char *const pending_keys[] = {
+	"pending_msgid", "pending_what", "pending_spi", "pending_req", NULL,
+};
+
+static const char *const whats[] = {
+	"", "check", "child", "delete", "delete-ike",
+};
+
+bool
+pending_set(struct pending *p, enum pending_what what, uint32_t msgid,
+    uint32_t spi, const uint8_t *req, size_t len)
+{
+	if (len > sizeof(p->req))
+		return false;
+	p->what = what;
+	p->msgid = msgid;
+	p->spi = spi;
+	memcpy(p->req, req, len);
+	p->len = len;
+	return true;
+}
+
+void
+pending_record(struct kvbuf *b, const struct pending *p)
+{
+	kv_u64(b, "msgid_out", (uint64_t)p->msgid + 1);
+	kv_u64(b, "pending_msgid", p->msgid);
+	kv_str(b, "pending_what", whats[p->what]);
+	if (p->spi != 0)
+		kv_spi32(b, "pending_spi", p->spi);
+	kv_hex(b, "pending_req", p->req, p->len);
+}
+
+enum ike_err
+pending_save(struct sd_lock *l, const struct pending *p)
+{
+	struct kvbuf	*b;
+	enum ike_err	 e;
+
+	/* 16 KiB: not on the stack of a caller that has a message there */
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return IKE_ENOMEM;
+	kv_init(b);
+	pending_record(b, p);
+	/* a Delete's journal has no SPI line when the request had none */
+	e = sd_update(l, "ike.sa", b, p->spi == 0 ? pending_keys + 2 : NULL);
+	kv_wipe(b);
+	free(b);
+	return e;
+}
+
+enum ike_err
+pending_consume(struct ike_sa *sa, const struct pending *p, struct rd in,
+    bool *made)
+{
+	uint8_t			 pt[XCHG_OUT_MAX];
+	struct ike_msg		 m;
+	struct ike_hdr		 h, rq;
+	struct pld_iter		 it;
+	struct pld		 pl;
+	struct notify_pld	 n;
+	struct rd		 hr = in, body, qr = rd_init(p->req, p->len);
+	size_t			 pt_len = 0;
+	uint8_t			 first = 0;
+	bool			 has_sa = false, refused = false;
+
+	*made = false;
+	if (hdr_parse(&qr, &rq) != IKE_OK)
+		return IKE_EINVAL;
+	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
+	    h.rspi != sa->rspi || h.exch != rq.exch ||
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != p->msgid)
+		return IKE_ESYNTAX;
+	if (sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first) != IKE_OK) {
+		wipe(pt, sizeof(pt));
+		return IKE_EINTEG;
+	}
+	*ike_sa_own_msgid(sa) = p->msgid + 1;
+	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
+	while (pld_next(&it, &pl)) {
+		body = pl.body;
+		if (pl.type == IKEV2_PAYLOAD_SA)
+			has_sa = true;
+		else if (pl.type == IKEV2_PAYLOAD_NOTIFY &&
+		    notify_parse(&body, &n) == IKE_OK &&
+		    notify_is_error(n.type))
+			refused = true;
+	}
+	/* a malformed answer may still have made the SA: a Delete of an SPI
+	 * the peer does not have costs nothing */
+	*made = p->what == PENDING_CHILD && !refused &&
+	    (has_sa || it.err != IKE_OK);
+	wipe(pt, sizeof(pt));
+	return IKE_OK;
+}
+
+/* child_spi reads spi_in of child file f of l; false if it has none. */
+static bool
+child_spi(struct sd_lock *l, const char *f, uint32_t *spi)
+{
+	char		 val[32], err[128];
+	struct sd_kv	 kv = { "spi_in", val, sizeof(val), 0 };
+	struct kvget	 g = { f, &kv, 1, err, sizeof(err) };
+
+	return sd_read(l, f, &kv, 1) == IKE_OK &&
+	    kvg_spi32(&g, "spi_in", spi) == IKE_OK;
+}
+
+bool
+pending_child_name(struct sd_lock *l, uint32_t spi, char *name, size_t n)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	size_t		 len;
+	uint32_t	 v;
+	int		 fd;
+	bool		 found = false;
+
+	if ((fd = dup(l->dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	rewinddir(dir);
+	while (!found && (d = readdir(dir)) != NULL) {
+		len = strlen(d->d_name);
+		if (len - 9 >= n || fnmatch("child.?*.sa", d->d_name, 0) != 0 ||
+		    !child_spi(l, d->d_name, &v) || v != spi)
+			continue;
+		snprintf(name, n, "%.*s", (int)(len - 9), d->d_name + 6);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* named tells whether ike.sa of l has child= naming the Child SA of
+ * inbound SPI spi. */
+static bool
+named(struct sd_lock *l, uint32_t spi)
+{
+	char		 val[SD_NAME_MAX + 1], file[SD_FILE_MAX];
+	struct sd_kv	 kv = { "child", val, sizeof(val), 0 };
+	uint32_t	 v;
+
+	if (sd_read(l, "ike.sa", &kv, 1) != IKE_OK || kv.line == 0)
+		return false;
+	snprintf(file, sizeof(file), "child.%s.sa", val);
+	return child_spi(l, file, &v) && v == spi;
+}
+
+enum ike_err
+pending_after(struct sd_lock *l, struct ike_sa *sa, struct pending *p,
+    bool made, enum pending_next *next)
+{
+	const char	*drop[6];
+	char		 name[SD_NAME_MAX + 1], file[SD_FILE_MAX];
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	struct kvbuf	 b;
+	size_t		 i;
+	enum ike_err	 e;
+
+	*next = PENDING_CLEARED;
+	if (p->what == PENDING_DELETE_IKE) {
+		*next = PENDING_SA_GONE;
+		return IKE_OK;
+	}
+	if (p->what == PENDING_CHILD && made &&
+	    !pending_child_name(l, p->spi, name, sizeof(name))) {
+		if ((e = info_create_delete(sa, false, &p->spi, 1, &w)) != IKE_OK)
+			return e;
+		if (!pending_set(p, PENDING_DELETE, *ike_sa_own_msgid(sa), p->spi,
+		    req, w.len))
+			return IKE_ETOOBIG;
+		if ((e = pending_save(l, p)) == IKE_OK)
+			*next = PENDING_AGAIN;
+		return e;
+	}
+	for (i = 0; pending_keys[i] != NULL; i++)
+		drop[i] = pending_keys[i];
+	drop[i] = NULL;
+	if (p->what == PENDING_DELETE &&
+	    pending_child_name(l, p->spi, name, sizeof(name))) {
+		if (named(l, p->spi))
+			drop[i++] = "child";
+		drop[i] = NULL;
+		snprintf(file, sizeof(file), "child.%s.sa", name);
+		(void)sd_remove(l, file);
+		snprintf(file, sizeof(file), "child.%s.stats", name);
+		(void)sd_remove(l, file);
+	}
+	kv_init(&b);
+	return sd_update(l, "ike.sa", &b, drop);
 }

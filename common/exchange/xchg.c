@@ -25,6 +25,7 @@ static const char *const state_names[] = {
 	[SA_IDLE] = "idle", [SA_INIT_SENT] = "sa-init-sent",
 	[SA_INIT_DONE] = "sa-init", [SA_AUTH_SENT] = "auth-sent",
 	[SA_ESTABLISHED] = "established", [SA_FAILED] = "failed",
+	[SA_EAP] = "eap",
 };
 
 void
@@ -48,6 +49,7 @@ ike_sa_wipe(struct ike_sa *sa)
 	sa->dh = NULL;
 	ike_keys_wipe(&sa->keys);
 	child_keys_wipe(&sa->child.keys);
+	eap_state_wipe(&sa->eap);
 	wipe(sa, sizeof(*sa));
 }
 
@@ -60,6 +62,9 @@ ike_sa_drop_init(struct ike_sa *sa)
 	}
 	sa->init_req = sa->init_resp = NULL;
 	sa->init_req_len = sa->init_resp_len = 0;
+	free(sa->eap.first);		/* EAP's copy of the first IKE_AUTH */
+	sa->eap.first = NULL;
+	sa->eap.first_len = 0;
 }
 
 const char *
@@ -98,7 +103,7 @@ xchg_match(const struct ike_sa *sa, struct rd in)
 		return false;
 	if (sa->state == SA_INIT_SENT)
 		return h.exch == IKEV2_EXCH_IKE_SA_INIT;
-	if (sa->state == SA_AUTH_SENT)
+	if (sa->state == SA_AUTH_SENT || sa->state == SA_EAP)
 		return h.exch == IKEV2_EXCH_IKE_AUTH && h.rspi == sa->rspi;
 	return false;
 }
@@ -265,10 +270,14 @@ xchg_step(struct xchg *x, struct rd in, struct wr *out)
 		e = auth_create(sa, x->cfg, out);
 		break;
 	case SA_AUTH_SENT:
+	case SA_EAP:
 		if (!xchg_match(sa, in))
 			return XCHG_RECV;
-		if ((e = auth_consume(sa, x->cfg, in)) == IKE_OK)
+		if ((e = auth_consume(sa, x->cfg, in)) != IKE_OK)
+			break;
+		if (sa->state == SA_ESTABLISHED)
 			return XCHG_DONE;
+		e = auth_create(sa, x->cfg, out);	/* EAP: the next round */
 		break;
 	case SA_INIT_DONE:
 		if (x->until_init)

@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "crypto/sig.h"
 #include "exchange/cp.h"
+#include "exchange/eap_auth.h"
 
 enum {
 	XCHG_MSG_MAX	= 2048,		/* an IKE_SA_INIT message we keep for AUTH */
@@ -35,6 +36,9 @@ enum ike_sa_state {
 	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
 	SA_ESTABLISHED,		/* IKE_AUTH done, Child SA keys derived */
 	SA_FAILED,
+	SA_EAP,			/* IKE_AUTH with EAP (RFC 7296 2.16) under
+				 * way: initiator, a later request is out;
+				 * responder, the next one is awaited */
 };
 
 /* An identity as the ID payload carries it (RFC 7296 3.5). type 0: none. */
@@ -73,6 +77,11 @@ struct xchg_cfg {
 	size_t		 cookie_len;
 	uint8_t		 vip_req;	/* initiator: VIP_REQ_*: CP(CFG_REQUEST) */
 	struct cp_cfg	*cp;		/* responder: pools for CP, or NULL */
+	const struct eap_cfg *eap;	/* initiator: authenticate by EAP (no
+					 * AUTH of ours: cred holds only the
+					 * anchors for the responder's
+					 * certificate); responder: peers that
+					 * send no AUTH are asked for EAP */
 };
 
 /* The Child SA made in IKE_AUTH. spi_in is ours (we receive with it),
@@ -124,6 +133,7 @@ struct ike_sa {
 	struct child_sa	 child;
 	struct cp_vip	 vip;		/* CP: leased (responder) or assigned
 					 * to us (initiator) */
+	struct eap_state eap;		/* EAP in IKE_AUTH (eap_auth.c) */
 };
 
 /* ike_sa_own_msgid and ike_sa_peer_msgid return the counter of our own
@@ -218,6 +228,22 @@ enum ike_err	 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * with cp_lease_release), narrows TSi to the leased addresses and adds
  * CP(CFG_REPLY); with no address to give it answers SK{ IDr AUTH
  * N(INTERNAL_ADDRESS_FAILURE) } and returns IKE_EREFUSED.
+ */
+/*
+ * EAP (RFC 7296 2.16; eap_auth.c): with cfg->eap the initiator's first
+ * request carries no AUTH; auth_consume checks the responder's IDr, CERT
+ * and AUTH and answers its EAP Request (state SA_EAP, msgid moved on);
+ * then each auth_create writes the next SK{ EAP } request, or after
+ * EAP-Success SK{ AUTH } keyed by the MSK (SK_pi/SK_pr for a method
+ * without one), and each auth_consume reads its answer, the last one
+ * with the responder's AUTH and the Child SA. EAP-Failure is IKE_EAUTH
+ * with sa->eap.phase EAP_PH_FAILED and sa->auth_why set. xchg_step
+ * drives all of it. A responder with cfg->eap answers a request without
+ * AUTH with SK{ IDr CERT AUTH EAP(Request/Identity) } (IKE_OK, SA_EAP),
+ * every later request with the next EAP message (IKE_OK, still SA_EAP;
+ * IKE_EAUTH with SK{ EAP(Failure) } when EAP fails), and the request
+ * with the initiator's AUTH as above with SK{ AUTH SA TSi TSr [CP] }
+ * for the SA, TS and CP of its first request.
  */
 enum ike_err	 auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct wr *out);

@@ -13,7 +13,9 @@ enum {
 	SD_NAME_MAX	= 64,		/* longest SA name */
 	SD_FILE_MAX	= 128,		/* longest file name in an SA directory */
 	SD_KEY_MAX	= 32,		/* longest key of a key=value line */
-	SD_KV_BUF	= 4096,		/* longest state file we write */
+	SD_KV_BUF	= 16384,	/* longest state file we write: ike.sa
+					 * may hold a request and an answer
+					 * in hex (ike-state(5)) */
 	SD_READ_MAX	= 65536,	/* longest state file we read */
 };
 

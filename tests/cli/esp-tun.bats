@@ -640,6 +640,14 @@ peer_recv() {
 	until_true 10 grep -q '^listening$' "$T/peer" || fail "peer: $(cat "$T/peer")"
 }
 
+# peer_serve SECS N : as peer_recv, and esp-tun's IKE requests answered
+# (empty; a CREATE_CHILD_SA with an SA payload)
+peer_serve() {
+	ip netns exec "$NSP" timeout 20 python3 "$T/peer.py" "$S" site net serve "$1" "$2" >"$T/peer" 2>&1 3>&- &
+	PEER=$!
+	until_true 10 grep -q '^listening$' "$T/peer" || fail "peer: $(cat "$T/peer")"
+}
+
 # peer_done : wait for the background peer (it stops by itself)
 peer_done() {
 	wait "$PEER" || true
@@ -649,6 +657,8 @@ peer_done() {
 # peer_script : the peer of the hand-written SAs, in Python (AES-GCM-16 only):
 #   recv SECS N     print each datagram received (ESP decrypted with
 #                   key_out_e), at most N, after a line "listening"
+#   serve SECS N    recv, and esp-tun's IKE requests answered
+#   seal EXCH MSGID print in hex an empty request of esp-tun's (sk_ei)
 #   ike STEP...     IKE requests, each answer decrypted and printed: STEP is
 #                   liveness:ID, create:ID (CREATE_CHILD_SA), delete-ike:ID,
 #                   delete-child:ID (spi_out) or again (the last one again)
@@ -747,11 +757,12 @@ def show(pkt):
     return esp_open(pkt)
 
 # this side is the IKE responder: esp-tun's ike.sa says role=initiator
-def ike_seal(exch, msgid, first, payloads):
-    a, salt = gcm(ike['sk_er'])
+# (mine: as esp-tun seals, with sk_ei and the I flag: its requests)
+def ike_seal(exch, msgid, first, payloads, flags=0, mine=False):
+    a, salt = gcm(ike['sk_ei' if mine else 'sk_er'])
     pt = payloads + b'\0'
     sk_len = 4 + 8 + len(pt) + 16
-    hdr = bytes.fromhex(ike['ispi'] + ike['rspi']) + struct.pack('!BBBBII', 46, 0x20, exch, 0, msgid, 28 + sk_len)
+    hdr = bytes.fromhex(ike['ispi'] + ike['rspi']) + struct.pack('!BBBBII', 46, 0x20, exch, flags, msgid, 28 + sk_len)
     skh = struct.pack('!BBH', first, 0, sk_len)
     iv = os.urandom(8)
     return hdr + skh + iv + a.encrypt(salt + iv, pt, hdr + skh)
@@ -792,7 +803,33 @@ def answer():
     except socket.timeout:
         return 'no answer'
 
-if cmd == 'recv':
+# serve: esp-tun's requests answered, empty or (CREATE_CHILD_SA) with an
+# SA payload: the Child SA made
+def serve(msg):
+    exch, flags, msgid = struct.unpack('!BBI', msg[18:24])
+    if flags & 0x20:
+        return None
+    body = b''
+    if exch == 36:
+        body = struct.pack('!BBHBBBB', 0, 0, 20, 1, 3, 4, 1) + os.urandom(4) + struct.pack('!BBHBBH', 0, 0, 8, 1, 0, 20)
+        body = struct.pack('!BBH', 0, 0, 4 + len(body)) + body
+    return ike_seal(exch, msgid, 33 if body else 0, body, 0x20)
+
+if cmd == 'seal':
+    print(ike_seal(int(args[0]), int(args[1]), 0, b'', 0x08, True).hex())
+elif cmd == 'serve':
+    print('listening', flush=True)
+    s.settimeout(float(args[0]))
+    for _ in range(int(args[1])):
+        try:
+            pkt = s.recv(65536)
+        except socket.timeout:
+            break
+        print(show(pkt), flush=True)
+        out = serve(pkt[4:]) if pkt[:4] == b'\0\0\0\0' else None
+        if out is not None:
+            s.send(b'\0\0\0\0' + out)
+elif cmd == 'recv':
     print('listening', flush=True)
     s.settimeout(float(args[0]))
     for _ in range(int(args[1])):
@@ -1194,6 +1231,85 @@ print("bound", flush=True); time.sleep(20)' >"$T/holder" 3>&- &
 	stop
 	assert_equal "$STATUS" 0
 	assert_equal "$(wc -l <"$T/out")" 1
+}
+
+@test "IKE: the answer is kept in ike.sa (last_resp) with msgid_in; killed (SIGKILL) and restarted, esp-tun answers the retransmission from it" {
+	need_peer
+	mkstate
+	start -S "$S" --sa site --dev et0 --json
+	run peer ike liveness:0
+	assert_output "liveness:0: ike exch 37 flags 0x28 msgid 0 []"
+	local f=$S/site/ike.sa resp
+	resp=$(kv "$f" last_resp)
+	# our SPIs, SK first, exchange 37, flags I|R, message ID 0
+	[[ $resp == 112233445566778899aabbccddeeff002e20252800000000* ]] || fail "last_resp=$resp"
+	assert_equal "$(kv "$f" msgid_in)" 1
+	kill -KILL "$PID"
+	wait_exit
+	start -S "$S" --sa site --dev et0 --json
+	# message ID 0 is behind msgid_in: only the kept answer can answer it
+	run peer ike liveness:0
+	assert_output "liveness:0: ike exch 37 flags 0x28 msgid 0 []"
+	run peer ike liveness:1
+	assert_output "liveness:1: ike exch 37 flags 0x28 msgid 1 []"
+	[[ $(kv "$f" last_resp) == 112233445566778899aabbccddeeff002e20252800000001* ]] || fail "last_resp=$(kv "$f" last_resp)"
+	assert_equal "$(kv "$f" msgid_in)" 2
+	stop
+	assert_equal "$STATUS" 0
+}
+
+# no_journal FILE : FILE has no pending_* line
+no_journal() { ! grep -q '^pending_' "$1"; }
+
+@test "IKE: a request an earlier program left in the journal (pending_*) goes again first; the Child SA the peer made for it is deleted there; the journal goes" {
+	need_peer
+	mkstate
+	local f=$S/site/ike.sa req
+	req=$(peer seal 36 2)
+	[ -n "$req" ] || fail "no request sealed"
+	setkv "$f" msgid_out 3
+	setkv "$f" pending_msgid 2
+	setkv "$f" pending_what child
+	setkv "$f" pending_spi 0xabcdef01
+	setkv "$f" pending_req "$req"
+	peer_serve 5 2
+	start -S "$S" --sa site --dev et0 --json
+	until_true 5 no_journal "$f" || fail "the journal stays: $(grep '^pending_' "$f")"
+	peer_done
+	run cat "$T/peer"
+	assert_line --index 1 "ike exch 36 flags 0x08 msgid 2 []"
+	assert_line --index 2 "ike exch 37 flags 0x08 msgid 3 [D(3,0xabcdef01)]"
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(kv "$f" msgid_out)" 4
+	running || fail "esp-tun exited: $(cat "$T/err")"
+	stop
+	assert_equal "$STATUS" 0
+}
+
+@test "--dpd-delay: the liveness check is journaled in ike.sa before it leaves, sent again, and the journal goes with its answer" {
+	need_peer
+	mkstate
+	local f=$S/site/ike.sa req
+	peer_recv 3 1
+	start -S "$S" --sa site --dev et0 --json --dpd-delay 1 --dpd-timeout 20
+	peer_done
+	run cat "$T/peer"
+	assert_line --index 1 "ike exch 37 flags 0x08 msgid 2 []"
+	assert_equal "$(kv "$f" pending_msgid)" 2
+	assert_equal "$(kv "$f" pending_what)" check
+	assert_equal "$(kv "$f" msgid_out)" 3
+	req=$(kv "$f" pending_req)
+	[[ $req == 112233445566778899aabbccddeeff002e20250800000002* ]] || fail "pending_req=$req"
+	# the retransmissions: the same request, now answered
+	peer_serve 10 1
+	until_true 10 no_journal "$f" || fail "the journal stays: $(grep '^pending_' "$f")"
+	peer_done
+	run cat "$T/peer"
+	assert_line --index 1 "ike exch 37 flags 0x08 msgid 2 []"
+	assert_equal "$(kv "$f" msgid_out)" 3
+	running || fail "esp-tun exited: $(cat "$T/err")"
+	stop
+	assert_equal "$STATUS" 0
 }
 
 @test "IKE: the peer's Delete of the IKE SA: an empty answer, a deleted event, exit 0, the SA gone from the state dir" {

@@ -145,11 +145,12 @@ mkstate() {
 	run --separate-stderr "$R" --help
 	assert_success
 	[ -z "$stderr" ] || fail "stderr: $stderr"
-	assert_equal "${#lines[@]}" 4
+	assert_equal "${#lines[@]}" 5
 	assert_line --index 0 "$USAGE1"
 	assert_line --index 1 '                 [--pfs group] [-S dir] [--timeout secs] name | -'
-	assert_line --index 2 '       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]'
-	assert_line --index 3 '                 [--timeout secs] name | -'
+	assert_line --index 2 '       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -'
+	assert_line --index 3 '       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]'
+	assert_line --index 4 '                 [--timeout secs] name | -'
 	run "$R" -h
 	assert_success
 	assert_line --index 0 "$USAGE1"
@@ -201,12 +202,18 @@ mkstate() {
 	[ "$stderr" = "ike-rekey: ${long:1}: no such SA in the state directory" ] || fail "$stderr"
 }
 
-@test "--ike only with --delete and not with --child; --delete takes no --esp or --pfs: exit 2" {
-	run --separate-stderr "$R" -S "$S" --ike site
+@test "--ike takes no --esp, --pfs or --child; --delete takes no --esp or --pfs: exit 2" {
+	run --separate-stderr "$R" -S "$S" --ike --pfs x25519 site
 	assert_failure 2
 	assert_output ""
-	[ "${stderr_lines[0]}" = "ike-rekey: --ike: only with --delete (an IKE SA rekey is not done yet)" ] || fail "$stderr"
+	[ "${stderr_lines[0]}" = "ike-rekey: --ike takes no --esp or --pfs (the IKE SA keeps its transforms and group)" ] || fail "$stderr"
 	[ "${stderr_lines[1]}" = "$USAGE1" ] || fail "$stderr"
+	run --separate-stderr "$R" -S "$S" --esp aes128gcm16 --ike site
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "ike-rekey: --ike takes no --esp or --pfs (the IKE SA keeps its transforms and group)" ] || fail "$stderr"
+	run --separate-stderr "$R" -S "$S" --ike --child net site
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "ike-rekey: --ike and --child: one or the other" ] || fail "$stderr"
 	run --separate-stderr "$R" -S "$S" --delete --ike --child net site
 	assert_failure 2
 	[ "${stderr_lines[0]}" = "ike-rekey: --ike and --child: one or the other" ] || fail "$stderr"
@@ -511,10 +518,16 @@ peer_done() {
 #             requester records it:
 #               child spi_in=.. spi_out=.. key_in_e=.. key_in_a=..
 #               key_out_e=.. key_out_a=..
+#             and for an IKE SA rekey (an IKE proposal) the new IKE SA as
+#             the requester records it, then answered on it too:
+#               ike ispi=.. rspi=.. sk_d=.. sk_ei=.. sk_er=.. sk_pi=.. sk_pr=..
 #             INFORMATIONAL: a Delete of our SPI of a deleted Child SA, or
 #             an empty answer
 #   refuse:N  SK{ N(N) }
+#   badke:G   SK{ N(INVALID_KE_PAYLOAD, group G) }
 #   drop      no answer
+# With PEER_RAW set, each request also goes to that file in hex, a line
+# each.
 # Payloads: N(type[,0xspi]) SA(num:proto:0xspi:type.id[/keylen]+...) KE(group)
 # N32 (a nonce's length) TSi(ranges) TSr(ranges) D(proto[,0xspi...]).
 peer_script() {
@@ -639,15 +652,15 @@ def seal(ike, hdr_in, exch, msgid, pls):
 def answer_ccsa(ike, pls, which):
     got = dict(pls)
     props = proposals(got[33])
-    num, _, spi_req, trs = props[which - 1]
+    num, proto, spi_req, trs = props[which - 1]
     keep, seen = [], set()
     for tr in trs:
         if tr[0] not in seen:
             seen.add(tr[0])
             keep.append(tr)
-    my_spi = os.urandom(4)
+    my_spi = os.urandom(8 if proto == 1 else 4)
     body = b''.join(bytes([0 if i + 1 == len(keep) else 3]) + tr[3][1:] for i, tr in enumerate(keep))
-    out = [(33, struct.pack('!BBHBBBB', 0, 0, 12 + len(body), num, 3, 4, len(keep)) + my_spi + body)]
+    out = [(33, struct.pack('!BBHBBBB', 0, 0, 8 + len(my_spi) + len(body), num, proto, len(my_spi), len(keep)) + my_spi + body)]
     nr = os.urandom(32)
     out.append((40, nr))
     shared = b''
@@ -664,6 +677,8 @@ def answer_ccsa(ike, pls, which):
         else:
             sys.exit('group %d: not in this peer' % g)
         out.append((34, struct.pack('!HH', g, 0) + pub))
+    if proto == 1:
+        return out + rekey_ike(ike, got[40], nr, spi_req, my_spi, shared)
     out += [(44, got[44]), (45, got[45])]
     # RFC 7296 2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), the
     # requester's (initiator's) keys first
@@ -676,6 +691,18 @@ def answer_ccsa(ike, pls, which):
     print('child spi_in=0x%s spi_out=0x%s key_in_e=%s key_in_a=%s key_out_e=%s key_out_a=%s' % (
         spi_req.hex(), my_spi.hex(), er.hex(), ar.hex(), ei.hex(), ai.hex()), flush=True)
     return out
+
+# an IKE SA rekey (RFC 7296 2.18): SKEYSEED = prf(SK_d (old), g^ir | Ni |
+# Nr), SK_* = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr), the requester the new
+# SA's initiator; printed, and the new SA answered from now on
+def rekey_ike(ike, ni, nr, spi_i, spi_r, shared):
+    seed = hmac.new(bytes.fromhex(ike['sk_d']), shared + ni + nr, hashlib.sha256).digest()
+    km = prfplus(seed, ni + nr + spi_i + spi_r, 32 + 36 + 36 + 32 + 32)
+    new = dict(ike, ispi=spi_i.hex(), rspi=spi_r.hex(), role='initiator', sk_d=km[:32].hex(),
+               sk_ei=km[32:68].hex(), sk_er=km[68:104].hex(), sk_pi=km[104:136].hex(), sk_pr=km[136:].hex())
+    sas[spi_i + spi_r] = new
+    print('ike ' + ' '.join('%s=%s' % (k, new[k]) for k in ('ispi', 'rspi', 'sk_d', 'sk_ei', 'sk_er', 'sk_pi', 'sk_pr')), flush=True)
+    return []
 
 def answer_info(ike, pls):
     for t, body in pls:
@@ -699,6 +726,9 @@ def lock_state(ike):
         os.close(fd)
 
 def handle(msg, step):
+    if os.environ.get('PEER_RAW'):
+        with open(os.environ['PEER_RAW'], 'a') as f:
+            f.write(msg.hex() + '\n')
     ike = sas.get(msg[:16])
     if ike is None:
         print('unknown SPIs %s' % msg[:16].hex(), flush=True)
@@ -719,6 +749,8 @@ def handle(msg, step):
     kind, _, arg = step.partition(':')
     if kind == 'drop':
         return None
+    if kind == 'badke':
+        return seal(ike, msg, exch, msgid, [(41, struct.pack('!BBHH', 0, 0, 17, int(arg)))])
     if kind == 'refuse':
         # CHILD_SA_NOT_FOUND names the SA of the REKEY_SA (RFC 7296 3.10.1)
         spi = [b[4:8] for t, b in pls if t == 41 and b[2:4] == b'\x40\x09'] if arg == '44' else []
@@ -1006,6 +1038,113 @@ ike.sa"
 	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 4
 }
 
+@test "journal: an unanswered CREATE_CHILD_SA stays in ike.sa (pending_*); the next run sends those bytes again first, deletes the Child SA the peer made for it, then rekeys" {
+	need_peer
+	use_ports
+	mkstate
+	local f=$S/site/ike.sa req spi new
+	export PEER_RAW=$T/raw
+	# sent at 0 and 0.5 s; the peer stops after those two
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 site
+	peer_done
+	assert_failure 4
+	assert_equal "$(kv "$f" msgid_out)" 3
+	assert_equal "$(kv "$f" pending_msgid)" 2
+	assert_equal "$(kv "$f" pending_what)" child
+	req=$(kv "$f" pending_req) spi=$(kv "$f" pending_spi)
+	# the request as it went out, each time
+	assert_equal "$(sort -u "$T/raw")" "$req"
+	grep -q "SA(1:3:$spi:" "$T/peer" || fail "pending_spi=$spi: $(cat "$T/peer")"
+	: >"$T/raw"
+	peer udp 4 ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 site
+	peer_done
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	new=$output
+	assert_equal "$(head -n 1 "$T/raw")" "$req"
+	run grep exch "$T/peer"
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --partial "site: exch 36 flags 0x08 msgid 2 [N(16393,0xc0ffee01) SA(1:3:$spi:"
+	assert_line --index 1 "site: exch 37 flags 0x08 msgid 3 [D(3,$spi)] msgid_out=4 lock=free"
+	assert_line --index 2 "$(rekey_req site 4 "0x$new" 5)"
+	assert_line --index 3 "site: exch 37 flags 0x08 msgid 5 [D(3,0xc0ffee01)] msgid_out=6 lock=free"
+	run grep '^pending_' "$f"
+	assert_output ""
+	assert_equal "$(kv "$f" msgid_out)" 6
+	run ls -A "$S/site"
+	assert_output ".ike-rekey
+.lock
+child.$new.sa
+ike.sa"
+}
+
+@test "journal: a request refused when sent again is not followed by a Delete; one whose Child SA was recorded is not sent again; unanswered again: exit 4, kept (but --delete --ike goes on)" {
+	need_peer
+	use_ports
+	mkstate
+	local f=$S/site/ike.sa spi
+	# sent at 0 and 0.5 s; the peer stops after those two
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 site
+	peer_done
+	assert_failure 4
+	# unanswered again: the journal stays, nothing of its own sent
+	# sent at 0 and 0.5 s; the peer stops after those two
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 site
+	peer_done
+	assert_failure 4
+	[ "$stderr" = "ike-rekey: site: request 2 of an earlier run: no answer within 1 s" ] || fail "$stderr"
+	run grep -c ' msgid 3 ' "$T/peer"
+	assert_output 0
+	assert_equal "$(kv "$f" pending_msgid)" 2
+	# refused: no Delete, then our own rekey at 3
+	peer udp 3 refuse:14 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 site
+	peer_done
+	assert_success
+	run grep exch "$T/peer"
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --partial "site: exch 36 flags 0x08 msgid 2 ["
+	assert_line --index 1 --partial "site: exch 36 flags 0x08 msgid 3 ["
+	assert_line --index 2 --partial "site: exch 37 flags 0x08 msgid 4 [D(3,0xc0ffee01)]"
+	run grep '^pending_' "$f"
+	assert_output ""
+	# a Child SA recorded before the kill (its file there): not sent again
+	# sent at 0 and 0.5 s; the peer stops after those two
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 site
+	peer_done
+	assert_failure 4
+	spi=$(kv "$f" pending_spi)
+	[ -n "$spi" ] || fail "no pending_spi"
+	mkchild site saved "$spi"
+	peer udp 2 ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --child saved site
+	peer_done
+	assert_success
+	run grep exch "$T/peer"
+	assert_line --index 0 --partial "site: exch 36 flags 0x08 msgid 6 [N(16393,$spi) "
+	run grep '^pending_' "$f"
+	assert_output ""
+	# --delete --ike goes on after an unanswered journal: the SA goes
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --child "$(kv "$f" child)" site
+	peer_done
+	assert_failure 4
+	assert_equal "$(kv "$f" pending_msgid)" 8
+	peer udp 4 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --delete --ike site
+	peer_done
+	assert_failure 4
+	assert_equal "$stderr" "ike-rekey: site: request 8 of an earlier run: no answer within 1 s
+ike-rekey: site: INFORMATIONAL: no answer within 1 s"
+	grep -q '^site: exch 37 flags 0x08 msgid 9 \[D(1)\]' "$T/peer" || fail "$(cat "$T/peer")"
+	[ ! -e "$S/site" ] || fail "the SA stayed: $(ls -A "$S/site")"
+}
+
 @test "--delete: an INFORMATIONAL Delete of our inbound SPI; the Child SA's files and ike.sa's child= go, the IKE SA stays" {
 	need_peer
 	use_ports
@@ -1163,4 +1302,151 @@ time.sleep(15)' "$S/site/.esp-tun" >"$T/esptun" 3>&- &
 	assert_line --index 1 "$(rekey_req site 2 "0x$new" 3)"
 	assert_equal "$(kv "$S/site/child.$new.sa" encap)" none
 	check_child "$S/site/child.$new.sa"
+}
+
+# --- rekeying the IKE SA (--ike) ----------------------------------------------
+
+# ike_req SA MSGID FLAGS OUT GROUP : the peer's line for our IKE SA rekey
+# request (its SPI in SPI): SA(our transforms, our new 8-byte SPI, GROUP),
+# a nonce, a KE of GROUP
+ike_req() {
+	local re="^$1: exch 36 flags $3 msgid $2 \\[SA\\(1:1:0x([0-9a-f]{16}):1\\.20/256\\+2\\.5\\+4\\.$5\\) N32 KE\\($5\\)\\] msgid_out=$4 lock=free\$"
+	local l
+	SPI=
+	while IFS= read -r l; do
+		if [[ $l =~ $re ]]; then
+			SPI=${BASH_REMATCH[1]}
+			return 0
+		fi
+	done <"$T/peer"
+	fail "no IKE SA rekey request $2 in: $(cat "$T/peer")"
+}
+
+# check_ike : ike.sa holds the new IKE SA the peer printed (SPIs and the keys
+# it derived itself), we its initiator, counters from 0; the rest stays
+check_ike() {
+	local f=$S/site/ike.sa k want
+	want=$(sed -n 's/^ike //p' "$T/peer")
+	[ -n "$want" ] || fail "the peer made no IKE SA: $(cat "$T/peer")"
+	for k in ispi rspi sk_d sk_ei sk_er sk_pi sk_pr; do
+		[[ " $want " == *" $k=$(kv "$f" "$k") "* ]] || fail "$k=$(kv "$f" "$k"), the peer has: $want"
+	done
+	[ "$(kv "$f" ispi)" != 1122334455667788 ] || fail "the old ispi"
+	assert_equal "$(kv "$f" role)" initiator
+	assert_equal "$(kv "$f" msgid_out)" 0
+	assert_equal "$(kv "$f" msgid_in)" 0
+	assert_equal "$(kv "$f" name)" site
+	assert_equal "$(kv "$f" child)" net
+	assert_equal "$(kv "$f" local)" "$LOCAL"
+	assert_equal "$(kv "$f" encr)" ENCR_AES_GCM_16
+	! grep -q '^pending_' "$f" || fail "a journal left: $(grep '^pending_' "$f")"
+	[ "$(stat -c %a "$f")" = 600 ] || fail "mode $(stat -c %a "$f")"
+}
+
+@test "--ike: SA (its own transforms, a new 8-byte SPI), Ni, KE; ike.sa takes the new SPIs and the keys the peer derived, counters from 0; then the old IKE SA's Delete under the old keys" {
+	need_peer
+	use_ports
+	mkstate
+	cp "$S/site/child.net.sa" "$T/child.before"
+	peer udp 2 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_output site
+	run cat "$T/peer"
+	assert_equal "${#lines[@]}" 4
+	ike_req site 2 0x08 3 31
+	assert_equal "$(kv "$S/site/ike.sa" ispi)" "$SPI"
+	# the Delete on the old SA, its next message ID, once ike.sa has the new
+	assert_line --index 3 "site: exch 37 flags 0x08 msgid 3 [D(1)] msgid_out=0 lock=free"
+	check_ike
+	assert_equal "$(kv "$S/site/ike.sa" dh)" CURVE25519
+	cmp "$T/child.before" "$S/site/child.net.sa" || fail "the Child SA changed"
+}
+
+@test "--ike --json as the IKE SA's responder; then a Child SA rekey on the new IKE SA: its keys, message IDs from 0, the I flag" {
+	need_peer
+	use_ports
+	mkstate
+	setkv "$S/site/ike.sa" role responder
+	setkv "$S/site/ike.sa" msgid_out 0
+	setkv "$S/site/ike.sa" msgid_in 7
+	peer udp 4 ok ok ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike --json site
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(jq -r .event <<<"$output")" ike-rekeyed
+	assert_equal "$(jq -r .name <<<"$output")" site
+	assert_equal "$(jq -r .ispi <<<"$output")" "$(kv "$S/site/ike.sa" ispi)"
+	assert_equal "$(jq -r .rspi <<<"$output")" "$(kv "$S/site/ike.sa" rspi)"
+	assert_equal "$(jq -r .old_ispi <<<"$output")" 1122334455667788
+	assert_equal "$(jq -r .old_rspi <<<"$output")" 99aabbccddeeff00
+	ike_req site 0 0x00 1 31
+	grep -qxF "site: exch 37 flags 0x00 msgid 1 [D(1)] msgid_out=0 lock=free" "$T/peer" || fail "$(cat "$T/peer")"
+	check_ike
+	run --separate-stderr "$R" -S "$S" --timeout 5 site
+	peer_done
+	assert_success
+	local new=$output
+	grep -qxF "$(rekey_req site 0 "0x$new" 1)" "$T/peer" || fail "$(cat "$T/peer")"
+	grep -qxF "site: exch 37 flags 0x08 msgid 1 [D(3,0xc0ffee01)] msgid_out=2 lock=free" "$T/peer" || fail "$(cat "$T/peer")"
+	check_child "$S/site/child.$new.sa"
+	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 2
+}
+
+@test "--ike: INVALID_KE_PAYLOAD for ecp256: once more with it; NO_PROPOSAL_CHOSEN: exit 3, ike.sa keeps the old SA; the old SA's Delete unanswered: exit 4, the new SA kept" {
+	need_peer
+	use_ports
+	mkstate
+	peer udp 3 badke:19 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	assert_output site
+	ike_req site 2 0x08 3 31
+	ike_req site 3 0x08 4 19
+	grep -qxF "site: exch 37 flags 0x08 msgid 4 [D(1)] msgid_out=0 lock=free" "$T/peer" || fail "$(cat "$T/peer")"
+	check_ike
+	assert_equal "$(kv "$S/site/ike.sa" dh)" ECP_256
+
+	rm -rf "$S"
+	mkstate
+	peer udp 1 refuse:14
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_failure 3
+	assert_output ""
+	[ "$stderr" = "ike-rekey: site: CREATE_CHILD_SA: peer sent NO_PROPOSAL_CHOSEN" ] || fail "$stderr"
+	assert_equal "$(kv "$S/site/ike.sa" ispi)" 1122334455667788
+	assert_equal "$(kv "$S/site/ike.sa" sk_d)" "$SK_D"
+	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 3
+
+	rm -rf "$S"
+	mkstate
+	peer udp 10 ok drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --ike site
+	stop_pid "$PEER" timeout
+	peer_done
+	assert_failure 4
+	assert_output site
+	[ "$stderr" = "ike-rekey: site: INFORMATIONAL: no answer within 1 s" ] || fail "$stderr"
+	check_ike
+}
+
+@test "--ike through esp-tun's port: the requests to .esp-tun.sock, the answers on .ike.sock" {
+	need_peer
+	use_ports
+	mkstate
+	[ ${#S} -lt 80 ] || skip "state directory path too long for a unix socket"
+	peer esptun:site 2 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	ike_req site 2 0x08 3 31
+	grep -qxF "site: exch 37 flags 0x08 msgid 3 [D(1)] msgid_out=0 lock=free" "$T/peer" || fail "$(cat "$T/peer")"
+	check_ike
+	[ ! -e "$S/site/.ike.sock" ] || fail ".ike.sock left behind"
 }
