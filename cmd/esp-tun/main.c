@@ -225,7 +225,7 @@ event(const struct tunnel *t, const char *what, const char *child)
 	else if (strcmp(what, "dead") == 0)
 		log_warn("%s: the peer is dead: SA removed", t->name);
 	else if (strcmp(what, "ike-rekeyed") == 0)
-		log_warn("%s: IKE SA rekeyed by the peer", t->name);
+		log_warn("%s: IKE SA rekeyed", t->name);
 	else if (strcmp(what, "child-up") == 0)
 		log_warn("%s: Child SA %s up", t->name, child);
 	else if (strcmp(what, "soft-expired") == 0)
