@@ -20,11 +20,14 @@ struct opts {
 	const char	*statedir;
 	const char	*pcap;
 	const char	*keys_out;
+	const char	*eap_id;	/* --eap-id: authenticate by EAP */
+	const char	*eap_secrets, *eap_password_file, *eap_method;
 	bool		 encap, json, until_init;
 	bool		 stay;		/* --stay: answer the peer until deleted */
 	uint8_t		 vip;		/* --vip, --vip6: VIP_REQ_* */
 	int		 timeout;	/* seconds */
 	unsigned	 frag_mtu;	/* --frag-mtu: 0 none (RFC 7383) */
+	uint64_t	 life[3];	/* --lifetime, -bytes, -packets: 0 none */
 };
 
 /* One run: the configuration, the SA, the sockets and the capture. */
@@ -33,6 +36,8 @@ struct run {
 	struct xchg_cfg	 cfg;
 	struct psk	 psk;
 	struct sig_cred	*cred;		/* --cert/--key/--ca, or NULL */
+	struct eap_users eap_users;	/* --eap-id: our account, alone */
+	struct eap_cfg	 eap;
 	struct ike_sa	 sa;
 	struct net	 net;
 	struct pcapw	*pcap;

@@ -16,6 +16,7 @@
 #include "crypto/secret.h"
 #include "crypto/sig.h"
 #include "exchange/frag.h"
+#include "exchange/record.h"
 #include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -49,9 +50,19 @@ enum {
 	OPT_UNTIL,
 	OPT_VIP,
 	OPT_VIP6,
+	OPT_EAP_ID,
+	OPT_EAP_METHOD,
+	OPT_EAP_PASSWORD_FILE,
+	OPT_EAP_SECRETS,
+	OPT_LIFETIME,
+	OPT_LIFETIME_BYTES,
+	OPT_LIFETIME_PACKETS,
 };
 
 enum { CRL_FILES_MAX = 16 };
+
+/* --eap-method (default: both, MS-CHAPv2 first) */
+static struct eap_cfg	 eap_methods;
 
 /* --crl, --ocsp, --ocsp-aia, --revocation: set on the credentials once
  * they are read (load_revocation) */
@@ -65,10 +76,13 @@ static struct {
 
 static const char synopsis[] =
     "usage: ike-initiate --peer addr[:port] --psk-file file | --cert file --key file\n"
-    "                    --ca file --ike proposals\n"
+    "                    --ca file | --eap-id user --eap-secrets file --ca file\n"
+    "                    --ike proposals\n"
     "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
-    "                    [--crl file] [--frag-mtu bytes] [--id id] [--json]\n"
-    "                    [--keys-out dir] [--local addr[:port]]\n"
+    "                    [--crl file] [--eap-method methods]\n"
+    "                    [--eap-password-file file] [--frag-mtu bytes] [--id id] [--json]\n"
+    "                    [--keys-out dir] [--lifetime secs] [--lifetime-bytes n]\n"
+    "                    [--lifetime-packets n] [--local addr[:port]]\n"
     "                    [--name name] [--ocsp url] [--ocsp-aia] [--pcap file]\n"
     "                    [--peer-id id] [--revocation strict | ifuri | relaxed]\n"
     "                    [-S dir] [--stay] [--timeout secs]\n"
@@ -97,6 +111,11 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "crl",	required_argument,	NULL, OPT_CRL },
+		{ "eap-id",	required_argument,	NULL, OPT_EAP_ID },
+		{ "eap-method",	required_argument,	NULL, OPT_EAP_METHOD },
+		{ "eap-password-file", required_argument, NULL,
+		    OPT_EAP_PASSWORD_FILE },
+		{ "eap-secrets", required_argument,	NULL, OPT_EAP_SECRETS },
 		{ "encap",	no_argument,		NULL, OPT_ENCAP },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
 		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
@@ -106,6 +125,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "json",	no_argument,		NULL, OPT_JSON },
 		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
+		{ "lifetime",	required_argument,	NULL, OPT_LIFETIME },
+		{ "lifetime-bytes", required_argument,	NULL, OPT_LIFETIME_BYTES },
+		{ "lifetime-packets", required_argument, NULL,
+		    OPT_LIFETIME_PACKETS },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "name",	required_argument,	NULL, OPT_NAME },
 		{ "ocsp",	required_argument,	NULL, OPT_OCSP },
@@ -156,6 +179,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				usage_err("--revocation: '%s': not strict, ifuri or "
 				    "relaxed", optarg);
 			break;
+		case OPT_EAP_ID:	o->eap_id = optarg; break;
+		case OPT_EAP_METHOD:	o->eap_method = optarg; break;
+		case OPT_EAP_PASSWORD_FILE: o->eap_password_file = optarg; break;
+		case OPT_EAP_SECRETS:	o->eap_secrets = optarg; break;
 		case OPT_ENCAP:		o->encap = true; break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
@@ -174,6 +201,20 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_IKE:		o->ike = optarg; break;
 		case OPT_JSON:		o->json = true; break;
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
+		case OPT_LIFETIME:
+			if (!child_life_parse(optarg, UINT32_MAX, &o->life[0]))
+				usage_err("--lifetime: '%s': not a number of "
+				    "seconds from 1 to 4294967295", optarg);
+			break;
+		case OPT_LIFETIME_BYTES:
+		case OPT_LIFETIME_PACKETS:
+			if (!child_life_parse(optarg, UINT64_MAX,
+			    &o->life[c == OPT_LIFETIME_BYTES ? 1 : 2]))
+				usage_err(c == OPT_LIFETIME_BYTES ?
+				    "--lifetime-bytes: '%s': not a count from 1" :
+				    "--lifetime-packets: '%s': not a count from 1",
+				    optarg);
+			break;
 		case OPT_LOCAL:		o->local = optarg; break;
 		case OPT_NAME:		o->name = optarg; break;
 		case OPT_PCAP:		o->pcap = optarg; break;
@@ -210,7 +251,29 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	log_set_verbose(verbose);
 	if (o->peer == NULL)
 		usage_err("%s", "missing --peer");
-	if (o->psk_file == NULL && o->cert == NULL && o->key == NULL)
+	if (o->eap_id != NULL && (o->psk_file != NULL || o->cert != NULL ||
+	    o->key != NULL))
+		usage_err("%s", "--eap-id and --psk-file or --cert: choose one");
+	if (o->eap_id == NULL && (o->eap_secrets != NULL ||
+	    o->eap_password_file != NULL || o->eap_method != NULL))
+		usage_err("%s", "--eap-secrets, --eap-password-file and "
+		    "--eap-method go with --eap-id");
+	if (o->eap_id != NULL && (o->eap_secrets == NULL) ==
+	    (o->eap_password_file == NULL))
+		usage_err("%s", "--eap-id: give --eap-secrets or "
+		    "--eap-password-file (one)");
+	if (o->eap_id != NULL && o->ca == NULL)
+		usage_err("%s", "missing --ca (to check the peer's certificate)");
+	if (o->eap_id != NULL && (o->eap_id[0] == '\0' ||
+	    strlen(o->eap_id) > EAP_NAME_MAX))
+		usage_err("--eap-id: '%s': empty or longer than 255 bytes",
+		    o->eap_id);
+	if (o->eap_method != NULL && eap_methods_parse(&eap_methods,
+	    o->eap_method) != IKE_OK)
+		usage_err("--eap-method: '%s': not a list of mschapv2, md5",
+		    o->eap_method);
+	if (o->psk_file == NULL && o->cert == NULL && o->key == NULL &&
+	    o->eap_id == NULL)
 		usage_err("%s", "missing --psk-file or --cert");
 	if (o->psk_file != NULL && (o->cert != NULL || o->key != NULL))
 		usage_err("%s", "--psk-file and --cert/--key: choose one");
@@ -220,8 +283,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --cert (the certificate of --key)");
 	if (o->cert != NULL && o->ca == NULL)
 		usage_err("%s", "missing --ca (to check the peer's certificate)");
-	if (o->cert == NULL && (rev.n_crl != 0 || rev.ocsp != NULL || rev.aia ||
-	    rev.set))
+	if (o->cert == NULL && o->eap_id == NULL && (rev.n_crl != 0 ||
+	    rev.ocsp != NULL || rev.aia || rev.set))
 		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
 		    "with --cert");
 	if (o->stay && until)
@@ -328,6 +391,69 @@ load_cred(struct run *r)
 	}
 }
 
+/* load_eap reads --ca (the anchors for the peer's certificate: we do
+ * not sign) and our password: --eap-id's line of --eap-secrets or the
+ * whole --eap-password-file. */
+static void
+load_eap(struct run *r)
+{
+	struct credfile_err	 err;
+	struct eap_users	 all;
+	const struct eap_user	*u;
+	struct psk		 pw;
+	char			 why[128];
+	bool			 loose;
+	enum ike_err		 e;
+
+	memset(&err, 0, sizeof(err));
+	if ((e = credfile_load(&r->cred, NULL, NULL, r->o.ca, &err)) != IKE_OK)
+		die(e == IKE_EINVAL ? EXIT_USAGE : EXIT_LOCAL, "%s: %s", err.path,
+		    err.why);
+	load_revocation(r->cred);
+	r->cfg.cred = r->cred;
+	if ((r->eap_users.u = calloc(1, sizeof(*r->eap_users.u))) == NULL)
+		die(EXIT_LOCAL, "out of memory");
+	r->eap_users.n = 1;
+	u = NULL;
+	if (r->o.eap_secrets != NULL) {
+		why[0] = '\0';
+		e = eap_users_load(&all, r->o.eap_secrets, &loose, why,
+		    sizeof(why));
+		if (e == IKE_EIO)
+			die(EXIT_LOCAL, "%s: %s", r->o.eap_secrets, strerror(errno));
+		if (loose)
+			log_warn("%s: warning: secrets file is readable by group "
+			    "or others", r->o.eap_secrets);
+		if (e != IKE_OK)
+			die(EXIT_USAGE, "%s: %s", r->o.eap_secrets, why);
+		if ((u = eap_user_find(&all, r->o.eap_id,
+		    strlen(r->o.eap_id))) == NULL) {
+			eap_users_free(&all);
+			die(EXIT_USAGE, "%s: no line for user '%s'",
+			    r->o.eap_secrets, r->o.eap_id);
+		}
+		r->eap_users.u[0] = *u;
+		eap_users_free(&all);
+	} else {
+		read_psk(&pw, r->o.eap_password_file);
+		if (memchr(pw.key, '\0', pw.len) != NULL) {
+			psk_wipe(&pw);
+			die(EXIT_USAGE, "%s: a NUL byte in the password",
+			    r->o.eap_password_file);
+		}
+		memcpy(r->eap_users.u[0].pass, pw.key, pw.len);
+		psk_wipe(&pw);
+	}
+	snprintf(r->eap_users.u[0].name, sizeof(r->eap_users.u[0].name), "%s",
+	    r->o.eap_id);
+	r->eap = eap_methods;
+	if (r->eap.n_methods == 0 &&
+	    eap_methods_parse(&r->eap, "mschapv2,md5") != IKE_OK)
+		die(EXIT_FAIL, "EAP methods");
+	r->eap.users = &r->eap_users;
+	r->cfg.eap = &r->eap;
+}
+
 /* setup turns the options into r->cfg and opens the sockets. */
 static void
 setup(struct run *r)
@@ -389,7 +515,9 @@ setup(struct run *r)
 	if (o->peer_id != NULL && ike_id_parse(&c->peer_id, o->peer_id) != IKE_OK)
 		usage_err("--peer-id: '%s': not an identity", o->peer_id);
 
-	if (o->cert != NULL)
+	if (o->eap_id != NULL)
+		load_eap(r);
+	else if (o->cert != NULL)
 		load_cred(r);
 	else {
 		read_psk(&r->psk, o->psk_file);
@@ -454,6 +582,7 @@ main(int argc, char *argv[])
 	net_close(&r.net);
 	ike_sa_wipe(&r.sa);
 	psk_wipe(&r.psk);
+	eap_users_free(&r.eap_users);
 	sig_cred_free(r.cred);
 	return status;
 }

@@ -27,7 +27,8 @@ static struct frag_pool	 frx;
 static const char *
 exch_name(const struct ike_sa *sa)
 {
-	return sa->state == SA_AUTH_SENT ? "IKE_AUTH" : "IKE_SA_INIT";
+	return sa->state == SA_AUTH_SENT || sa->state == SA_EAP ? "IKE_AUTH" :
+	    "IKE_SA_INIT";
 }
 
 /* record appends one datagram of this run to --pcap. */
@@ -59,6 +60,9 @@ fail(struct run *r, const char *exch, enum ike_err e)
 	stay_end_refused(r, e);		/* IKE SA up, Child SA refused */
 	(void)pcapw_close(r->pcap);
 	r->pcap = NULL;
+	if (r->sa.eap.phase == EAP_PH_FAILED)	/* the peer refused us */
+		die(EXIT_REFUSED, "%s: %s: EAP: %s: AUTHENTICATION_FAILED",
+		    r->o.peer, exch, r->sa.auth_why);
 	if (r->sa.peer_notify != 0) {
 		n = ikev2_notify_name(r->sa.peer_notify);
 		if (n != NULL)
@@ -107,8 +111,9 @@ run_exchanges(struct run *r)
 		memcpy(last, next, out.len);
 		last_len = out.len;
 		wipe(next, sizeof(next));
-		r->sock = r->sa.state == SA_AUTH_SENT &&
-		    (xchg_nat(&r->sa) || r->o.encap) ? 1 : 0;
+		r->sock = (r->sa.state == SA_AUTH_SENT ||
+		    r->sa.state == SA_EAP) && (xchg_nat(&r->sa) || r->o.encap) ?
+		    1 : 0;
 		log_debug("%s: sending %s request (%zu bytes) to port %u", r->o.peer,
 		    exch, last_len, r->net.pport[r->sock]);
 		if (frag_split(&r->sa, r->net.af, r->o.frag_mtu, r->sock == 1,
