@@ -19,6 +19,7 @@
 #include "crypto/secret.h"
 #include "crypto/sig.h"
 #include "exchange/frag.h"
+#include "exchange/record.h"
 #include "io/credfile.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -49,6 +50,11 @@ enum {
 	OPT_PSK_FILE,
 	OPT_SYNC,
 	OPT_TS,
+	OPT_EAP_METHOD,
+	OPT_EAP_SECRETS,
+	OPT_LIFETIME,
+	OPT_LIFETIME_BYTES,
+	OPT_LIFETIME_PACKETS,
 };
 
 /* Each socket's receive queue: a flood of IKE_SA_INIT requests fills the
@@ -62,8 +68,10 @@ static const char synopsis[] =
     "                   --ca file --ike proposals\n"
     "                   --esp proposals --ts local-ts [-hv]\n"
     "                   [--cookie-threshold n] [--crl file] [--dns addr]\n"
+    "                   [--eap-method methods] [--eap-secrets file]\n"
     "                   [--frag-mtu bytes] [--half-open-max n]\n"
-    "                   [--id id] [--json] [--keys-out dir] [--max-sas n]\n"
+    "                   [--id id] [--json] [--keys-out dir] [--lifetime secs]\n"
+    "                   [--lifetime-bytes n] [--lifetime-packets n] [--max-sas n]\n"
     "                   [--ocsp url] [--ocsp-aia] [--pcap file] [--pool addr/prefix]\n"
     "                   [--revocation strict | ifuri | relaxed]\n"
     "                   [--sync always | batch | none] [-S dir]\n";
@@ -108,6 +116,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD },
 		{ "dns",	required_argument,	NULL, OPT_DNS },
+		{ "eap-method",	required_argument,	NULL, OPT_EAP_METHOD },
+		{ "eap-secrets", required_argument,	NULL, OPT_EAP_SECRETS },
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "crl",	required_argument,	NULL, OPT_CRL },
@@ -120,6 +130,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "json",	no_argument,		NULL, OPT_JSON },
 		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
+		{ "lifetime",	required_argument,	NULL, OPT_LIFETIME },
+		{ "lifetime-bytes", required_argument,	NULL, OPT_LIFETIME_BYTES },
+		{ "lifetime-packets", required_argument, NULL,
+		    OPT_LIFETIME_PACKETS },
 		{ "local",	required_argument,	NULL, OPT_LOCAL },
 		{ "max-sas",	required_argument,	NULL, OPT_MAX_SAS },
 		{ "ocsp",	required_argument,	NULL, OPT_OCSP },
@@ -155,6 +169,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			o->dns[o->n_dns++] = optarg;
 			break;
 		case OPT_CA:		o->ca = optarg; break;
+		case OPT_EAP_METHOD:	o->eap_method = optarg; break;
+		case OPT_EAP_SECRETS:	o->eap_secrets = optarg; break;
 		case OPT_CERT:		o->cert = optarg; break;
 		case OPT_CRL:
 			if (o->n_crls == CRL_FILES_MAX)
@@ -183,6 +199,20 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				    "256 to 65535", optarg);
 			break;
 		case OPT_KEY:		o->key = optarg; break;
+		case OPT_LIFETIME:
+			if (!child_life_parse(optarg, UINT32_MAX, &o->life[0]))
+				usage_err("--lifetime: '%s': not a number of "
+				    "seconds from 1 to 4294967295", optarg);
+			break;
+		case OPT_LIFETIME_BYTES:
+		case OPT_LIFETIME_PACKETS:
+			if (!child_life_parse(optarg, UINT64_MAX,
+			    &o->life[c == OPT_LIFETIME_BYTES ? 1 : 2]))
+				usage_err(c == OPT_LIFETIME_BYTES ?
+				    "--lifetime-bytes: '%s': not a count from 1" :
+				    "--lifetime-packets: '%s': not a count from 1",
+				    optarg);
+			break;
 		case OPT_HALF_OPEN_MAX:
 			o->half_open_max = count_arg("--half-open-max", 1,
 			    COUNT_MAX);
@@ -234,8 +264,13 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		usage_err("%s", "missing --key (the private key of --cert)");
 	if (o->key != NULL && o->cert == NULL)
 		usage_err("%s", "missing --cert (the certificate of --key)");
-	if (o->cert != NULL && o->ca == NULL)
+	if (o->cert != NULL && o->ca == NULL && o->eap_secrets == NULL)
 		usage_err("%s", "missing --ca (to check the peer's certificate)");
+	if (o->eap_secrets != NULL && o->cert == NULL)
+		usage_err("%s", "--eap-secrets: missing --cert (RFC 7296 2.16: "
+		    "we authenticate by certificate)");
+	if (o->eap_method != NULL && o->eap_secrets == NULL)
+		usage_err("%s", "--eap-method goes with --eap-secrets");
 	if (o->cert == NULL && (o->n_crls != 0 || o->ocsp != NULL ||
 	    o->ocsp_aia || o->revocation != -1))
 		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
@@ -390,6 +425,35 @@ load_revocation(struct srv *s)
 		    "--ocsp-aia refuses every peer");
 }
 
+/* load_eap reads --eap-secrets and --eap-method (default mschapv2) into
+ * s->eap: peers that send no AUTH are asked for EAP. */
+static void
+load_eap(struct srv *s)
+{
+	char		 why[128] = "";
+	bool		 loose = false;
+	enum ike_err	 e;
+
+	if (eap_methods_parse(&s->eap, s->o.eap_method != NULL ?
+	    s->o.eap_method : "mschapv2") != IKE_OK)
+		usage_err("--eap-method: '%s': not a list of mschapv2, md5",
+		    s->o.eap_method);
+	e = eap_users_load(&s->eap_users, s->o.eap_secrets, &loose, why,
+	    sizeof(why));
+	if (e == IKE_EIO)
+		die(EXIT_LOCAL, "%s: %s", s->o.eap_secrets, strerror(errno));
+	if (loose)
+		log_warn("%s: warning: secrets file is readable by group or "
+		    "others", s->o.eap_secrets);
+	if (e != IKE_OK)
+		die(EXIT_USAGE, "%s: %s", s->o.eap_secrets, why);
+	if (s->eap_users.n == 0)
+		log_warn("%s: warning: no user: every EAP peer is refused",
+		    s->o.eap_secrets);
+	s->eap.users = &s->eap_users;
+	s->cfg.eap = &s->eap;
+}
+
 /* load_cred reads --cert, --key and --ca into s->cred and, without --id,
  * takes the certificate's subject DN as our ID (ID_DER_ASN1_DN). */
 static void
@@ -456,6 +520,8 @@ setup(struct srv *s)
 			usage_err("--dns: '%s': not an address", o->dns[i]);
 	c->cp = &s->cp;
 	cookie_gen_init(&s->cookies, net_now_ms());
+	if (o->eap_secrets != NULL)
+		load_eap(s);
 	if (o->cert != NULL)
 		load_cred(s);
 	else if (!read_psk(&s->psk, o->psk_file, &status))
@@ -507,6 +573,7 @@ main(int argc, char *argv[])
 	close(s.fd[1]);
 	(void)pcapw_close(s.pcap);
 	psk_wipe(&s.psk);
+	eap_users_free(&s.eap_users);
 	sig_cred_free(s.cred);
 	cookie_gen_wipe(&s.cookies);
 	cp_cfg_free(&s.cp);

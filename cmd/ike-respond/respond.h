@@ -19,9 +19,12 @@ enum {
 					 * (default of --max-sas) */
 	MAX_SAS_MAX	= 1 << 24,	/* largest --max-sas */
 	RX_BATCH	= 64,		/* datagrams read per socket per round */
+	CRL_FILES_MAX	= 16,		/* --crl files */
 	HALF_OPEN_MAX	= 64,		/* half-open IKE SAs at once (default) */
 	COOKIE_THRESHOLD = 10,		/* half-open SAs before cookies (default) */
 	HALF_OPEN_MS	= 30000,	/* a half-open SA lives this long */
+	SLOT_CHILD_MAX	= 8,		/* Child SAs of one IKE SA at once (a
+					 * rekey holds two until the Delete) */
 };
 
 /* --sync: when state files reach the disk (see writer.c). */
@@ -31,6 +34,13 @@ struct opts {
 	const char	*local;
 	const char	*psk_file;
 	const char	*cert, *key, *ca;	/* --cert, --key, --ca */
+	const char	*eap_secrets, *eap_method;	/* EAP (RFC 7296 2.16) */
+	const char	*crls[CRL_FILES_MAX];	/* --crl */
+	unsigned	 n_crls;
+	const char	*ocsp;		/* --ocsp */
+	bool		 ocsp_aia;	/* --ocsp-aia */
+	int		 revocation;	/* --revocation: enum sig_revocation,
+					 * -1 when not given */
 	const char	*id;
 	const char	*ike, *esp, *ts;
 	const char	*statedir;
@@ -45,6 +55,7 @@ struct opts {
 	unsigned	 frag_mtu;	/* --frag-mtu: 0 none (RFC 7383) */
 	enum sync_mode	 sync;
 	bool		 json;
+	uint64_t	 life[3];	/* --lifetime, -bytes, -packets: 0 none */
 };
 
 /* What the writer has queued for a slot (writer.c). */
@@ -62,16 +73,25 @@ struct slot {
 	enum wjob	 wjob;
 	bool		 linked;	/* in the SPI index */
 	bool		 half;		/* in the half-open index */
+	bool		 rekeyed;	/* an IKE SA the peer rekeyed: it only
+					 * answers until its Delete */
+	struct slot	*old, *heir;	/* the IKE SA it replaced (until that
+					 * one's Delete), or its successor */
 	struct ike_sa	 sa;
+	struct child_pair kids[SLOT_CHILD_MAX];	/* its Child SAs (the
+					 * peer's SPI, ours) */
+	size_t		 n_kids;
 	uint8_t		 peer[16];
 	uint16_t	 pport;
 	int		 sock;		/* 0: IKE port, 1: NAT-T port */
-	int64_t		 born_ms;
+	int64_t		 born_ms;	/* half-open: when made; else when
+					 * its Child SAs were last read */
 	uint8_t		*last;		/* malloc'd, last_len bytes */
 	size_t		 last_len;
 	bool		 saved;		/* in the state dir */
 	char		 name[65];
-	char		 child_name[65];
+	char		 child_name[65];	/* ike.sa's child=; "" once
+						 * that Child SA is gone */
 };
 
 /* The SA table: slots made on demand, up to max, found by hash (keyed
@@ -95,6 +115,8 @@ struct srv {
 	struct xchg_cfg	 cfg;		/* peer address filled per message */
 	struct psk	 psk;
 	struct sig_cred	*cred;		/* --cert/--key/--ca, or NULL */
+	struct eap_users eap_users;	/* --eap-secrets */
+	struct eap_cfg	 eap;		/* --eap-method */
 	int		 af;
 	uint8_t		 local[16];
 	uint16_t	 lport[2];
@@ -127,6 +149,9 @@ struct slot *table_new(struct table *t);
  * table_unlink off both (it stays allocated); table_remove unlinks, wipes
  * and frees it. */
 void	 table_add(struct table *t, struct slot *sl);
+/* table_link makes an established sl findable by its SPIs only (an IKE SA
+ * rekey moves a slot to new SPIs: unlink it, change them, link it). */
+void	 table_link(struct table *t, struct slot *sl);
 void	 table_up(struct table *t, struct slot *sl);
 void	 table_unlink(struct table *t, struct slot *sl);
 void	 table_remove(struct table *t, struct slot *sl);
@@ -153,11 +178,31 @@ void	 writer_flush(struct srv *s,
 	    void (*done)(struct srv *, struct slot *, enum wjob));
 
 /* save_sa writes the slot's ike.sa and child file; drop_sa removes the SA
- * directory; drop_child removes its child file. Each logs failures. */
+ * directory. Each logs failures. */
 bool	 save_sa(struct srv *s, struct slot *sl);
 void	 drop_sa(struct srv *s, struct slot *sl);
-void	 drop_child(struct srv *s, struct slot *sl);
-/* save_keys appends the SA's key table lines under --keys-out. */
+/* After a CREATE_CHILD_SA or INFORMATIONAL answer out (len bytes), before
+ * it is sent: save_child writes the new Child SA c (named name; ike.sa
+ * first when the SA has no files yet); save_ike_rekey puts the new IKE SA
+ * nsa in ike.sa (its Child SAs stay); drop_children removes the files of
+ * the Child SAs gone (ours: spi_in) and ike.sa's child= when it names one
+ * (gone_named). Each records the message IDs and the answer in ike.sa as
+ * esp-tun does, syncs as --sync says and logs failures; false when
+ * nothing was written (then the request is not answered: the peer sends
+ * it again). */
+bool	 save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
+	    const char *name, const uint8_t *out, size_t len);
+bool	 save_ike_rekey(struct srv *s, struct slot *sl, const struct ike_sa *nsa);
+void	 drop_children(struct srv *s, struct slot *sl, const uint32_t *spi_in,
+	    size_t n, bool gone_named, const uint8_t *out, size_t len);
+/* load_children reads the slot's Child SAs (and ike.sa's child=) again
+ * from the state directory: an esp-tun that carried the SA answered the
+ * peer's rekeys and Deletes meanwhile. */
+void	 load_children(struct srv *s, struct slot *sl);
+/* save_keys appends the SA's key table lines under --keys-out;
+ * save_keys_of those of sa (a Child SA or IKE SA the peer made since). */
 void	 save_keys(struct srv *s, const struct slot *sl);
+void	 save_keys_of(struct srv *s, const struct slot *sl,
+	    const struct ike_sa *sa);
 
 #endif

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: ISC */
-/* What ike-respond writes: ike.sa and child.NAME.sa per SA (ike-state(5), role=responder), --keys-out lines. */
+/* What ike-respond writes: ike.sa and child.NAME.sa per SA (ike-state(5), role=responder), as the peer's rekeys and Deletes change them; --keys-out lines. */
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/exits.h"
 #include "base/log.h"
+#include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "exchange/record.h"
@@ -28,7 +33,7 @@ where_for(const struct srv *s, const struct slot *sl, struct sa_where *w,
 	net_format_hostport(s->af, s->local, 0, false, addr[2], 64);
 	net_format_hostport(s->af, sl->peer, 0, false, addr[3], 64);
 	*w = (struct sa_where){ sl->name, sl->child_name, addr[0], addr[1],
-	    addr[2], addr[3], sl->sock == 1, &s->cfg.local_id };
+	    addr[2], addr[3], sl->sock == 1, &s->cfg.local_id, s->o.life };
 }
 
 /* lock takes the SA's lock in the state directory, kept open in s->sd. */
@@ -97,28 +102,214 @@ drop_sa(struct srv *s, struct slot *sl)
 	sl->saved = false;
 }
 
-void
-drop_child(struct srv *s, struct slot *sl)
+/* sync makes what was just written durable as --sync batch wants it
+ * (always: sd_write did; none: never). */
+static void
+sync_now(struct srv *s)
 {
+	if (s->o.sync == SYNC_BATCH && sd_sync(&s->sd) != IKE_OK)
+		log_warn("%s: sync: %s", s->dir, strerror(errno));
+}
+
+/* record_answer updates ike.sa under l with the message IDs of sl's SA
+ * and our answer out (len bytes), as esp-tun does (a later esp-tun answers
+ * the peer's retransmission of that request from it), less the keys drop
+ * (NULL-terminated, at most 2). An answer too long for the file is left
+ * out (and the one kept before it dropped). */
+static void
+record_answer(struct srv *s, struct slot *sl, struct sd_lock *l,
+    const uint8_t *out, size_t len, const char *const *drop)
+{
+	static struct kvbuf	 b;
+	const char		*d[4] = { NULL, NULL, NULL, NULL };
+	size_t			 i;
+	enum ike_err		 e;
+
+	for (i = 0; drop != NULL && drop[i] != NULL && i < 2; i++)
+		d[i] = drop[i];
+	kv_init(&b);
+	msgid_record(&b, &sl->sa);
+	kv_hex(&b, "last_resp", out, len);
+	if ((e = sd_update(l, "ike.sa", &b, d)) == IKE_ETOOBIG) {
+		d[i] = "last_resp";
+		kv_init(&b);
+		msgid_record(&b, &sl->sa);
+		e = sd_update(l, "ike.sa", &b, d);
+	}
+	kv_wipe(&b);
+	if (e != IKE_OK)
+		log_warn("%s/%s/ike.sa: message IDs: %s", s->dir, sl->name,
+		    e == IKE_EIO ? strerror(errno) : ike_strerror(e));
+}
+
+bool
+save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
+    const char *name, const uint8_t *out, size_t len)
+{
+	static struct kvbuf	 b;
+	char			 file[SD_FILE_MAX + 1];
+	struct sd_lock		 l;
+	enum ike_err		 e = IKE_OK;
+	struct sa_where		 w;
+	char			 addr[4][64];
+
+	if (!lock(s, sl->name, true, &l))
+		return false;
+	where_for(s, sl, &w, addr);
+	w.child_name = name;
+	if (!sl->saved) {
+		/* its first Child SA was refused in IKE_AUTH: no files yet
+		 * (ike.sa first, without child=, as save_sa does) */
+		kv_init(&b);
+		ike_sa_record(&b, &sl->sa, &w);
+		e = sd_write(&l, "ike.sa", &b);
+		kv_wipe(&b);
+	}
+	if (e == IKE_OK) {
+		sl->saved = true;
+		kv_init(&b);
+		child_record(&b, c, false, &w);
+		snprintf(file, sizeof(file), "child.%s.sa", name);
+		e = sd_write(&l, file, &b);
+		kv_wipe(&b);
+	}
+	if (e == IKE_OK)
+		record_answer(s, sl, &l, out, len, NULL);
+	else
+		log_warn("%s/%s: the new Child SA: %s", s->dir, sl->name,
+		    e == IKE_EIO ? strerror(errno) : ike_strerror(e));
+	sd_unlock(&l);
+	sync_now(s);
+	return e == IKE_OK;
+}
+
+bool
+save_ike_rekey(struct srv *s, struct slot *sl, const struct ike_sa *nsa)
+{
+	static struct kvbuf	 b;
+	struct sd_lock		 l;
+	enum ike_err		 e;
+
+	if (!sl->saved)
+		return true;		/* no files: memory only */
+	if (!lock(s, sl->name, false, &l))
+		return false;
+	/* the name, endpoints, identities and Child SAs stay */
+	kv_init(&b);
+	ike_rekey_record(&b, nsa);
+	e = sd_update(&l, "ike.sa", &b, ike_rekey_drop);
+	kv_wipe(&b);
+	if (e != IKE_OK)
+		log_warn("%s/%s/ike.sa: the rekeyed IKE SA: %s", s->dir, sl->name,
+		    e == IKE_EIO ? strerror(errno) : ike_strerror(e));
+	sd_unlock(&l);
+	sync_now(s);
+	return e == IKE_OK;
+}
+
+void
+drop_children(struct srv *s, struct slot *sl, const uint32_t *spi_in,
+    size_t n, bool gone_named, const uint8_t *out, size_t len)
+{
+	static const char *const child[] = { "child", NULL };
 	char		 file[SD_FILE_MAX + 1];
 	struct sd_lock	 l;
+	size_t		 i;
 
 	if (!sl->saved || !lock(s, sl->name, false, &l))
 		return;
-	snprintf(file, sizeof(file), "child.%s.sa", sl->child_name);
-	if (sd_remove(&l, file) != IKE_OK)
-		log_warn("%s/%s/%s: %s", s->dir, sl->name, file, strerror(errno));
+	record_answer(s, sl, &l, out, len, gone_named ? child : NULL);
+	for (i = 0; i < n; i++) {
+		snprintf(file, sizeof(file), "child.%08x.sa", spi_in[i]);
+		if (sd_remove(&l, file) != IKE_OK && errno != ENOENT)
+			log_warn("%s/%s/%s: %s", s->dir, sl->name, file,
+			    strerror(errno));
+		/* what an esp-tun that carried it counted */
+		snprintf(file, sizeof(file), "child.%08x.stats", spi_in[i]);
+		(void)sd_remove(&l, file);
+	}
 	sd_unlock(&l);
-	sl->sa.child.spi_in = 0;
-	(void)save_sa(s, sl);		/* ike.sa without child= */
-	if (s->o.sync == SYNC_BATCH && sd_sync(&s->sd) != IKE_OK)
-		log_warn("%s: sync: %s", s->dir, strerror(errno));
+	sync_now(s);
+}
+
+/* kid_of reads the SPIs of Child SA file of l into p: false when it is not
+ * named as ike-respond and esp-tun name them (child.SPI_IN.sa). */
+static bool
+kid_of(struct sd_lock *l, const char *file, struct child_pair *p)
+{
+	char		 in[16], out[16], want[SD_FILE_MAX + 1], *end;
+	struct sd_kv	 kv[2] = {
+		{ "spi_in", in, sizeof(in), 0 },
+		{ "spi_out", out, sizeof(out), 0 },
+	};
+	unsigned long	 a, b;
+
+	if (sd_read(l, file, kv, 2) != IKE_OK || kv[0].line == 0 ||
+	    kv[1].line == 0)
+		return false;
+	a = strtoul(in, &end, 16);
+	if (*end != '\0' || a == 0 || a > UINT32_MAX)
+		return false;
+	b = strtoul(out, &end, 16);
+	if (*end != '\0' || b == 0 || b > UINT32_MAX)
+		return false;
+	snprintf(want, sizeof(want), "child.%08lx.sa", a);
+	if (strcmp(want, file) != 0)
+		return false;
+	*p = (struct child_pair){ (uint32_t)b, (uint32_t)a };
+	return true;
+}
+
+void
+load_children(struct srv *s, struct slot *sl)
+{
+	struct child_pair	 kids[SLOT_CHILD_MAX], p;
+	char			 val[SD_NAME_MAX + 1] = "";
+	struct sd_kv		 kv = { "child", val, sizeof(val), 0 };
+	struct sd_lock		 l;
+	struct dirent		*d;
+	DIR			*dir;
+	size_t			 n = 0;
+	int			 fd;
+
+	if (!sl->saved || !lock(s, sl->name, false, &l))
+		return;
+	if ((fd = dup(l.dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		sd_unlock(&l);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL && n < SLOT_CHILD_MAX)
+		if (fnmatch("child.?*.sa", d->d_name, 0) == 0 &&
+		    kid_of(&l, d->d_name, &p))
+			kids[n++] = p;
+	closedir(dir);
+	if (sd_read(&l, "ike.sa", &kv, 1) != IKE_OK || kv.line == 0)
+		val[0] = '\0';
+	sd_unlock(&l);
+	memcpy(sl->kids, kids, n * sizeof(kids[0]));
+	sl->n_kids = n;
+	if (strcmp(val, sl->child_name) != 0) {
+		/* esp-tun dropped child= (the peer deleted that one) */
+		snprintf(sl->child_name, sizeof(sl->child_name), "%s", val);
+		if (val[0] == '\0')
+			wipe(&sl->sa.child, sizeof(sl->sa.child));
+	}
+	log_debug("%s: %zu Child SAs read again from the state directory",
+	    sl->name, n);
 }
 
 void
 save_keys(struct srv *s, const struct slot *sl)
 {
-	if (s->o.keys_out != NULL && keys_export(s->o.keys_out, &sl->sa, s->af,
+	save_keys_of(s, sl, &sl->sa);
+}
+
+void
+save_keys_of(struct srv *s, const struct slot *sl, const struct ike_sa *sa)
+{
+	if (s->o.keys_out != NULL && keys_export(s->o.keys_out, sa, s->af,
 	    sl->peer, s->local, true) != IKE_OK)
 		log_warn("%s: cannot write the key files: %s", s->o.keys_out,
 		    strerror(errno));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The loop: UDP 500 and 4500, a table of IKE SAs by SPIs, one handler per exchange, signals. */
+/* The loop: UDP 500 and 4500, a table of IKE SAs by SPIs, one handler per exchange (the peer's rekeys too), signals. */
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/exits.h"
@@ -108,9 +109,19 @@ exch_name(uint8_t exch, char *buf, size_t n)
 	return buf;
 }
 
-/* event writes one line: text, or JSON with --json. */
+/* What an event line says beside the SA: a Child SA (spi_out, spi_in) and
+ * the one it replaces, or the IKE SA that a rekey replaced. */
+struct ev {
+	const struct child_pair	*child, *rekeys;
+	bool			 old;
+	uint64_t		 old_ispi, old_rspi;
+	const char		*detail;
+};
+
+/* event_x writes one line: text, or JSON with --json. */
 static void
-event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
+event_x(struct srv *s, const struct slot *sl, const char *what,
+    const struct ev *x)
 {
 	char	 peer[64], vip[2][64];
 	bool	 up = strcmp(what, "established") == 0;
@@ -124,36 +135,71 @@ event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
 		    "\"ispi\":\"%016llx\",\"rspi\":\"%016llx\"", what, sl->name,
 		    peer, (unsigned long long)sl->sa.ispi,
 		    (unsigned long long)sl->sa.rspi);
-		if (strcmp(what, "established") == 0)
-			printf(",\"child\":{\"name\":\"%s\",\"spi_in\":\"0x%08x\","
-			    "\"spi_out\":\"0x%08x\"}", sl->child_name,
-			    sl->sa.child.spi_in, sl->sa.child.spi_out);
+		if (x->child != NULL)
+			printf(",\"child\":{\"name\":\"%08x\",\"spi_in\":"
+			    "\"0x%08x\",\"spi_out\":\"0x%08x\"}", x->child->spi_in,
+			    x->child->spi_in, x->child->spi_out);
+		if (x->rekeys != NULL)
+			printf(",\"rekeys\":{\"spi_in\":\"0x%08x\",\"spi_out\":"
+			    "\"0x%08x\"}", x->rekeys->spi_in, x->rekeys->spi_out);
+		if (x->old)
+			printf(",\"old_ispi\":\"%016llx\",\"old_rspi\":\"%016llx\"",
+			    (unsigned long long)x->old_ispi,
+			    (unsigned long long)x->old_rspi);
 		for (k = 0; up && k < 2; k++)
 			if (vip[k][0] != '\0')
 				printf(",\"vip%s\":\"%s\"", k ? "6" : "", vip[k]);
-		if (extra != NULL)
-			printf(",\"detail\":\"%s\"", extra);
+		if (x->detail != NULL)
+			printf(",\"detail\":\"%s\"", x->detail);
 		printf("}\n");
 	} else {
 		printf("%s %s peer %s ike %016llx/%016llx", what, sl->name, peer,
 		    (unsigned long long)sl->sa.ispi,
 		    (unsigned long long)sl->sa.rspi);
-		if (strcmp(what, "established") == 0)
-			printf(" child %08x/%08x", sl->sa.child.spi_in,
-			    sl->sa.child.spi_out);
+		if (x->child != NULL)
+			printf(" child %08x/%08x", x->child->spi_in,
+			    x->child->spi_out);
+		if (x->rekeys != NULL)
+			printf(" rekeys %08x/%08x", x->rekeys->spi_in,
+			    x->rekeys->spi_out);
+		if (x->old)
+			printf(" old %016llx/%016llx",
+			    (unsigned long long)x->old_ispi,
+			    (unsigned long long)x->old_rspi);
 		for (k = 0; up && k < 2; k++)
 			if (vip[k][0] != '\0')
 				printf(" vip %s", vip[k]);
-		if (extra != NULL)
-			printf(" %s", extra);
+		if (x->detail != NULL)
+			printf(" %s", x->detail);
 		printf("\n");
 	}
 	fflush(stdout);
 }
 
+/* event writes an event with at most a detail (established: the Child SA
+ * of IKE_AUTH). */
+static void
+event(struct srv *s, const struct slot *sl, const char *what, const char *extra)
+{
+	struct child_pair	 c = { sl->sa.child.spi_out,
+	    sl->sa.child.spi_in };
+	struct ev		 x = { NULL, NULL, false, 0, 0, extra };
+
+	if (strcmp(what, "established") == 0)
+		x.child = &c;
+	event_x(s, sl, what, &x);
+}
+
 static void
 free_slot(struct srv *s, struct slot *sl)
 {
+	/* the IKE SA it replaced, never deleted by the peer, goes with it */
+	if (sl->old != NULL) {
+		sl->old->heir = NULL;
+		free_slot(s, sl->old);
+	}
+	if (sl->heir != NULL)
+		sl->heir->old = NULL;
 	if (sl->sa.state != SA_ESTABLISHED && s->n_half > 0)
 		s->n_half--;
 	cp_lease_release(&s->cp, &sl->sa.vip);	/* the address goes back */
@@ -413,8 +459,13 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		s->n_half--;
 		table_up(&s->tab, sl);
 		ike_sa_drop_init(&sl->sa);
+		sl->n_kids = 0;
 		if (!slot_keep(sl, out.buf, out.len))
 			log_debug("%s: response not kept: out of memory", sl->name);
+		return;
+	}
+	if (sl->sa.state == SA_EAP) {	/* an EAP round (RFC 7296 2.16) */
+		respond(s, sl, &out);
 		return;
 	}
 	s->n_half--;
@@ -423,6 +474,9 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 	respond(s, sl, &out);
 	snprintf(sl->child_name, sizeof(sl->child_name), "%08x",
 	    sl->sa.child.spi_in);
+	sl->kids[0] = (struct child_pair){ sl->sa.child.spi_out,
+	    sl->sa.child.spi_in };
+	sl->n_kids = 1;
 	writer_save(s, sl);		/* files, then the event: flushed() */
 }
 
@@ -433,54 +487,293 @@ flushed(struct srv *s, struct slot *sl, enum wjob job)
 	if (job == WJOB_SAVE)
 		event(s, sl, "established", NULL);
 	else if (job == WJOB_DROP) {
-		event(s, sl, "deleted", NULL);
+		/* the old IKE SA of a rekey goes without an event */
+		if (!sl->rekeyed)
+			event(s, sl, "deleted", NULL);
 		free_slot(s, sl);
 	}
 }
 
+/* children_gone forgets the Child SAs whose outbound SPIs the peer's
+ * Delete names (answered with out, len bytes), with their files. */
 static void
+children_gone(struct srv *s, struct slot *sl, const struct info_req *req,
+    const uint8_t *out, size_t len)
+{
+	struct child_pair	 was[SLOT_CHILD_MAX];
+	struct ev		 x = { NULL, NULL, false, 0, 0, NULL };
+	uint32_t		 gone[SLOT_CHILD_MAX];
+	char			 name[16];
+	bool			 named = false;
+	size_t			 i, k = 0, n = 0;
+
+	while (k < sl->n_kids) {
+		for (i = 0; i < req->n_del &&
+		    req->del_spi[i] != sl->kids[k].spi_out; i++)
+			;
+		if (i == req->n_del) {
+			k++;
+			continue;
+		}
+		was[n] = sl->kids[k];
+		gone[n++] = sl->kids[k].spi_in;
+		snprintf(name, sizeof(name), "%08x", sl->kids[k].spi_in);
+		named |= strcmp(name, sl->child_name) == 0;
+		sl->kids[k] = sl->kids[--sl->n_kids];
+	}
+	drop_children(s, sl, gone, n, named, out, len);
+	if (named) {			/* ike.sa's child= is gone */
+		sl->child_name[0] = '\0';
+		wipe(&sl->sa.child, sizeof(sl->sa.child));
+	}
+	for (i = 0; i < n; i++) {
+		x.child = &was[i];
+		event_x(s, sl, "deleted-child", &x);
+	}
+}
+
+/* on_info answers an INFORMATIONAL request; true when it verified (the
+ * counter moved). */
+static bool
 on_info(struct srv *s, struct slot *sl, struct rd in)
 {
 	static uint8_t	 obuf[XCHG_OUT_MAX];
 	struct wr	 out = wr_init(obuf, sizeof(obuf));
 	struct info_req	 req;
 	enum ike_err	 e;
-	char		 detail[32];
 
 	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
 		writer_flush(s, flushed);
-	if ((e = info_respond(&sl->sa, in, &out, &req)) != IKE_OK) {
+	if ((e = info_respond_pairs(&sl->sa, in, &out, &req, sl->kids,
+	    sl->n_kids)) != IKE_OK) {
 		s->cnt.dropped++;
 		trace(sl->name, "INFORMATIONAL dropped: %s", ike_strerror(e));
-		return;
+		return false;
 	}
 	respond(s, sl, &out);
+	if (sl->rekeyed) {
+		/* the IKE SA a rekey replaced (RFC 7296 2.18): its Delete
+		 * ends it; nothing of it is in the state directory */
+		if (req.delete_ike) {
+			log_debug("%s: IKE SA %016llx/%016llx, rekeyed, deleted",
+			    sl->name, (unsigned long long)sl->sa.ispi,
+			    (unsigned long long)sl->sa.rspi);
+			if (sl->heir != NULL)
+				sl->heir->old = NULL;
+			sl->heir = NULL;
+			table_unlink(&s->tab, sl);
+			writer_drop(s, sl);	/* freed by flushed() */
+		}
+		return true;
+	}
 	if (req.delete_ike) {
 		table_unlink(&s->tab, sl);	/* gone for the peer now */
 		writer_drop(s, sl);		/* freed by flushed() */
-	} else if (req.child_gone) {
-		drop_child(s, sl);
-		snprintf(detail, sizeof(detail), "child %08x/%08x",
-		    sl->sa.child.spi_in, sl->sa.child.spi_out);
-		event(s, sl, "deleted-child", detail);
-		sl->sa.child.spi_in = sl->sa.child.spi_out = 0;
-	} else if (req.empty)
+	} else if (req.child_gone)
+		children_gone(s, sl, &req, out.buf, out.len);
+	else if (req.empty)
 		event(s, sl, "dpd", NULL);
 	else
 		event(s, sl, "informational", NULL);
+	return true;
 }
 
-/* info_ahead answers an INFORMATIONAL request whose message ID may be
- * ahead of ours: esp-tun answered the peer while it carried the SA
- * (esp-tun(8)). Only a request that verifies moves our counter. */
+/* refusal names the Notify that ccsa_respond's error e was answered with. */
+static const char *
+refusal(enum ike_err e)
+{
+	switch (e) {
+	case IKE_ENOPROP:	return "NO_PROPOSAL_CHOSEN";
+	case IKE_ETS:		return "TS_UNACCEPTABLE";
+	case IKE_EBADKE:	return "INVALID_KE_PAYLOAD";
+	case IKE_ENOKEY:	return "CHILD_SA_NOT_FOUND";
+	case IKE_EUNSUPP:	return "NO_ADDITIONAL_SAS";
+	case IKE_ESYNTAX:	return "INVALID_SYNTAX";
+	default:		return ike_strerror(e);
+	}
+}
+
+/* child_up records the Child SA the peer made (a rekey of one of ours when
+ * c->rekey_spi is set) and sends the answer out; false (nothing sent, the
+ * counter back at msgid) when its file could not be written. */
+static bool
+child_up(struct srv *s, struct slot *sl, const struct ccsa *c,
+    const struct wr *out, uint32_t msgid)
+{
+	static struct ike_sa	 tmp;
+	struct child_pair	 p = { c->child.spi_out, c->child.spi_in }, was;
+	struct ev		 x = { &p, NULL, false, 0, 0, NULL };
+	char			 name[16];
+	size_t			 k;
+
+	for (k = 0; c->rekey_spi != 0 && k < sl->n_kids; k++)
+		if (sl->kids[k].spi_out == c->rekey_spi) {
+			was = sl->kids[k];
+			x.rekeys = &was;
+		}
+	snprintf(name, sizeof(name), "%08x", c->child.spi_in);
+	if (!save_child(s, sl, &c->child, name, out->buf, out->len)) {
+		/* unanswered: the peer sends it again */
+		sl->sa.msgid = msgid;
+		s->cnt.dropped++;
+		return false;
+	}
+	/* the Child SA it rekeys stays until the peer's Delete of it */
+	sl->kids[sl->n_kids++] = p;
+	respond(s, sl, out);
+	if (s->o.keys_out != NULL) {
+		tmp = sl->sa;		/* a view: only its keys are read */
+		tmp.child = c->child;
+		save_keys_of(s, sl, &tmp);
+		wipe(&tmp, sizeof(tmp));
+	}
+	event_x(s, sl, "child-up", &x);
+	return true;
+}
+
+/* ike_rekeyed moves sl to the IKE SA nsa that the peer made by rekeying
+ * sl's (RFC 7296 2.18), with its Child SAs and lease, and puts the old one
+ * in old, a slot of its own that answers the peer until its Delete, and
+ * which keeps the answer out for retransmissions. false (nothing sent, the
+ * counter back at msgid) when ike.sa could not be written. */
+static bool
+ike_rekeyed(struct srv *s, struct slot *sl, struct slot *old,
+    struct ike_sa *nsa, const struct wr *out, uint32_t msgid)
+{
+	static struct ike_sa	 tmp;
+	struct ev		 x = { NULL, NULL, true, sl->sa.ispi, sl->sa.rspi,
+	    NULL };
+
+	nsa->local_id = sl->sa.local_id;
+	nsa->peer_id = sl->sa.peer_id;
+	nsa->nat_local = sl->sa.nat_local;
+	nsa->nat_remote = sl->sa.nat_remote;
+	nsa->peer_frag = sl->sa.peer_frag;
+	nsa->peer_hash_algs = sl->sa.peer_hash_algs;
+	nsa->vip = sl->sa.vip;
+	nsa->child = sl->sa.child;
+	if (!save_ike_rekey(s, sl, nsa)) {
+		/* unanswered: the peer sends it again */
+		sl->sa.msgid = msgid;
+		s->cnt.dropped++;
+		return false;
+	}
+	if (sl->old != NULL)	/* rekeyed before, not deleted: stale */
+		free_slot(s, sl->old);
+	table_unlink(&s->tab, sl);
+	old->sa = sl->sa;
+	memset(&old->sa.vip, 0, sizeof(old->sa.vip));	/* moved */
+	wipe(&old->sa.child, sizeof(old->sa.child));
+	old->rekeyed = true;
+	memcpy(old->peer, sl->peer, sizeof(old->peer));
+	old->pport = sl->pport;
+	old->sock = sl->sock;
+	old->born_ms = net_now_ms();
+	memcpy(old->name, sl->name, sizeof(old->name));
+	old->heir = sl;
+	sl->old = old;
+	table_link(&s->tab, old);
+	respond(s, old, out);		/* an answer on the old IKE SA */
+	sl->sa = *nsa;
+	ike_sa_init(nsa, ROLE_RESPONDER);	/* sl has its pointers now */
+	free(sl->last);
+	sl->last = NULL;
+	sl->last_len = 0;
+	table_link(&s->tab, sl);
+	if (s->o.keys_out != NULL) {
+		tmp = sl->sa;		/* a view: the IKE SA's line only */
+		tmp.child.spi_in = 0;
+		save_keys_of(s, sl, &tmp);
+		wipe(&tmp, sizeof(tmp));
+	}
+	event_x(s, sl, "ike-rekeyed", &x);
+	return true;
+}
+
+/* on_ccsa answers the peer's CREATE_CHILD_SA (RFC 7296 1.3): a new Child
+ * SA within --ts (and the peer's address from --pool, if it has one), a
+ * rekey of one of ours (with PFS when it sends a KE), or a rekey of the
+ * IKE SA; true when the request verified (the counter moved). */
+static bool
+on_ccsa(struct srv *s, struct slot *sl, struct rd in)
+{
+	static uint8_t		 obuf[XCHG_OUT_MAX];
+	static struct ike_sa	 nsa;
+	static struct ccsa	 c;
+	struct wr		 out = wr_init(obuf, sizeof(obuf));
+	struct ts_pld		 vip_ts;
+	struct ccsa_policy	 pol = { &s->cfg.esp, &s->cfg.ts_local,
+	    &s->cfg.ts_remote, sl->kids, sl->n_kids, &nsa };
+	struct slot		*old;
+	uint32_t		 msgid = sl->sa.msgid;
+	bool			 ok = true;
+	enum ike_err		 e;
+
+	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
+		writer_flush(s, flushed);
+	if (sl->n_kids >= SLOT_CHILD_MAX) {
+		/* no room for one more, not even for a rekey */
+		e = info_refuse(&sl->sa, in, IKEV2_N_NO_ADDITIONAL_SAS, &out);
+		if (out.len == 0) {
+			s->cnt.dropped++;
+			trace(sl->name, "CREATE_CHILD_SA dropped: %s",
+			    ike_strerror(e));
+			return false;
+		}
+		respond(s, sl, &out);
+		trace(sl->name, "CREATE_CHILD_SA refused: NO_ADDITIONAL_SAS: "
+		    "%zu Child SAs", sl->n_kids);
+		event(s, sl, "refused", "NO_ADDITIONAL_SAS");
+		return true;
+	}
+	if (sl->sa.vip.addr[0].fam != 0 || sl->sa.vip.addr[1].fam != 0) {
+		cp_vip_ts(&sl->sa.vip, &vip_ts);	/* as in IKE_AUTH */
+		pol.ts_remote = &vip_ts;
+	}
+	/* a rekey of the IKE SA needs a slot for the old one */
+	if ((old = table_new(&s->tab)) == NULL)
+		pol.new_ike = NULL;	/* refused: NO_ADDITIONAL_SAS */
+	ike_sa_init(&nsa, ROLE_RESPONDER);
+	e = ccsa_respond(&sl->sa, &pol, in, &out, &c);
+	if (out.len == 0) {
+		s->cnt.dropped++;
+		trace(sl->name, "CREATE_CHILD_SA dropped: %s", ike_strerror(e));
+		ok = false;
+	} else if (e != IKE_OK) {
+		respond(s, sl, &out);
+		trace(sl->name, "CREATE_CHILD_SA refused: %s", refusal(e));
+		event(s, sl, "refused", refusal(e));
+	} else if (c.ike_rekeyed) {
+		if ((ok = ike_rekeyed(s, sl, old, &nsa, &out, msgid)))
+			old = NULL;		/* taken */
+	} else
+		ok = child_up(s, sl, &c, &out, msgid);
+	if (old != NULL)
+		table_remove(&s->tab, old);
+	ccsa_wipe(&c);
+	ike_sa_wipe(&nsa);
+	return ok;
+}
+
+/* ahead answers a request with fn whose message ID may be ahead of ours:
+ * esp-tun answered the peer while it carried the SA (esp-tun(8)), maybe
+ * rekeying or deleting Child SAs too, whose files say what they are now
+ * (read at most once a second: the request is not verified yet). Only a
+ * request that verifies moves our counter. */
 static void
-info_ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid)
+ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid,
+    bool (*fn)(struct srv *, struct slot *, struct rd))
 {
 	uint32_t	 ours = sl->sa.msgid;
+	int64_t		 now;
 
+	if (msgid > ours && !sl->rekeyed &&
+	    (now = net_now_ms()) - sl->born_ms >= 1000) {
+		sl->born_ms = now;
+		load_children(s, sl);
+	}
 	sl->sa.msgid = msgid;
-	on_info(s, sl, in);
-	if (sl->sa.msgid == msgid) {
+	if (!fn(s, sl, in)) {
 		sl->sa.msgid = ours;
 		if (msgid != ours)
 			s->cnt.bad_msgid++;
@@ -652,7 +945,8 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		return;
 	}
 	if (h.msgid != sl->sa.msgid && !(sl->sa.state == SA_ESTABLISHED &&
-	    h.exch == IKEV2_EXCH_INFORMATIONAL && h.msgid > sl->sa.msgid)) {
+	    (h.exch == IKEV2_EXCH_INFORMATIONAL ||
+	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA) && h.msgid > sl->sa.msgid)) {
 		s->cnt.bad_msgid++;
 		trace(sl->name, "%s request %u dropped: message ID %u expected",
 		    x, h.msgid, sl->sa.msgid);
@@ -677,16 +971,21 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	memcpy(sl->peer, peer, sizeof(sl->peer));
 	sl->pport = pport;
 	sl->sock = sock;
-	if (sl->sa.state == SA_INIT_DONE && h.exch == IKEV2_EXCH_IKE_AUTH)
+	if ((sl->sa.state == SA_INIT_DONE || sl->sa.state == SA_EAP) &&
+	    h.exch == IKEV2_EXCH_IKE_AUTH)
 		on_auth(s, sl, in);
 	else if (sl->sa.state == SA_ESTABLISHED &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL)
-		info_ahead(s, sl, in, h.msgid);
+		ahead(s, sl, in, h.msgid, on_info);
+	else if (sl->sa.state == SA_ESTABLISHED && !sl->rekeyed &&
+	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA)
+		ahead(s, sl, in, h.msgid, on_ccsa);
 	else {
 		s->cnt.dropped++;
 		trace(sl->name, "%s request %u dropped: %s", x, h.msgid,
 		    sl->sa.state == SA_INIT_DONE ? "IKE_AUTH not done yet" :
-		    "exchange not handled here");
+		    sl->rekeyed ? "the IKE SA was rekeyed: only INFORMATIONAL "
+		    "until its Delete" : "exchange not handled here");
 	}
 }
 

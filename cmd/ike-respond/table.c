@@ -98,6 +98,19 @@ table_add(struct table *t, struct slot *sl)
 }
 
 void
+table_link(struct table *t, struct slot *sl)
+{
+	size_t	 b;
+
+	if (sl->linked)
+		return;
+	b = bucket(t, sl->sa.ispi, sl->sa.rspi, NULL, 0);
+	sl->next_spi = t->by_spi[b];
+	t->by_spi[b] = sl;
+	sl->linked = true;
+}
+
+void
 table_up(struct table *t, struct slot *sl)
 {
 	struct slot	**pp;

@@ -9,7 +9,7 @@
 static void
 queue(struct srv *s, struct slot *sl, enum wjob job)
 {
-	if (sl->wjob != WJOB_NONE) {	/* cannot happen: on_info flushes */
+	if (sl->wjob != WJOB_NONE) {	/* cannot happen: on_info, on_ccsa flush */
 		sl->wjob = job;
 		return;
 	}

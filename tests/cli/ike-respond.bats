@@ -189,3 +189,167 @@ time.sleep(10)' "$port" "$BATS_TEST_TMPDIR/bound" &
 	grep -q "\"event\":\"established\",\"name\":\"$name\"" "$T/out"
 	! grep -q lab-psk "$T/out" "$T/err"
 }
+
+# --- the initiator's rekeys and Deletes (ike-rekey against ike-respond) -------
+
+kv() { sed -n "s/^$2=//p" "$1"; }
+
+# peer_up PORT : ike-respond (--json, -v, --keys-out, --pcap) on PORT and
+# an SA "s" from ike-initiate on a port of its own; NAME is its name here;
+# ike-rekey then sends to PORT+1
+peer_up() {
+	local lport
+	start "$1" "${ARGS[@]}" --json -v --keys-out "$T/keys" --pcap "$T/r.pcap" ||
+		fail "ike-respond did not start"
+	lport=$(port_pair)
+	run --separate-stderr "$I" --peer "127.0.0.1:$1" --local "127.0.0.1:$lport" \
+		--psk-file "$T/psk" --ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s --timeout 5
+	assert_success
+	NAME=$(ls "$T/state")
+	[ -n "$NAME" ] || fail "no SA in ike-respond's state dir"
+	# off port 500 ike-rekey speaks NAT-T (the non-ESP marker): to our
+	# NAT-T port then, as after a move there (ike-respond answers anywhere)
+	sed -i "s/^remote=127.0.0.1:$1\$/remote=127.0.0.1:$(($1 + 1))/" "$T/istate/s/ike.sa"
+	grep -qx "remote=127.0.0.1:$(($1 + 1))" "$T/istate/s/ike.sa" || fail "ike.sa: no remote= to move"
+}
+
+# children DIR A B : "spi_A spi_B key_A_e key_B_e" of each Child SA file of DIR
+children() {
+	local f
+	for f in "$1"/child.*.sa; do
+		[ -f "$f" ] || continue
+		printf '%s %s %s %s\n' "$(kv "$f" "spi_$2")" "$(kv "$f" "spi_$3")" \
+			"$(kv "$f" "key_$2_e")" "$(kv "$f" "key_$3_e")"
+	done | sort
+}
+
+# agree : both state dirs hold the same IKE SA (SPIs, keys) and the same
+# Child SAs, crosswise (our inbound SPI and keys are the initiator's outbound)
+agree() {
+	local r=$T/state/$NAME/ike.sa i=$T/istate/s/ike.sa k
+	for k in ispi rspi sk_d sk_ei sk_er; do
+		[ "$(kv "$r" $k)" = "$(kv "$i" $k)" ] || { echo "ike.sa: $k differs"; return 1; }
+	done
+	[ -n "$(children "$T/state/$NAME" in out)" ] || { echo "no Child SA"; return 1; }
+	[ "$(children "$T/state/$NAME" in out)" = "$(children "$T/istate/s" out in)" ] ||
+		{ echo "Child SAs differ: $(ls "$T/state/$NAME") / $(ls "$T/istate/s")"; return 1; }
+}
+
+# events WHAT : ike-respond's --json events WHAT so far, compact, one a line
+events() { jq -c --arg e "$1" 'select(.event == $e)' "$T/out"; }
+
+@test "the initiator's rekeys are answered: Child SA, with PFS, IKE SA, then a Child SA on the new IKE SA; the state dirs agree after each, one event per change" {
+	local port K=$IKEKIT_BIN/ike-rekey old oldike c1 n
+	[ -x "$K" ] || fail "ike-rekey not built"
+	port=$(port_pair)
+	peer_up "$port"
+	sleep 0.2
+	agree || fail "after IKE_AUTH: $(agree)"
+	old=$(kv "$T/state/$NAME"/child.*.sa spi_in)
+	# a Child SA rekey: the new one recorded, the old one's file gone
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 s
+	assert_success
+	agree || fail "after the Child SA rekey: $(agree)"
+	[ ! -e "$T/state/$NAME/child.${old#0x}.sa" ] || fail "the old Child SA's file is left"
+	[ -z "$(kv "$T/state/$NAME/ike.sa" child)" ] || fail "ike.sa still names the old Child SA"
+	c1=$(events child-up)
+	[ "$(wc -l <<<"$c1")" = 1 ] || fail "child-up events: $c1"
+	assert_equal "$(jq -r .rekeys.spi_in <<<"$c1")" "$old"
+	assert_equal "$(jq -r .child.spi_in <<<"$c1")" "$(kv "$T/state/$NAME"/child.*.sa spi_in)"
+	assert_equal "$(events deleted-child | jq -r .child.spi_in)" "$old"
+	# with PFS (a KE of x25519): the same
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 --pfs x25519 s
+	assert_success
+	agree || fail "after the Child SA rekey with PFS: $(agree)"
+	[ "$(events child-up | wc -l)" = 2 ] || fail "not 2 child-up events"
+	# the IKE SA: new SPIs and keys in ike.sa, the Child SA stays
+	oldike=$(kv "$T/state/$NAME/ike.sa" ispi)/$(kv "$T/state/$NAME/ike.sa" rspi)
+	c1=$(children "$T/state/$NAME" in out)
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 --ike s
+	assert_success
+	agree || fail "after the IKE SA rekey: $(agree)"
+	assert_equal "$(children "$T/state/$NAME" in out)" "$c1"
+	[ "$(kv "$T/state/$NAME/ike.sa" ispi)/$(kv "$T/state/$NAME/ike.sa" rspi)" != "$oldike" ] ||
+		fail "ike.sa keeps the old SPIs"
+	assert_equal "$(kv "$T/state/$NAME/ike.sa" msgid_in)" 0
+	n=$(events ike-rekeyed)
+	[ "$(wc -l <<<"$n")" = 1 ] || fail "ike-rekeyed events: $n"
+	assert_equal "$(jq -r '.old_ispi + "/" + .old_rspi' <<<"$n")" "$oldike"
+	# a Child SA rekey on the new IKE SA (message IDs from 0)
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 s
+	assert_success
+	agree || fail "after a Child SA rekey on the new IKE SA: $(agree)"
+	assert_equal "$(kv "$T/state/$NAME/ike.sa" msgid_in)" 2
+	# one event per change: 3 Child SAs up and 3 deleted, nothing refused
+	[ "$(events child-up | wc -l)" = 3 ] && [ "$(events deleted-child | wc -l)" = 3 ] ||
+		fail "events: $(cat "$T/out")"
+	[ -z "$(events refused)" ] || fail "refused: $(events refused)"
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 --delete --ike s
+	assert_success
+	sleep 0.2
+	[ ! -e "$T/state/$NAME" ] || fail "the SA is still in the state dir"
+	[ "$(events deleted | wc -l)" = 1 ] || fail "deleted events: $(events deleted)"
+	stop
+	assert_equal "$STATUS" 0
+	# --keys-out: each Child SA's two ESP lines (4 Child SAs), each IKE SA's line
+	# (ike-decode takes only ports 500 and 4500: the capture is decoded in
+	# tests/interop/respond-rekey-strongswan.bats)
+	assert_equal "$(wc -l <"$T/keys/esp_sa")" 8
+	grep -qi "^${oldike%/*},${oldike#*/}," "$T/keys/ikev2_decryption_table" || fail "no line of the first IKE SA"
+	grep -qi "^$(jq -r .ispi <<<"$n"),$(jq -r .rspi <<<"$n")," "$T/keys/ikev2_decryption_table" ||
+		fail "no line of the IKE SA made by the rekey"
+	! grep -q lab-psk "$T/out" "$T/err"
+}
+
+@test "a retransmitted CREATE_CHILD_SA gets the response already sent, byte for byte (a Child SA rekey and an IKE SA rekey); no second SA is made" {
+	local port K=$IKEKIT_BIN/ike-rekey kpid st what opt
+	[ -x "$K" ] || fail "ike-rekey not built"
+	port=$(port_pair)
+	peer_up "$port"
+	for what in child ike; do
+		# ike-respond held still while ike-rekey sends its request twice
+		kill -STOP "$PID"
+		opt=()
+		[ "$what" = child ] || opt=(--ike)
+		"$K" -S "$T/istate" --timeout 8 "${opt[@]}" s \
+			>"$T/rekey.out" 2>"$T/rekey.err" &
+		kpid=$!
+		sleep 1
+		kill -CONT "$PID"
+		st=0
+		wait "$kpid" || st=$?
+		[ "$st" = 0 ] || fail "ike-rekey ($what): exit $st: $(cat "$T/rekey.err")"
+		agree || fail "after the $what rekey: $(agree)"
+	done
+	[ "$(grep -c 'CREATE_CHILD_SA request [0-9]* retransmitted: response resent' "$T/err")" -ge 2 ] ||
+		fail "no retransmission answered: $(cat "$T/err")"
+	[ "$(events child-up | wc -l)" = 1 ] && [ "$(events ike-rekeyed | wc -l)" = 1 ] ||
+		fail "events: $(cat "$T/out")"
+	stop
+	assert_equal "$STATUS" 0
+	# each CREATE_CHILD_SA response went out twice, the same bytes
+	python3 - "$T/r.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+e = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+off, resp = 24, {}
+while off + 16 <= len(d):
+    n = struct.unpack(e + 'I', d[off + 8:off + 12])[0]
+    f = d[off + 16:off + 16 + n]
+    off += 16 + n
+    ip = f[(f[0] & 15) * 4:] if f and f[0] >> 4 == 4 else None
+    if ip is None:
+        continue
+    ike = ip[8:]
+    if ike[:4] == b'\0\0\0\0':
+        ike = ike[4:]
+    if len(ike) >= 28 and ike[18] == 36 and ike[19] & 0x20:
+        resp.setdefault((ike[:16], ike[20:24]), []).append(bytes(ike))
+if len(resp) != 2:
+    sys.exit('CREATE_CHILD_SA responses: %d exchanges, not 2' % len(resp))
+for k, v in resp.items():
+    if len(v) < 2 or len(set(v)) != 1:
+        sys.exit('msgid %d: %d responses, %d different' % (struct.unpack('!I', k[1])[0], len(v), len(set(v))))
+PY
+}

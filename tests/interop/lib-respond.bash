@@ -17,6 +17,12 @@
 # key), IKX_IKE_PROPOSALS, IKX_ESP_PROPOSALS, IKX_DPD_DELAY, IKX_REMOTE_TS
 # (charon's remote_ts; default IKX_NET_right).  `ikx_family 6` before
 # ikx_init: the same over IPv6 (2001:db8::1 <-> 2001:db8::2).
+# IKX_INITIATOR_CHILD_REKEY (unset: charon's default; "3s": it rekeys each
+# Child SA 3 s after it is made, then deletes the old one),
+# IKX_INITIATOR_IKE_REKEY (the same for the IKE SA), IKX_CHILD2_REMOTE_TS
+# (set: a second child "net2", local_ts IKX_NET_left, remote_ts this, ESP
+# proposals IKX_CHILD2_ESP_PROPOSALS or IKX_ESP_PROPOSALS; swanctl
+# --initiate --child net2 makes it with CREATE_CHILD_SA).
 
 # shellcheck source=tests/interop/lib.bash
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.bash"
@@ -46,6 +52,7 @@ connections {
     mobike = no
     unique = never
     dpd_delay = $IKX_DPD_DELAY
+$( [ -z "${IKX_INITIATOR_IKE_REKEY:-}" ] || printf '    rekey_time = %s\n    over_time = 60s\n    rand_time = 0\n' "$IKX_INITIATOR_IKE_REKEY")
     local {
       auth = psk
       id = $IKX_ADDR_left
@@ -61,7 +68,11 @@ connections {
         esp_proposals = $IKX_ESP_PROPOSALS
         mode = tunnel
         start_action = none
+$( [ -z "${IKX_INITIATOR_CHILD_REKEY:-}" ] || printf '        rekey_time = %s\n        life_time = 60s\n        rand_time = 0\n' "$IKX_INITIATOR_CHILD_REKEY")
       }
+$( [ -z "${IKX_CHILD2_REMOTE_TS:-}" ] || printf '      net2 {\n        local_ts = %s\n        remote_ts = %s\n        esp_proposals = %s\n        mode = tunnel\n        start_action = none\n%s\n      }\n' \
+	"$IKX_NET_left" "$IKX_CHILD2_REMOTE_TS" "${IKX_CHILD2_ESP_PROPOSALS:-$IKX_ESP_PROPOSALS}" \
+	"$( [ -z "${IKX_INITIATOR_CHILD_REKEY:-}" ] || printf '        rekey_time = %s\n        life_time = 60s\n        rand_time = 0\n' "$IKX_INITIATOR_CHILD_REKEY")")
     }
   }
 }
