@@ -9,7 +9,8 @@ C=tests/fuzz/corpus
 find "$C" -type f ! -name 'regress-*' -delete 2>/dev/null || true
 mkdir -p "$C"/fuzz_msg "$C"/fuzz_sk "$C"/fuzz_esp "$C"/fuzz_keys \
 	"$C"/fuzz_pkt "$C"/fuzz_pcap "$C"/fuzz_skf "$C"/fuzz_cookie \
-	"$C"/fuzz_ccsa "$C"/fuzz_state "$C"/fuzz_xchg "$C"/fuzz_strings
+	"$C"/fuzz_ccsa "$C"/fuzz_state "$C"/fuzz_xchg "$C"/fuzz_strings \
+	"$C"/fuzz_eap
 
 # udp NAME FRAME: the UDP payload of frame FRAME of strongswan-NAME as hex
 udp() {
@@ -321,5 +322,18 @@ str 003 id-v6 '2001:db8::1'
 str 003 id-dn 'C=CH, O="Example, Inc.", CN=a\+b\09'
 str 004 pool '10.3.0.0/24'
 str 004 pool6 'fd00:3::/120'
+
+# fuzz_eap: [op][bytes] (fuzz_eap.c): a genuine conversation of each method
+# set (op 2, 6, 10, 14: no damage), one with the server's MS-CHAPv2
+# Challenge damaged, EAP-Identity and an MD5 Request fed to the peer, a
+# Response/Identity fed to the server, and a secrets file
+for op in 02 06 0a 0e; do printf '%s' "$op" | bin "$C/fuzz_eap/conv-$op"; done
+printf '02011008' | bin "$C/fuzz_eap/conv-damaged"
+printf '01000501010005' | bin "$C/fuzz_eap/peer-identity"
+printf '050015010200150410000102030405060708090a0b0c0d0e0f' |
+	bin "$C/fuzz_eap/peer-md5"
+printf '00000a0201000a016361726f6c' | bin "$C/fuzz_eap/server-identity"
+{ printf '\003'; printf '# lab\ncarol : carol-pass\ndave:"  x "\n'; } \
+	> "$C/fuzz_eap/secrets"
 
 du -sb "$C"
