@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "base/log.h"
 #include "codec/chain.h"
 #include "codec/delete.h"
@@ -83,24 +84,6 @@ static struct {
 	enum ike_err	 first_err;
 	uint16_t	 first_notify;
 } st;
-
-static int64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static double
-cpu_secs(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void __attribute__((noreturn))
 usage(void)

@@ -52,6 +52,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "base/log.h"
 #include "codec/chain.h"
 #include "codec/hdr.h"
@@ -93,24 +94,6 @@ static struct {
 			 send_err, drops;
 	bool		 seen_cookie;
 } st;
-
-static int64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static double
-cpu_secs(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void __attribute__((noreturn))
 usage(void)
