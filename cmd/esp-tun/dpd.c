@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Dead peer detection (RFC 7296 2.4): a liveness check after --dpd-delay without a word from the peer; no answer within --dpd-timeout and the SA is gone. And the request an earlier program left in the journal, sent again. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include "codec/hdr.h"
 #include "crypto/secret.h"
 #include "exchange/record.h"
+#include "exchange/rekey_journal.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "esptun.h"
@@ -203,6 +205,88 @@ dpd_tick(struct tunnel *t, int64_t now)
 	return false;
 }
 
+/* rekeyed finishes the rekey of the IKE SA an earlier program (a killed
+ * ike-rekey --ike) left, with the answer msg: the new IKE SA recorded in
+ * ike.sa as ike-rekey records it, followed, and the old one's Delete sent
+ * (once: its answer, or none, changes nothing here). Refused, the journal
+ * goes. False when msg is not the answer. */
+static bool
+rekeyed(struct tunnel *t, const uint8_t *msg, size_t len)
+{
+	struct dpd	*d = &t->dpd;
+	struct sd_lock	 l;
+	struct ike_sa	*old, *nsa;
+	struct ike_rekey k;
+	struct ike_sa_file f;
+	struct kvbuf	 b;
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	char		 err[512];
+	bool		 moved = false, ours = true;
+	enum ike_err	 e;
+
+	memset(&k, 0, sizeof(k));
+	old = calloc(1, sizeof(*old));
+	nsa = calloc(1, sizeof(*nsa));
+	if (old == NULL || nsa == NULL ||
+	    sd_lock_sa_timeout(&t->sd, t->name, false, LOCK_MS, &l) != IKE_OK) {
+		/* the next retransmission gets it again */
+		free(old);
+		free(nsa);
+		return true;
+	}
+	/* the SA as the journal's writer had it (no pointers shared) */
+	if (ike_sa_load(&l, old, &f, err, sizeof(err)) != IKE_OK) {
+		log_warn("%s", err);
+		goto out;
+	}
+	if ((e = ike_rekey_resume(&l, old, &d->p, &k, err, sizeof(err))) !=
+	    IKE_OK) {
+		log_warn("%s: the rekey of the IKE SA an earlier program left "
+		    "cannot be finished (%s): dropped", t->name, err);
+		goto drop;
+	}
+	e = ike_rekey_consume(old, &k, rd_init(msg, len), nsa);
+	if (e == IKE_ESYNTAX || e == IKE_EINTEG) {
+		ours = e == IKE_EINTEG;		/* forged or damaged: dropped */
+		goto out;
+	}
+	t->last_rx_ms = net_now_ms();
+	if (e != IKE_OK) {
+		log_debug("%s: the rekey of the IKE SA an earlier program left: "
+		    "%s", t->name, ike_strerror(e));
+		goto drop;
+	}
+	if ((e = ike_rekey_save(&l, old, nsa, &moved, err, sizeof(err))) !=
+	    IKE_OK) {
+		log_warn("%s/ike.sa: the new IKE SA: %s", t->name,
+		    e == IKE_EINVAL ? err : strerror(errno));
+		goto out;
+	}
+	release(t);
+	if (!moved) {
+		ike_follow(t, &l);	/* t->old_ike: the old SA, past msgid */
+		*ike_sa_own_msgid(&t->old_ike) = *ike_sa_own_msgid(old);
+		if (info_create(&t->old_ike, true, &w) == IKE_OK)
+			send_ike(t, req, w.len);
+	}
+	goto out;
+drop:
+	kv_init(&b);
+	if (sd_update(&l, "ike.sa", &b, pending_keys) != IKE_OK)
+		log_warn("%s/ike.sa: %s", t->name, strerror(errno));
+	release(t);
+out:
+	sd_unlock(&l);
+	ike_rekey_wipe(&k);
+	ike_sa_wipe(old);
+	ike_sa_wipe(nsa);
+	free(old);
+	free(nsa);
+	wipe(req, sizeof(req));
+	return ours;
+}
+
 bool
 dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len, uint32_t msgid)
 {
@@ -214,6 +298,8 @@ dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len, uint32_t msgid)
 
 	if (!d->out || msgid != d->p.msgid)
 		return false;
+	if (d->p.what == PENDING_REKEY_IKE)
+		return rekeyed(t, msg, len);
 	e = pending_consume(&t->ike, &d->p, rd_init(msg, len), &made);
 	if (e == IKE_ESYNTAX)
 		return false;		/* not the answer: ike-rekey's? */

@@ -164,27 +164,20 @@ ts_union(struct ts_pld *to, const struct ts_pld *from)
 }
 
 /* life_record carries the lifetimes of a rekeyed SA over to its
- * successor (RFC 4301 4.4.2.1). */
+ * successor (RFC 4301 4.4.2.1), counted from now, with soft limits drawn
+ * afresh. */
 static void
 life_record(struct kvbuf *b, const struct child *old)
 {
-	const struct { const char *key; uint64_t v; } l[] = {
-		{ "lifetime_secs", old->hard.secs },
-		{ "lifetime_bytes", old->hard.bytes },
-		{ "lifetime_packets", old->hard.packets },
-		{ "soft_secs", old->soft.secs },
-		{ "soft_bytes", old->soft.bytes },
-		{ "soft_packets", old->soft.packets },
-	};
-	size_t	 i;
+	const uint64_t	 hard[3] = { old->hard.secs, old->hard.bytes,
+			    old->hard.packets };
 
-	for (i = 0; i < sizeof(l) / sizeof(l[0]); i++)
-		if (l[i].v != 0)
-			kv_u64(b, l[i].key, l[i].v);
+	child_life_record(b, hard);
 }
 
 static const char *const old_sa_keys[] = {
 	"pending_msgid", "pending_what", "pending_spi", "pending_req",
+	"pending_ike_spi", "pending_ni", "pending_group", "pending_dh_priv",
 	"last_resp", NULL,
 };
 
@@ -279,7 +272,7 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	net_format_hostport(t->af, t->local, 0, false, la, sizeof(la));
 	net_format_hostport(t->af, t->remote, 0, false, ra, sizeof(ra));
 	where = (struct sa_where){ t->name, name, NULL, NULL, la, ra,
-	    old != NULL ? old->encap : t->child[0]->encap, NULL };
+	    old != NULL ? old->encap : t->child[0]->encap, NULL, NULL };
 	kv_init(&b);
 	child_record(&b, &c.child, false, &where);
 	if (old != NULL)

@@ -29,7 +29,7 @@ where_for(const struct run *r, struct sa_where *w, char addr[4][64])
 	net_format_hostport(n->af, n->local, 0, false, addr[2], 64);
 	net_format_hostport(n->af, n->peer, 0, false, addr[3], 64);
 	*w = (struct sa_where){ r->name, r->child_name, addr[0], addr[1], addr[2],
-	    addr[3], r->sock == 1, &r->cfg.local_id };
+	    addr[3], r->sock == 1, &r->cfg.local_id, r->o.life };
 }
 
 static void

@@ -8,6 +8,8 @@
 #include "base/exits.h"
 #include "base/log.h"
 #include "crypto/dh.h"
+#include "crypto/secret.h"
+#include "exchange/rekey_journal.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "rekey.h"
@@ -24,6 +26,7 @@ struct ikr {
 	struct ike_rekey k;
 	uint8_t		 req[XCHG_OUT_MAX];
 	size_t		 req_len;
+	struct pending	 p;		/* a journal an earlier run left */
 };
 
 static bool
@@ -100,13 +103,14 @@ delete_answer(void *arg, struct rd in)
 
 /* start reads the IKE SA under l and makes our request, with our KE of
  * group (0: the SA's), its message ID reserved in ike.sa (msgid_out)
- * before it leaves: esp-tun may answer the peer meanwhile, and counts its
- * requests, not ours. */
+ * before it leaves, in the update that journals it with what finishes
+ * the exchange (rekey_journal.h): esp-tun may answer the peer meanwhile,
+ * and counts its requests, not ours; and a run killed before the new SA
+ * is recorded leaves it for the next one to record. */
 static int
 start(struct ikr *r, struct sd_lock *l, uint16_t group)
 {
 	struct ike_sa_file	 f;
-	struct kvbuf		 b;
 	struct wr		 w = wr_init(r->req, sizeof(r->req));
 	char			 err[512];
 	enum ike_err		 e;
@@ -122,13 +126,27 @@ start(struct ikr *r, struct sd_lock *l, uint16_t group)
 		return EXIT_FAIL;
 	}
 	r->req_len = w.len;
-	kv_init(&b);
-	kv_u64(&b, "msgid_out", (uint64_t)r->k.msgid + 1);
-	if (sd_update(l, "ike.sa", &b, NULL) != IKE_OK) {
-		log_warn("%s/ike.sa: %s", r->name, strerror(errno));
+	if ((e = ike_rekey_journal(l, &r->k, r->req, r->req_len)) != IKE_OK) {
+		log_warn("%s/ike.sa: %s", r->name, e == IKE_EIO ?
+		    strerror(errno) : ike_strerror(e));
 		return EXIT_LOCAL;
 	}
 	return EXIT_OK;
+}
+
+/* unjournal drops the journal: the peer refused, no new SA was made. */
+static void
+unjournal(struct ikr *r)
+{
+	struct sd_lock	 l;
+	struct kvbuf	 b;
+
+	if (!lock_sa(r, &l))
+		return;
+	kv_init(&b);
+	if (sd_update(&l, "ike.sa", &b, pending_keys) != IKE_OK)
+		log_warn("%s/ike.sa: %s", r->name, strerror(errno));
+	sd_unlock(&l);
 }
 
 /* exchange runs the CREATE_CHILD_SA exchange, once more with the group
@@ -161,6 +179,9 @@ exchange(struct ikr *r)
 		    ikev2_dh_name(want));
 		group = want;
 	}
+	/* answered but no SA made (or none we can use): nothing to finish */
+	if (e == IKE_EREFUSED || e == IKE_EPROTO)
+		unjournal(r);
 	return exit_of(r, "CREATE_CHILD_SA", e);
 }
 
@@ -173,33 +194,23 @@ static int
 record(struct ikr *r)
 {
 	struct sd_lock		 l;
-	struct ike_sa		 cur;
-	struct ike_sa_file	 f;
-	struct kvbuf		 b;
 	char			 err[512];
-	bool			 same;
+	bool			 moved;
 	enum ike_err		 e;
 
 	if (!lock_sa(r, &l))
 		return EXIT_LOCAL;
-	if (ike_sa_load(&l, &cur, &f, err, sizeof(err)) != IKE_OK) {
-		sd_unlock(&l);
+	e = ike_rekey_save(&l, &r->sa, &r->nsa, &moved, err, sizeof(err));
+	sd_unlock(&l);
+	if (e == IKE_EINVAL) {
 		log_warn("%s", err);
 		return EXIT_FAIL;
 	}
-	same = cur.ispi == r->sa.ispi && cur.rspi == r->sa.rspi;
-	ike_sa_wipe(&cur);
-	if (!same) {
-		sd_unlock(&l);
+	if (e == IKE_OK && moved) {
 		log_warn("%s: the IKE SA was rekeyed by the peer meanwhile: "
 		    "ours is not recorded", r->name);
 		return EXIT_FAIL;
 	}
-	kv_init(&b);
-	ike_rekey_record(&b, &r->nsa);
-	e = sd_update(&l, "ike.sa", &b, ike_rekey_drop);
-	kv_wipe(&b);
-	sd_unlock(&l);
 	if (e != IKE_OK) {
 		log_warn("%s/ike.sa: the new IKE SA: %s", r->name,
 		    strerror(errno));
@@ -208,19 +219,34 @@ record(struct ikr *r)
 	return EXIT_OK;
 }
 
-int
-ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
-    bool json)
+/* delete_old deletes the old IKE SA, now that the new one is in use,
+ * under its own keys and its next message ID (RFC 7296 1.3.2); its Child
+ * SAs do not go with it, they moved to the new SA. */
+static int
+delete_old(struct ikr *r)
+{
+	struct wr	 w = wr_init(r->req, sizeof(r->req));
+
+	if (info_create(&r->sa, true, &w) != IKE_OK) {
+		log_warn("%s: INFORMATIONAL: cannot make the Delete of the old "
+		    "IKE SA", r->name);
+		return EXIT_FAIL;
+	}
+	log_debug("%s: deleting the old IKE SA, message ID %u", r->name,
+	    *ike_sa_own_msgid(&r->sa));
+	return exit_of(r, "INFORMATIONAL", link_exchange(r->link, r->req, w.len,
+	    r->timeout * 1000, delete_answer, r));
+}
+
+static struct ikr *
+ikr_new(struct sd *sd, const char *name, struct link *k, int timeout)
 {
 	struct ikr	*r;
-	struct wr	 w;
-	uint64_t	 ispi, rspi;
-	int		 status;
 
 	/* two IKE SAs and our request: not on a small stack */
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warn("%s: %s", name, strerror(errno));
-		return EXIT_LOCAL;
+		return NULL;
 	}
 	r->sd = sd;
 	r->name = name;
@@ -228,6 +254,29 @@ ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
 	r->timeout = timeout;
 	ike_sa_init(&r->sa, ROLE_INITIATOR);
 	ike_sa_init(&r->nsa, ROLE_INITIATOR);
+	return r;
+}
+
+static void
+ikr_free(struct ikr *r)
+{
+	ike_rekey_wipe(&r->k);
+	ike_sa_wipe(&r->sa);
+	ike_sa_wipe(&r->nsa);
+	wipe(r, sizeof(*r));
+	free(r);
+}
+
+int
+ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
+    bool json)
+{
+	struct ikr	*r;
+	uint64_t	 ispi, rspi;
+	int		 status;
+
+	if ((r = ikr_new(sd, name, k, timeout)) == NULL)
+		return EXIT_LOCAL;
 	if ((status = exchange(r)) != EXIT_OK ||
 	    (status = record(r)) != EXIT_OK)
 		goto out;
@@ -243,24 +292,86 @@ ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
 	else
 		printf("%s\n", name);
 	fflush(stdout);
-	/* the new SA is in use: the old one goes, under its own keys and
-	 * its next message ID (RFC 7296 1.3.2); its Child SAs do not go with
-	 * it, they moved to the new SA */
-	w = wr_init(r->req, sizeof(r->req));
-	if (info_create(&r->sa, true, &w) != IKE_OK) {
-		log_warn("%s: INFORMATIONAL: cannot make the Delete of the old "
-		    "IKE SA", name);
-		status = EXIT_FAIL;
+	status = delete_old(r);
+out:
+	ikr_free(r);
+	return status;
+}
+
+/* resume reads, under l, the IKE SA and the journal of our rekey of it
+ * that an earlier run left into r: false when there is none (or it is
+ * broken, and dropped). */
+static bool
+resume(struct ikr *r, struct sd_lock *l, int *status)
+{
+	struct ike_sa_file	 f;
+	struct kvbuf		 b;
+	char			 err[512];
+	bool			 stale;
+
+	*status = EXIT_OK;
+	if (ike_sa_load(l, &r->sa, &f, err, sizeof(err)) != IKE_OK ||
+	    pending_load(l, &r->sa, &r->p, &stale, err, sizeof(err)) !=
+	    IKE_OK) {
+		log_warn("%s", err);
+		*status = EXIT_FAIL;
+		return false;
+	}
+	if (r->p.what != PENDING_REKEY_IKE)
+		return false;
+	if (ike_rekey_resume(l, &r->sa, &r->p, &r->k, err, sizeof(err)) ==
+	    IKE_OK)
+		return true;
+	/* without its secrets nobody can finish it: the peer's new SA
+	 * expires unused there */
+	log_warn("%s: the rekey of the IKE SA an earlier run left cannot be "
+	    "finished (%s): dropped", r->name, err);
+	kv_init(&b);
+	if (sd_update(l, "ike.sa", &b, pending_keys) != IKE_OK) {
+		log_warn("%s/ike.sa: %s", r->name, strerror(errno));
+		*status = EXIT_LOCAL;
+	}
+	return false;
+}
+
+int
+ike_rekey_finish(struct sd *sd, const char *name, struct link *k, int timeout)
+{
+	struct ikr	*r;
+	struct sd_lock	 l;
+	int		 status;
+	bool		 found;
+	enum ike_err	 e;
+
+	if ((r = ikr_new(sd, name, k, timeout)) == NULL)
+		return EXIT_LOCAL;
+	if (!lock_sa(r, &l)) {
+		ikr_free(r);
+		return EXIT_LOCAL;
+	}
+	found = resume(r, &l, &status);
+	sd_unlock(&l);
+	if (!found)
+		goto out;
+	log_debug("%s: the rekey of the IKE SA by an earlier run, message ID "
+	    "%u: sending it again", name, r->p.msgid);
+	e = link_exchange(k, r->p.req, r->p.len, timeout * 1000, rekey_answer,
+	    r);
+	if (e == IKE_EREFUSED || e == IKE_EPROTO) {
+		/* nothing made that we could use: the old SA goes on */
+		log_debug("%s: that rekey of the IKE SA: %s", name,
+		    ike_strerror(e));
+		unjournal(r);
 		goto out;
 	}
-	log_debug("%s: deleting the old IKE SA, message ID %u", name,
-	    *ike_sa_own_msgid(&r->sa));
-	status = exit_of(r, "INFORMATIONAL", link_exchange(k, r->req, w.len,
-	    timeout * 1000, delete_answer, r));
+	if ((status = exit_of(r, "the rekey of the IKE SA by an earlier run",
+	    e)) != EXIT_OK)
+		goto out;		/* unanswered: the journal stays */
+	/* the old SA's Delete unanswered (warned) leaves the new one in
+	 * use all the same: the run goes on */
+	if ((status = record(r)) == EXIT_OK)
+		(void)delete_old(r);
 out:
-	ike_rekey_wipe(&r->k);
-	ike_sa_wipe(&r->sa);
-	ike_sa_wipe(&r->nsa);
-	free(r);
+	ikr_free(r);
 	return status;
 }

@@ -20,6 +20,7 @@
 #include "rekey.h"
 
 enum {
+	OPT_AUTO = 255,
 	OPT_CHILD = 256,
 	OPT_DELETE,
 	OPT_ESP,
@@ -32,9 +33,10 @@ enum {
 
 struct opts {
 	const char	*statedir, *child, *esp;
+	const char	*pfs_arg;	/* --pfs as given, for --auto */
 	uint16_t	 pfs;
-	int		 timeout;
-	bool		 del, ike, json;
+	int		 timeout, verbose;
+	bool		 del, ike, json, autom;
 };
 
 /* One SA being worked on. */
@@ -58,7 +60,9 @@ static const char synopsis[] =
     "                 [--pfs group] [-S dir] [--timeout secs] name | -\n"
     "       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -\n"
     "       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]\n"
-    "                 [--timeout secs] name | -\n";
+    "                 [--timeout secs] name | -\n"
+    "       ike-rekey --auto [-hv] [--esp proposals] [--json] [--pfs group]\n"
+    "                 [-S dir] [--timeout secs] name\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -97,6 +101,7 @@ static int
 parse_opts(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "auto",	no_argument,		NULL, OPT_AUTO },
 		{ "child",	required_argument,	NULL, OPT_CHILD },
 		{ "delete",	no_argument,		NULL, OPT_DELETE },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
@@ -118,6 +123,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->timeout = 10;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_AUTO:		o->autom = true; break;
 		case OPT_CHILD:
 			if (!sd_name_ok(optarg))
 				usage_err("--child: \"%s\" is not a Child SA name",
@@ -139,6 +145,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			if ((o->pfs = pfs_group(optarg)) == 0)
 				usage_err("--pfs: \"%s\" is not a key exchange "
 				    "group (x25519, ecp256, modp2048, ...)", optarg);
+			o->pfs_arg = optarg;
 			break;
 		case 'S':		o->statedir = optarg; break;
 		case OPT_TIMEOUT:
@@ -156,6 +163,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		}
 	}
 	log_set_verbose(verbose);
+	o->verbose = verbose;
+	if (o->autom && (o->del || o->ike || o->child != NULL))
+		usage_err("--auto takes no --delete, --ike or --child (it "
+		    "follows the SA's current Child SA)%s", "");
+	if (o->autom && optind == argc - 1 && strcmp(argv[optind], "-") == 0)
+		usage_err("--auto: one SA name, not -%s", "");
 	if (o->ike && !o->del && (o->esp != NULL || o->pfs != 0))
 		usage_err("--ike takes no --esp or --pfs (the IKE SA keeps its "
 		    "transforms and group)%s", "");
@@ -384,7 +397,6 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	struct sa_where	 w;
 	struct kvbuf	 b;
 	char		 file[SD_FILE_MAX], la[64], ra[64];
-	size_t		 i;
 	enum ike_err	 e;
 
 	if (!lock_sa(j, &l))
@@ -392,8 +404,10 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	snprintf(name, n, "%08x", c->child.spi_in);
 	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
 	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
+	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1),
+	 * from now, with soft limits of its own (life[0..2]: the hard ones) */
 	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
-	    NULL };
+	    NULL, j->old.life };
 	kv_init(&b);
 	child_record(&b, &c->child, true, &w);
 	/* the peer answered: it has the SA, esp-tun may send on it at once */
@@ -401,10 +415,6 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	/* until the old one is gone: a run killed before its Delete leaves
 	 * both, and the next run finishes the job (finish_rekeys) */
 	kv_str(&b, "rekey_of", j->old.name);
-	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1) */
-	for (i = 0; i < LIFE_KEYS; i++)
-		if (j->old.life[i] != 0)
-			kv_u64(&b, child_life_keys[i], j->old.life[i]);
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	e = sd_write(&l, file, &b);
 	kv_wipe(&b);
@@ -444,7 +454,7 @@ delete_child(struct job *j, const struct child_file *c)
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	char		 file[SD_FILE_MAX];
-	const char	*drop[6];
+	const char	*drop[12];
 	struct kvbuf	 b;
 	size_t		 i = 0, k;
 	int		 status;
@@ -558,6 +568,13 @@ recover(struct job *j, bool *gone)
 		sd_unlock(&l);
 		if (status != EXIT_OK || p.what == PENDING_NONE)
 			return status;
+		/* a rekey of the IKE SA: ike.c finishes it (its secrets) */
+		if (p.what == PENDING_REKEY_IKE) {
+			if ((status = ike_rekey_finish(j->sd, j->name, &j->link,
+			    j->o->timeout)) != EXIT_OK)
+				return status;
+			continue;
+		}
 		log_debug("%s: request %u of an earlier run: sending it again",
 		    j->name, p.msgid);
 		snprintf(what, sizeof(what), "request %u of an earlier run",
@@ -858,6 +875,11 @@ main(int argc, char *argv[])
 	if (sd_open(&sd, dir, false) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", dir, sd.why[0] ? sd.why :
 		    strerror(errno));
+	if (o.autom) {
+		sd_close(&sd);
+		return auto_run(&(struct auto_opts){ dir, name, o.esp,
+		    o.pfs_arg, o.timeout, o.verbose, o.json });
+	}
 	if (strcmp(name, "-") != 0)
 		status = run(&o, &sd, dir, name);
 	else

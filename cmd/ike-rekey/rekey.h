@@ -62,4 +62,28 @@ bool	 child_file_read(struct sd_lock *l, const char *name,
 int	 ike_rekey(struct sd *sd, const char *name, struct link *k,
 	    int timeout, bool json);
 
+/* ike_rekey_finish finishes the rekey of the IKE SA name that an earlier
+ * run left in the journal (exchange/rekey_journal.h), if there is one: its
+ * request again, and once answered, the new IKE SA recorded as ike_rekey
+ * does and the old one deleted; refused, the journal goes; unanswered, it
+ * stays (exit 4). Returns the exit status. */
+int	 ike_rekey_finish(struct sd *sd, const char *name, struct link *k,
+	    int timeout);
+
+/* What --auto (auto.c) runs with: the SA name, its state directory, and
+ * the options passed on to each rekey. */
+struct auto_opts {
+	const char	*dir, *name;
+	const char	*esp, *pfs;	/* as given, or NULL */
+	int		 timeout, verbose;
+	bool		 json;
+};
+
+/* auto_run watches SA a->name's current Child SA (ike.sa's child=): at
+ * its soft limit it rekeys it (this program, run again), retrying with a
+ * growing pause until the hard limit, at which it deletes it; one event
+ * line for each. It returns EXIT_OK once the SA is gone or on SIGTERM or
+ * SIGINT, EXIT_LOCAL if it cannot start. */
+int	 auto_run(const struct auto_opts *a);
+
 #endif

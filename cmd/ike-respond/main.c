@@ -335,6 +335,108 @@ reload_psk(struct srv *s)
 	return read_psk(&s->psk, s->o.psk_file, &status);
 }
 
+/* reload_cred makes a new credential from --cert, --key, --ca, --crl,
+ * --ocsp and --revocation; on any failure the old one stays, whole. The
+ * old one is freed: no SA keeps it past the message it answers. */
+static void
+reload_cred(struct srv *s)
+{
+	const struct opts	*o = &s->o;
+	struct credfile_err	 err;
+	struct sig_cred		*nc = NULL;
+	struct ike_id		 id = s->cfg.local_id;
+	char			 why[SIG_WHY_LEN] = "";
+	const char		*bad = NULL;
+	enum ike_err		 e;
+	unsigned		 i;
+
+	memset(&err, 0, sizeof(err));
+	if (credfile_load(&nc, o->cert, o->key, o->ca, &err) != IKE_OK) {
+		bad = err.path;
+		snprintf(why, sizeof(why), "%s", err.why);
+	}
+	for (i = 0; bad == NULL && i < o->n_crls; i++)
+		if ((e = sig_cred_crl_file(nc, o->crls[i], why,
+		    sizeof(why))) != IKE_OK) {
+			bad = o->crls[i];
+			if (why[0] == '\0')
+				snprintf(why, sizeof(why), "%s", ike_strerror(e));
+		}
+	if (bad == NULL && (o->ocsp != NULL || o->ocsp_aia) &&
+	    sig_cred_ocsp(nc, o->ocsp, o->ocsp_aia, why, sizeof(why)) != IKE_OK)
+		bad = "--ocsp";
+	if (bad == NULL && o->revocation != -1 && sig_cred_revocation(nc,
+	    (enum sig_revocation)o->revocation) != IKE_OK) {
+		bad = "--revocation";
+		snprintf(why, sizeof(why), "out of memory");
+	}
+	if (bad == NULL && o->id == NULL) {	/* our ID is the subject DN */
+		id.type = IKEV2_ID_DER_ASN1_DN;
+		if (sig_cred_subject(nc, id.data, sizeof(id.data),
+		    &id.len) != IKE_OK) {
+			bad = o->cert;
+			snprintf(why, sizeof(why), "subject DN longer than %d "
+			    "bytes", IKE_ID_MAX_LEN);
+		}
+	}
+	if (bad != NULL) {
+		sig_cred_free(nc);
+		log_warn("%s: %s; certificates not re-read: the old ones stay",
+		    bad, why);
+		return;
+	}
+	if (err.key_loose)
+		log_warn("%s: warning: key file is readable by group or others",
+		    o->key);
+	sig_cred_free(s->cred);
+	s->cred = nc;
+	s->cfg.cred = nc;
+	s->cfg.local_id = id;
+	log_warn("%s: certificates, key%s re-read", o->cert,
+	    o->n_crls > 0 ? ", CA and CRLs" : " and CA");
+}
+
+/* reload_eap reads --eap-secrets again; on failure the old users stay. */
+static void
+reload_eap(struct srv *s)
+{
+	struct eap_users	 nu;
+	char			 why[128] = "";
+	bool			 loose = false;
+	enum ike_err		 e;
+
+	memset(&nu, 0, sizeof(nu));
+	e = eap_users_load(&nu, s->o.eap_secrets, &loose, why, sizeof(why));
+	if (e != IKE_OK) {
+		eap_users_free(&nu);
+		log_warn("%s: %s; users not re-read: the old ones stay",
+		    s->o.eap_secrets, e == IKE_EIO ? strerror(errno) : why);
+		return;
+	}
+	if (loose)
+		log_warn("%s: warning: secrets file is readable by group or "
+		    "others", s->o.eap_secrets);
+	eap_users_free(&s->eap_users);
+	s->eap_users = nu;		/* s->eap.users points to it */
+	log_warn("%s: %zu users re-read", s->o.eap_secrets, s->eap_users.n);
+}
+
+void
+reload(struct srv *s)
+{
+	if (s->o.psk_file != NULL && s->o.cert == NULL) {
+		if (reload_psk(s))
+			log_warn("%s: key re-read", s->o.psk_file);
+		else
+			log_warn("%s: key not re-read; the old one stays",
+			    s->o.psk_file);
+	}
+	if (s->o.cert != NULL)
+		reload_cred(s);
+	if (s->o.eap_secrets != NULL)
+		reload_eap(s);
+}
+
 /* bind_udp makes a UDP socket bound to addr:port; -1 with errno. */
 static int
 bind_udp(int af, const uint8_t *addr, uint16_t port)
@@ -547,6 +649,7 @@ setup(struct srv *s)
 	if (o->pcap != NULL && pcapw_open(&s->pcap, o->pcap, DLT_RAW) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", o->pcap, strerror(errno));
 	lock_serving(s);
+	leases_load(s);			/* after the lock: ours alone */
 	for (i = 0; i < 2; i++)
 		if ((s->fd[i] = bind_udp(s->af, s->local, s->lport[i])) < 0)
 			die(EXIT_LOCAL, "%s port %u: bind: %s", o->local,
@@ -576,6 +679,7 @@ main(int argc, char *argv[])
 	eap_users_free(&s.eap_users);
 	sig_cred_free(s.cred);
 	cookie_gen_wipe(&s.cookies);
+	leases_free(&s);
 	cp_cfg_free(&s.cp);
 	table_free(&s.tab);
 	sd_close(&s.sd);

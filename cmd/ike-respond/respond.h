@@ -110,6 +110,13 @@ struct counters {
 			 half_open_full, retransmits, cookies_sent;
 };
 
+/* A lease a restarted ike-respond took back from the state directory: held
+ * until the SA's ike.sa is gone (leases_check). */
+struct old_lease {
+	char		 name[65];	/* the SA directory */
+	struct cp_vip	 vip;
+};
+
 struct srv {
 	struct opts	 o;
 	struct xchg_cfg	 cfg;		/* peer address filled per message */
@@ -128,14 +135,21 @@ struct srv {
 	struct pcapw	*pcap;
 	struct counters	 cnt;
 	struct cp_cfg	 cp;		/* --pool, --dns */
+	struct old_lease *old;		/* leases of SAs before a restart */
+	size_t		 n_old;
+	int64_t		 old_checked_ms;
 	struct cookie_gen cookies;
 	char		 dir[4096];	/* the state directory */
 };
 
-/* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload_psk. */
+/* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload. */
 void	 serve(struct srv *s);
-/* reload_psk re-reads --psk-file; false (old key kept) on failure. */
+/* reload_psk re-reads --psk-file; false (old key kept) on failure. reload
+ * re-reads every file given (--psk-file; --cert, --key, --ca, --crl;
+ * --eap-secrets), each keeping what it had when its file no longer loads,
+ * with a line on stderr either way. */
 bool	 reload_psk(struct srv *s);
+void	 reload(struct srv *s);
 
 /* table_init sizes t for max slots (no slot is made yet); false when out
  * of memory. table_free frees what is left, wiping it. */
@@ -199,6 +213,13 @@ void	 drop_children(struct srv *s, struct slot *sl, const uint32_t *spi_in,
  * from the state directory: an esp-tun that carried the SA answered the
  * peer's rekeys and Deletes meanwhile. */
 void	 load_children(struct srv *s, struct slot *sl);
+/* leases_load marks leased in s->cp the vip= of every role=responder
+ * ike.sa of the state directory (SAs of an ike-respond that ran before);
+ * leases_check gives back those whose ike.sa is gone (at most once a
+ * second); leases_free forgets them all. */
+void	 leases_load(struct srv *s);
+void	 leases_check(struct srv *s);
+void	 leases_free(struct srv *s);
 /* save_keys appends the SA's key table lines under --keys-out;
  * save_keys_of those of sa (a Child SA or IKE SA the peer made since). */
 void	 save_keys(struct srv *s, const struct slot *sl);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,4 +314,121 @@ save_keys_of(struct srv *s, const struct slot *sl, const struct ike_sa *sa)
 	    sl->peer, s->local, true) != IKE_OK)
 		log_warn("%s: cannot write the key files: %s", s->o.keys_out,
 		    strerror(errno));
+}
+
+/* sa_vip reads role= and vip= of name's ike.sa (atomically replaced: no
+ * lock needed to read it) into vip (cap bytes): false when there is no
+ * ike.sa, it is not a responder's, or it has no vip=. */
+static bool
+sa_vip(struct srv *s, const char *name, char *vip, size_t cap)
+{
+	char	 path[SD_NAME_MAX + 16], *line = NULL, *v, *e;
+	size_t	 n = 0;
+	bool	 responder = false;
+	FILE	*f;
+	int	 fd;
+
+	vip[0] = '\0';
+	snprintf(path, sizeof(path), "%.64s/ike.sa", name);
+	if ((fd = openat(s->sd.fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return false;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return false;
+	}
+	while (getline(&line, &n, f) > 0) {
+		if ((v = strchr(line, '=')) == NULL)
+			continue;
+		*v++ = '\0';
+		v += strspn(v, " \t");
+		for (e = v + strlen(v); e > v && strchr(" \t\r\n", e[-1]); e--)
+			;
+		*e = '\0';
+		if (strcmp(line, "role") == 0)
+			responder = strcmp(v, "responder") == 0;
+		else if (strcmp(line, "vip") == 0)
+			snprintf(vip, cap, "%s", v);
+	}
+	free(line);
+	fclose(f);
+	return responder && vip[0] != '\0';
+}
+
+void
+leases_load(struct srv *s)
+{
+	struct old_lease	*o;
+	struct dirent		*d;
+	char			 vip[128];
+	DIR			*dir;
+	size_t			 cap = 0;
+	int			 fd, n;
+
+	if (s->cp.pool[0].fam == 0 && s->cp.pool[1].fam == 0)
+		return;
+	if ((fd = dup(s->sd.fd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("%s: leases not read: %s", s->dir, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (!sd_name_ok(d->d_name) ||
+		    !sa_vip(s, d->d_name, vip, sizeof(vip)))
+			continue;
+		if (s->n_old == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((o = reallocarray(s->old, cap, sizeof(*o))) == NULL) {
+				log_warn("%s: leases not read: out of memory",
+				    s->dir);
+				break;
+			}
+			s->old = o;
+		}
+		o = &s->old[s->n_old];
+		snprintf(o->name, sizeof(o->name), "%.64s", d->d_name);
+		if ((n = cp_lease_mark(&s->cp, vip, &o->vip)) < 0)
+			log_warn("%s/%s/ike.sa: vip: not addresses", s->dir,
+			    d->d_name);
+		else if (n > 0) {
+			log_debug("%s: lease %s taken back", o->name, vip);
+			s->n_old++;
+		}
+	}
+	closedir(dir);
+	if (s->n_old > 0)
+		log_warn("%zu leases of SAs in %s kept until their files go",
+		    s->n_old, s->dir);
+	s->old_checked_ms = net_now_ms();
+}
+
+void
+leases_check(struct srv *s)
+{
+	char		 path[SD_NAME_MAX + 16];
+	int64_t		 now = net_now_ms();
+	size_t		 i;
+
+	if (s->n_old == 0 || now - s->old_checked_ms < 1000)
+		return;
+	s->old_checked_ms = now;
+	for (i = 0; i < s->n_old; ) {
+		snprintf(path, sizeof(path), "%s/ike.sa", s->old[i].name);
+		if (faccessat(s->sd.fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    errno != ENOENT) {
+			i++;
+			continue;
+		}
+		log_debug("%s: files gone: its lease goes back", s->old[i].name);
+		cp_lease_release(&s->cp, &s->old[i].vip);
+		s->old[i] = s->old[--s->n_old];
+	}
+}
+
+void
+leases_free(struct srv *s)
+{
+	free(s->old);
+	s->old = NULL;
+	s->n_old = 0;
 }

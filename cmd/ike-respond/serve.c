@@ -1082,13 +1082,9 @@ serve(struct srv *s)
 	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
 	while (!got_stop) {
-		if (got_hup && s->o.psk_file != NULL) {	/* not --cert */
+		if (got_hup) {		/* established SAs are not touched */
 			got_hup = 0;
-			if (reload_psk(s))
-				log_warn("%s: key re-read", s->o.psk_file);
-			else
-				log_warn("%s: key not re-read; the old one stays",
-				    s->o.psk_file);
+			reload(s);
 		}
 		p[0].fd = s->fd[0];
 		p[1].fd = s->fd[1];
@@ -1102,6 +1098,7 @@ serve(struct srv *s)
 				;
 		writer_flush(s, flushed);	/* the round's state files */
 		expire(s);
+		leases_check(s);
 		cookie_gen_tick(&s->cookies, net_now_ms());
 	}
 	log_debug("stopping: %lu ESP, %lu keepalives, %lu unknown SPIs, %lu bad "

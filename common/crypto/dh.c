@@ -326,6 +326,50 @@ dh_new_from_private(struct dh **out, uint16_t group, const uint8_t *priv,
 }
 
 enum ike_err
+dh_export_private(const struct dh *d, uint8_t *out, size_t cap,
+    size_t *out_len)
+{
+	BIGNUM		*x = NULL;
+	size_t		 n;
+	enum ike_err	 e = IKE_OK;
+
+	/* MODP: the exponent padded to the prime; the others: field length */
+	n = d->g->kind == DH_MODP ? d->g->pub_len : d->g->shared_len;
+	if (cap < n)
+		return IKE_ETOOBIG;
+	switch (d->g->kind) {
+	case DH_X25519:
+		memcpy(out, d->x_priv, n);
+		break;
+	case DH_X448:
+		if (!EVP_PKEY_get_raw_private_key(d->pkey, out, &n) ||
+		    n != d->g->shared_len)
+			e = crypto_fail("X448 private");
+		break;
+	case DH_MODP:
+	case DH_ECP:
+		if (!EVP_PKEY_get_bn_param(d->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &x) ||
+		    BN_bn2binpad(x, out, (int)n) != (int)n)
+			e = crypto_fail("DH private");
+		BN_clear_free(x);
+		break;
+	}
+	if (e != IKE_OK) {
+		wipe(out, cap);
+		return e;
+	}
+	*out_len = n;
+	return IKE_OK;
+}
+
+enum ike_err
+dh_import_private(struct dh **out, uint16_t group, const uint8_t *priv,
+    size_t len)
+{
+	return dh_new_from_private(out, group, priv, len);
+}
+
+enum ike_err
 dh_public(const struct dh *d, uint8_t *out, size_t cap, size_t *out_len)
 {
 	uint8_t		 pt[1 + 2 * 66];

@@ -27,6 +27,17 @@ enum ike_err	 dh_new(struct dh **out, uint16_t group);
 enum ike_err	 dh_new_from_private(struct dh **out, uint16_t group,
 		    const uint8_t *priv, size_t len);
 
+/* dh_export_private writes d's private value into out (cap bytes) in the
+ * form dh_new_from_private takes (ECP: the scalar, field length; MODP: the
+ * exponent, the prime's length; X25519/X448: the raw string) and sets
+ * *out_len: for a key pair that must outlive the program (an exchange
+ * journaled in the state directory). Wipe out after use. IKE_ETOOBIG if
+ * cap is short. dh_import_private is dh_new_from_private. */
+enum ike_err	 dh_export_private(const struct dh *d, uint8_t *out,
+		    size_t cap, size_t *out_len);
+enum ike_err	 dh_import_private(struct dh **out, uint16_t group,
+		    const uint8_t *priv, size_t len);
+
 /* dh_pub_len returns the KE payload data length of group (RFC 7296 3.4,
  * RFC 5903 7, RFC 8031 3), or 0 if unsupported; it is also the length of the
  * shared secret for MODP and Curve25519/448, and twice it for ECP. */

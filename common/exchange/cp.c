@@ -173,6 +173,66 @@ cp_lease_release(struct cp_cfg *c, struct cp_vip *v)
 	}
 }
 
+/* pool_index sets *i to a's place in p; false when a is not one of p's. */
+static bool
+pool_index(const struct cp_pool *p, const uint8_t *a, uint32_t *i)
+{
+	size_t		 len = fam_len(p->fam), k;
+	uint8_t		 d[16];
+	int		 borrow = 0, v;
+	uint32_t	 n = 0;
+
+	for (k = len; k > 0; k--) {		/* d = a - base */
+		v = a[k - 1] - p->base[k - 1] - borrow;
+		borrow = v < 0;
+		d[k - 1] = (uint8_t)(v + (borrow ? 256 : 0));
+	}
+	if (borrow)
+		return false;
+	for (k = 0; k < len - 4; k++)
+		if (d[k] != 0)
+			return false;
+	for (k = len - 4; k < len; k++)
+		n = n << 8 | d[k];
+	if (n >= p->size)
+		return false;
+	*i = n;
+	return true;
+}
+
+int
+cp_lease_mark(struct cp_cfg *c, const char *list, struct cp_vip *out)
+{
+	char		 buf[128], *tok, *save;
+	struct cp_pool	*p;
+	uint8_t		 fam, a[16];
+	uint32_t	 i;
+	int		 n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(list) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		parse_addr(tok, &fam, a);
+		if (fam == 0)
+			return -1;
+		p = &c->pool[fam == 6];
+		if (p->fam != fam || out->addr[fam == 6].fam != 0 ||
+		    !pool_index(p, a, &i))
+			continue;		/* not ours (any more) */
+		if (p->used[i / 8] & (1u << (i % 8)))
+			continue;		/* another SA has it */
+		p->used[i / 8] |= (uint8_t)(1u << (i % 8));
+		p->n_used++;
+		out->addr[fam == 6] = (struct cp_addr){ fam, p->prefix, { 0 }, i };
+		memcpy(out->addr[fam == 6].addr, a, fam_len(fam));
+		n++;
+	}
+	return n;
+}
+
 void
 cp_addr_format(const struct cp_addr *a, char *buf, size_t n)
 {

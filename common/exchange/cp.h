@@ -70,6 +70,15 @@ void		 cp_cfg_free(struct cp_cfg *c);
  * do) and clears them from v. */
 void		 cp_lease_release(struct cp_cfg *c, struct cp_vip *v);
 
+/* cp_lease_mark marks the addresses of list (vip= of ike.sa: "10.3.7.1",
+ * "10.3.7.1,fd00::1") leased in c's pools, as a restarted responder takes
+ * back the leases of the SAs its state directory still has, and records
+ * them in out (for cp_lease_release). Addresses outside the pools or
+ * already leased are skipped. Returns how many were marked, -1 when list
+ * is not a list of addresses. */
+int		 cp_lease_mark(struct cp_cfg *c, const char *list,
+		    struct cp_vip *out);
+
 /* cp_addr_format writes a's address ("10.3.7.1", "fd00::1") to buf. */
 void		 cp_addr_format(const struct cp_addr *a, char *buf, size_t n);
 

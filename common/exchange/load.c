@@ -172,7 +172,7 @@ kvg_ts(const struct kvget *g, const char *key, struct ts_pld *out)
 enum { HEX_MAX = 2 * XCHG_OUT_MAX + 1 };
 
 static const char *const whats[] = {
-	"check", "child", "delete", "delete-ike", NULL,
+	"check", "child", "delete", "delete-ike", "rekey-ike", NULL,
 };
 
 /* req_of tells whether msg is a message of sa (its SPIs) with the R flag
@@ -234,8 +234,9 @@ pending_load(struct sd_lock *l, const struct ike_sa *sa, struct pending *p,
 	p->msgid = (uint32_t)msgid;
 	/* our request on this SA, at the reserved message ID */
 	ok = req_of(sa, p->req, p->len, false, &h) && h.msgid == p->msgid &&
-	    out == msgid + 1 && h.exch == (p->what == PENDING_CHILD ?
-	    IKEV2_EXCH_CREATE_CHILD_SA : IKEV2_EXCH_INFORMATIONAL) &&
+	    out == msgid + 1 && h.exch == (p->what == PENDING_CHILD ||
+	    p->what == PENDING_REKEY_IKE ? IKEV2_EXCH_CREATE_CHILD_SA :
+	    IKEV2_EXCH_INFORMATIONAL) &&
 	    ((p->what == PENDING_CHILD || p->what == PENDING_DELETE) ==
 	    (p->spi != 0));
 	if (!ok) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The state-file records of an IKE SA and its Child SA, for both roles, and the journal of our request in flight. */
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,16 +140,71 @@ child_record(struct kvbuf *b, const struct child_sa *c, bool ini,
 	kv_str(b, "mode", "tunnel");
 	kv_str(b, "encap", w->encap ? "udp" : "none");
 	kv_u64(b, "created", (uint64_t)time(NULL));
+	if (w->life != NULL)
+		child_life_record(b, w->life);
+}
+
+/* jittered is a soft limit for hard: 90% of it less a random part of up
+ * to another 10%, so that the two ends (and the Child SAs of one run) do
+ * not all rekey at the same moment (RFC 7296 2.8). */
+static uint64_t
+jittered(uint64_t hard)
+{
+	uint64_t	 tenth = hard / 10, r;
+
+	if (hard == 0)
+		return 0;
+	rand_bytes(&r, sizeof(r));
+	/* hard / 10 * 9 without overflow, then down by [0, tenth] */
+	return hard / 10 * 9 + hard % 10 * 9 / 10 - (r % (tenth + 1));
+}
+
+void
+child_life_record(struct kvbuf *b, const uint64_t hard[3])
+{
+	static const char *const keys[3][2] = {
+		{ "lifetime_secs", "soft_secs" },
+		{ "lifetime_bytes", "soft_bytes" },
+		{ "lifetime_packets", "soft_packets" },
+	};
+	uint64_t	 soft;
+	size_t		 i;
+
+	for (i = 0; i < 3; i++)
+		if (hard[i] != 0)
+			kv_u64(b, keys[i][0], hard[i]);
+	for (i = 0; i < 3; i++)
+		if (hard[i] != 0 && (soft = jittered(hard[i])) != 0)
+			kv_u64(b, keys[i][1], soft);
+}
+
+bool
+child_life_parse(const char *s, uint64_t max, uint64_t *v)
+{
+	unsigned long long	 n;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 1 || n > max)
+		return false;
+	*v = n;
+	return true;
 }
 
 /* The journal of our request in flight (record.h, ike-state(5)). */
 
 const char *const pending_keys[] = {
-	"pending_msgid", "pending_what", "pending_spi", "pending_req", NULL,
+	"pending_msgid", "pending_what", "pending_spi", "pending_req",
+	/* a rekey of the IKE SA's (xchg.h, ike_rekey_journal) */
+	"pending_ike_spi", "pending_ni", "pending_group", "pending_dh_priv",
+	NULL,
 };
 
 static const char *const whats[] = {
-	"", "check", "child", "delete", "delete-ike",
+	"", "check", "child", "delete", "delete-ike", "rekey-ike",
 };
 
 bool
@@ -298,7 +354,7 @@ enum ike_err
 pending_after(struct sd_lock *l, struct ike_sa *sa, struct pending *p,
     bool made, enum pending_next *next)
 {
-	const char	*drop[6];
+	const char	*drop[12];
 	char		 name[SD_NAME_MAX + 1], file[SD_FILE_MAX];
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));

@@ -15,6 +15,7 @@ struct sa_where {
 	const char		*local_addr, *remote_addr; /* no port, for the child */
 	bool			 encap;			/* on UDP 4500 */
 	const struct ike_id	*cfg_local_id;		/* when sa has none yet */
+	const uint64_t		*life;	/* hard secs, bytes, packets, or NULL */
 };
 
 /* ike_sa_record appends sa's ike.sa lines (keys included) to b. */
@@ -34,6 +35,16 @@ void	 child_sa_record(struct kvbuf *b, const struct ike_sa *sa,
 void	 child_record(struct kvbuf *b, const struct child_sa *c, bool ini,
 	    const struct sa_where *w);
 
+/* child_life_record appends the hard limits of hard (seconds, bytes,
+ * packets; 0: none) as lifetime_*, and soft_* limits freshly drawn for
+ * each: 90% of the hard one less a random jitter of up to 10% of it.
+ * child_record calls it with w->life; a rekey calls it with the old Child
+ * SA's hard limits, so that the new one gets its own soft ones. */
+void	 child_life_record(struct kvbuf *b, const uint64_t hard[3]);
+/* child_life_parse reads a decimal limit from 1 to max (an option's
+ * argument); false if s is not one. */
+bool	 child_life_parse(const char *s, uint64_t max, uint64_t *v);
+
 /*
  * The journal of our request in flight on an IKE SA (ike-state(5),
  * "Message IDs"). A program that sends a request writes it to ike.sa in
@@ -52,6 +63,8 @@ enum pending_what {
 	PENDING_CHILD,		/* CREATE_CHILD_SA of a Child SA; spi: ours */
 	PENDING_DELETE,		/* Delete of our inbound ESP SPI spi */
 	PENDING_DELETE_IKE,	/* Delete of the IKE SA */
+	PENDING_REKEY_IKE,	/* CREATE_CHILD_SA rekeying the IKE SA, its
+				 * secrets beside it (ike_rekey_journal) */
 };
 
 struct pending {

@@ -183,6 +183,35 @@ ike_rekey_create(struct ike_sa *sa, struct ike_rekey *k, uint16_t group,
 	    out);
 }
 
+enum ike_err
+ike_rekey_restore(const struct ike_sa *sa, struct ike_rekey *k, uint32_t msgid,
+    uint64_t spi, uint16_t group, const uint8_t *priv, size_t priv_len,
+    const uint8_t *ni, size_t ni_len)
+{
+	struct sa_prop	*p;
+	enum ike_err	 e;
+	int		 i;
+
+	memset(k, 0, sizeof(*k));
+	if (spi == 0 || ni_len < NONCE_MIN_LEN || ni_len > sizeof(k->ni) ||
+	    dh_pub_len(group) == 0)
+		return IKE_EINVAL;
+	if ((e = dh_import_private(&k->dh, group, priv, priv_len)) != IKE_OK)
+		return e;
+	k->msgid = msgid;
+	k->spi = spi;
+	k->group = group;
+	/* the offer is a function of the SA and the group: as it was sent */
+	like_ours(sa, group, &k->offered);
+	p = &k->offered.props[0];
+	p->spi_len = 8;
+	for (i = 0; i < 8; i++)
+		p->spi[i] = (uint8_t)(spi >> (56 - 8 * i));
+	memcpy(k->ni, ni, ni_len);
+	k->ni_len = ni_len;
+	return IKE_OK;
+}
+
 /* The answer to our rekey, as far as it matters. */
 struct rekey_resp {
 	bool		 has_sa, has_nonce, has_ke;

@@ -17,6 +17,7 @@ nz(const char *s)
 const char *const ike_rekey_drop[] = {
 	/* our request in flight and our last answer were of the old SA */
 	"pending_msgid", "pending_what", "pending_spi", "pending_req",
+	"pending_ike_spi", "pending_ni", "pending_group", "pending_dh_priv",
 	"last_resp", NULL,
 };
 

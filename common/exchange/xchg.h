@@ -410,6 +410,15 @@ enum ike_err	 ike_rekey_create(struct ike_sa *sa, struct ike_rekey *k,
 enum ike_err	 ike_rekey_consume(struct ike_sa *sa, struct ike_rekey *k,
 		    struct rd in, struct ike_sa *nsa);
 void		 ike_rekey_wipe(struct ike_rekey *k);
+/* ike_rekey_restore makes k again as ike_rekey_create made it for sa at
+ * message ID msgid, from what a journal kept of it (rekey_journal.h): our
+ * SPI, our DH private value priv of group, and Ni; the request is not
+ * written again (the journal has its bytes). IKE_EINVAL for values that
+ * ike_rekey_create would not have made; dh_import_private's errors. */
+enum ike_err	 ike_rekey_restore(const struct ike_sa *sa, struct ike_rekey *k,
+		    uint32_t msgid, uint64_t spi, uint16_t group,
+		    const uint8_t *priv, size_t priv_len, const uint8_t *ni,
+		    size_t ni_len);
 
 /* ike_rekey_record appends to b the lines of ike.sa that a rekey of its
  * IKE SA changes (rekey_record.c): role, SPIs, transforms, SK_* keys and

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,7 @@ sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
 	}
 	memcpy(out->name, sa_name, strlen(sa_name) + 1);
 	out->nosync = sd->nosync;
+	out->swept = false;
 	for (;;) {
 		if (create && mkdirat(sd->fd, sa_name, 0700) != 0 &&
 		    errno != EEXIST)
@@ -504,6 +506,50 @@ held(const struct sd_lock *l)
 	return true;
 }
 
+/* tmp_dead returns whether name is "FILE.tmp.PID" of a process that is
+ * no more. */
+static bool
+tmp_dead(const char *name)
+{
+	const char	*p = strstr(name, ".tmp."), *q;
+	long		 pid = 0;
+
+	if (p == NULL || p == name)
+		return false;
+	for (q = p + 5; *q >= '0' && *q <= '9' && pid < 1L << 30; q++)
+		pid = pid * 10 + (*q - '0');
+	if (q == p + 5 || *q != '\0' || pid <= 0 || pid >= 1L << 30 ||
+	    pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int
+sd_sweep(struct sd_lock *l)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	int		 fd, saved = errno, n = 0;
+
+	if (!held(l))
+		return -1;
+	l->swept = true;
+	if ((fd = dup(l->dirfd)) < 0)
+		return -1;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(dir);
+	while ((d = readdir(dir)) != NULL)
+		if (tmp_dead(d->d_name) &&
+		    unlinkat(l->dirfd, d->d_name, 0) == 0)
+			n++;
+	closedir(dir);
+	errno = saved;
+	return n;
+}
+
 enum ike_err
 sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
 {
@@ -518,6 +564,10 @@ sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
 	}
 	if (!held(l))
 		return IKE_EIO;
+	/* a writer killed between its create and its rename left its temp
+	 * file: once per lock, before we leave ours */
+	if (!l->swept)
+		(void)sd_sweep(l);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)getpid());
 	for (tries = 0;; tries++) {
 		fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |

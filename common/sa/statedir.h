@@ -38,6 +38,7 @@ struct sd_lock {
 	int	 dirfd;			/* -1 when not held */
 	int	 lockfd;
 	bool	 nosync;		/* the sd's, when taken */
+	bool	 swept;			/* dead writers' temp files gone */
 	char	 name[SD_NAME_MAX + 1];
 };
 
@@ -139,6 +140,13 @@ void	 kv_wipe(struct kvbuf *b);
  * with the lock held. */
 enum ike_err	 sd_write(struct sd_lock *l, const char *file,
 		    const struct kvbuf *b);
+/* sd_sweep removes the temporary files (FILE.tmp.PID) that writers killed
+ * mid-write left in l's SA directory: those whose PID is no process
+ * (kill(PID, 0) fails with ESRCH). sd_write calls it once per lock, before
+ * its first write. Returns how many it removed, -1 (errno) if the
+ * directory cannot be read. */
+int	 sd_sweep(struct sd_lock *l);
+
 /* With sd->nosync set (before sd_lock_sa), sd_write, sd_remove and
  * sd_remove_sa make no fsync: the replacement is still atomic for readers
  * (rename), but durable only after sd_sync, or whenever the kernel writes it

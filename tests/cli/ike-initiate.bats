@@ -124,3 +124,22 @@ quiet_port() {
 	assert_line --index 0 --partial "IKE_SA_INIT I request msgid 0"
 	[ "${#lines[@]}" -ge 2 ]
 }
+
+@test "--lifetime, --lifetime-bytes, --lifetime-packets: not a count from 1 is a usage error naming the option" {
+	local v
+	for v in 0 -1 x 10s '' 4294967296; do
+		run --separate-stderr timeout 5 "$I" "${ARGS[@]}" --peer 127.0.0.1 --lifetime "$v"
+		assert_failure 2
+		[[ $stderr == "ike-initiate: --lifetime: '$v': not a number of seconds from 1 to 4294967295"* ]] || fail "$v: $stderr"
+	done
+	for v in 0 x 18446744073709551616; do
+		run --separate-stderr timeout 5 "$I" "${ARGS[@]}" --peer 127.0.0.1 --lifetime-bytes "$v"
+		assert_failure 2
+		[[ $stderr == "ike-initiate: --lifetime-bytes: '$v': not a count from 1"* ]] || fail "$v: $stderr"
+		run --separate-stderr timeout 5 "$I" "${ARGS[@]}" --peer 127.0.0.1 --lifetime-packets "$v"
+		assert_failure 2
+		[[ $stderr == "ike-initiate: --lifetime-packets: '$v': not a count from 1"* ]] || fail "$v: $stderr"
+	done
+	run "$I" --help
+	assert_output --partial "[--lifetime secs] [--lifetime-bytes n]"
+}

@@ -40,6 +40,7 @@ setup() {
 
 teardown() {
 	stop_pid "$PEER" timeout
+	stop_pid "${AUTO:-}" ike-rekey
 	stop_pid "$HOLDER" python3
 	[ -z "$NS" ] || ip netns del "$NS" 2>/dev/null || true
 }
@@ -145,12 +146,14 @@ mkstate() {
 	run --separate-stderr "$R" --help
 	assert_success
 	[ -z "$stderr" ] || fail "stderr: $stderr"
-	assert_equal "${#lines[@]}" 5
+	assert_equal "${#lines[@]}" 7
 	assert_line --index 0 "$USAGE1"
 	assert_line --index 1 '                 [--pfs group] [-S dir] [--timeout secs] name | -'
 	assert_line --index 2 '       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -'
 	assert_line --index 3 '       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]'
 	assert_line --index 4 '                 [--timeout secs] name | -'
+	assert_line --index 5 '       ike-rekey --auto [-hv] [--esp proposals] [--json] [--pfs group]'
+	assert_line --index 6 '                 [-S dir] [--timeout secs] name'
 	run "$R" -h
 	assert_success
 	assert_line --index 0 "$USAGE1"
@@ -1326,7 +1329,7 @@ ike_req() {
 # it derived itself), we its initiator, counters from 0; the rest stays
 check_ike() {
 	local f=$S/site/ike.sa k want
-	want=$(sed -n 's/^ike //p' "$T/peer")
+	want=$(sed -n 's/^ike //p' "$T/peer" | tail -n 1)	# its last one
 	[ -n "$want" ] || fail "the peer made no IKE SA: $(cat "$T/peer")"
 	for k in ispi rspi sk_d sk_ei sk_er sk_pi sk_pr; do
 		[[ " $want " == *" $k=$(kv "$f" "$k") "* ]] || fail "$k=$(kv "$f" "$k"), the peer has: $want"
@@ -1449,4 +1452,221 @@ check_ike() {
 	grep -qxF "site: exch 37 flags 0x08 msgid 3 [D(1)] msgid_out=0 lock=free" "$T/peer" || fail "$(cat "$T/peer")"
 	check_ike
 	[ ! -e "$S/site/.ike.sock" ] || fail ".ike.sock left behind"
+}
+
+# --- --auto: lifetimes acted on ----------------------------------------------
+
+@test "--auto: with --delete, --ike, --child or -: exit 2; no such SA: exit 5" {
+	mkstate
+	local o
+	for o in --delete --ike "--child net"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$R" -S "$S" --auto $o site
+		assert_failure 2
+		[[ $stderr == "ike-rekey: --auto takes no --delete, --ike or --child"* ]] || fail "$o: $stderr"
+	done
+	run --separate-stderr "$R" -S "$S" --auto -
+	assert_failure 2
+	[[ $stderr == "ike-rekey: --auto: one SA name, not -"* ]] || fail "$stderr"
+	run --separate-stderr "$R" -S "$S" --auto nosuch
+	assert_failure 5
+	[ "$stderr" = "ike-rekey: nosuch: no such SA in the state directory" ] || fail "$stderr"
+}
+
+# auto_start ARGS... : ike-rekey --auto ARGS in the background (AUTO), its
+# events in T/events; auto_wait SECS PATTERN : until T/events has a line
+# matching PATTERN
+auto_start() {
+	"$R" -S "$S" --auto "$@" >"$T/events" 2>"$T/auto.err" &
+	AUTO=$!
+}
+auto_wait() {
+	until_true "$1" grep -q -- "$2" "$T/events" ||
+		fail "no $2 within $1 s: $(cat "$T/events" "$T/auto.err")"
+}
+# auto_stop : SIGTERM; it exits 0 within 3 s
+auto_stop() {
+	kill -TERM "$AUTO"
+	until_true 3 test ! -e "/proc/$AUTO/comm" -o "$(cat "/proc/$AUTO/stat" 2>/dev/null | awk '{print $3}')" = Z ||
+		fail "ike-rekey --auto still running 3 s after SIGTERM"
+	wait "$AUTO"
+	local rc=$?
+	AUTO=
+	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$T/auto.err")"
+}
+
+@test "--auto: past the soft time limit (90% of lifetime_secs by default): soft-expired, then the rekey; the new Child SA gets the hard limit, a soft one of 80-90% and a fresh created=; SIGTERM: exit 0" {
+	need_peer
+	use_ports
+	mkstate
+	local c=$S/site/child.net.sa now new soft
+	now=$(date +%s)
+	setkv "$c" created $((now - 95))
+	setkv "$c" lifetime_secs 100
+	peer udp 2 ok
+	auto_start --json site
+	auto_wait 10 '"event":"rekeyed"'
+	auto_stop
+	peer_done
+	run cat "$T/events"
+	assert_line --index 0 '{"event":"soft-expired","name":"site","child":"net","limit":"secs"}'
+	new=$(kv "$S/site/ike.sa" child)
+	[[ $new =~ ^[0-9a-f]{8}$ ]] || fail "child=$new"
+	assert_line --index 1 "{\"event\":\"rekeyed\",\"name\":\"site\",\"child\":\"net\",\"new\":\"$new\"}"
+	assert_equal "${#lines[@]}" 2
+	[ ! -e "$c" ] || fail "the old Child SA is still there"
+	c=$S/site/child.$new.sa
+	assert_equal "$(kv "$c" lifetime_secs)" 100
+	soft=$(kv "$c" soft_secs)
+	[ "$soft" -ge 80 ] && [ "$soft" -le 90 ] || fail "soft_secs=$soft"
+	[ "$(kv "$c" created)" -ge "$now" ] || fail "created=$(kv "$c" created), before $now"
+	grep -q "^site: exch 36 " "$T/peer" || fail "no CREATE_CHILD_SA: $(cat "$T/peer")"
+}
+
+@test "--auto: the soft packet limit from esp-tun's counters (child.NAME.stats); a refused rekey: failed, tried again a second later; text events" {
+	need_peer
+	use_ports
+	mkstate
+	local c=$S/site/child.net.sa new soft
+	setkv "$c" lifetime_packets 1000
+	setkv "$c" soft_packets 50
+	put "$S/site/child.net.stats" <<EOT
+version=1
+name=net
+ike=site
+spi_in=0xc0ffee01
+spi_out=0xc2d3e4f5
+seq_out=1048576
+in_packets=10
+in_bytes=1000
+out_packets=60
+out_bytes=6000
+EOT
+	peer udp 3 refuse:14 ok
+	auto_start site
+	auto_wait 10 '^rekeyed '
+	auto_stop
+	peer_done
+	new=$(kv "$S/site/ike.sa" child)
+	run cat "$T/events"
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 'soft-expired site net packets'
+	assert_line --index 1 'failed site net 3'
+	assert_line --index 2 "rekeyed site net $new"
+	c=$S/site/child.$new.sa
+	assert_equal "$(kv "$c" lifetime_packets)" 1000
+	soft=$(kv "$c" soft_packets)
+	[ "$soft" -ge 800 ] && [ "$soft" -le 900 ] || fail "soft_packets=$soft"
+	[ ! -e "$S/site/child.net.stats" ] || fail "the old stats are still there"
+}
+
+@test "--auto: past the hard limit: the Child SA deleted (child= goes); the SA removed: exit 0 on its own" {
+	need_peer
+	use_ports
+	mkstate
+	local c=$S/site/child.net.sa
+	setkv "$c" created $(($(date +%s) - 200))
+	setkv "$c" lifetime_secs 100
+	peer udp 1 ok
+	auto_start --json site
+	auto_wait 10 '"event":"deleted"'
+	peer_done
+	assert_equal "$(cat "$T/events")" '{"event":"deleted","name":"site","child":"net","limit":"secs"}'
+	grep -q "^site: exch 37 .*\[D(3,0xc0ffee01)\]" "$T/peer" || fail "no Delete: $(cat "$T/peer")"
+	[ ! -e "$c" ] || fail "child.net.sa is still there"
+	assert_equal "$(kv "$S/site/ike.sa" child)" ""
+	rm -rf "${S:?}/site"
+	until_true 5 test ! -d "/proc/$AUTO" -o "$(awk '{print $3}' "/proc/$AUTO/stat" 2>/dev/null)" = Z ||
+		fail "still running with the SA gone"
+	wait "$AUTO"
+	assert_equal "$?" 0
+	AUTO=
+}
+
+@test "--ike journal: unanswered, the rekey stays in ike.sa with its secrets; the next run sends those bytes again, records the IKE SA the peer made (its keys), deletes the old one, then rekeys" {
+	need_peer
+	use_ports
+	mkstate
+	local f=$S/site/ike.sa req ispi priv first
+	export PEER_RAW=$T/raw
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --ike site
+	peer_done
+	assert_failure 4
+	assert_output ""
+	assert_equal "$(kv "$f" ispi)" 1122334455667788
+	assert_equal "$(kv "$f" msgid_out)" 3
+	assert_equal "$(kv "$f" pending_msgid)" 2
+	assert_equal "$(kv "$f" pending_what)" rekey-ike
+	assert_equal "$(kv "$f" pending_group)" 31
+	[ -z "$(kv "$f" pending_spi)" ] || fail "pending_spi for an IKE SA rekey"
+	req=$(kv "$f" pending_req) ispi=$(kv "$f" pending_ike_spi) priv=$(kv "$f" pending_dh_priv)
+	[[ $priv =~ ^[0-9a-f]{64}$ ]] || fail "pending_dh_priv: not an X25519 key"
+	[[ $(kv "$f" pending_ni) =~ ^[0-9a-f]{64}$ ]] || fail "pending_ni: $(kv "$f" pending_ni)"
+	[[ $stderr != *"${priv:0:16}"* ]] || fail "the private key on stderr"
+	assert_equal "$(sort -u "$T/raw")" "$req"
+	ike_req site 2 0x08 3 31
+	assert_equal "$SPI" "$ispi"
+	[ "$(stat -c %a "$f")" = 600 ] || fail "mode $(stat -c %a "$f")"
+
+	: >"$T/raw"
+	peer udp 4 ok ok ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_output site
+	assert_equal "$(head -n 1 "$T/raw")" "$req"
+	run grep exch "$T/peer"
+	assert_equal "${#lines[@]}" 4
+	# the Delete of the old SA once ike.sa holds the recovered one; our
+	# rekey then on that one, under the keys the peer derived (it decrypts)
+	assert_line --index 1 "site: exch 37 flags 0x08 msgid 3 [D(1)] msgid_out=0 lock=free"
+	ike_req site 0 0x08 1 31
+	assert_line --index 3 "site: exch 37 flags 0x08 msgid 1 [D(1)] msgid_out=0 lock=free"
+	# the peer's first new IKE SA is the journaled one
+	first=$(sed -n 's/^ike //p' "$T/peer" | head -n 1)
+	[[ " $first " == *" ispi=$ispi "* ]] || fail "the recovered IKE SA: $first"
+	check_ike
+	[ "$(kv "$f" ispi)" != "$ispi" ] || fail "not rekeyed after the recovery"
+}
+
+@test "--ike journal: refused when sent again, it goes and the old IKE SA stays for the run's own rekey; a broken one is dropped with a warning that names no secret" {
+	need_peer
+	use_ports
+	mkstate
+	local f=$S/site/ike.sa
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --ike site
+	peer_done
+	assert_failure 4
+	assert_equal "$(kv "$f" pending_what)" rekey-ike
+	peer udp 3 refuse:14 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run grep exch "$T/peer"
+	assert_equal "${#lines[@]}" 3
+	ike_req site 2 0x08 3 31
+	ike_req site 3 0x08 4 31
+	assert_line --index 2 "site: exch 37 flags 0x08 msgid 4 [D(1)] msgid_out=0 lock=free"
+	check_ike
+
+	rm -rf "$S"
+	mkstate
+	peer udp 2 drop
+	run --separate-stderr "$R" -S "$S" --timeout 1 --ike site
+	peer_done
+	assert_failure 4
+	# a private value that is no X25519 key: nobody can finish it
+	setkv "$f" pending_dh_priv 00112233445566778899aabbccddeeff
+	peer udp 2 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 --ike site
+	peer_done
+	assert_success
+	[[ $stderr == "ike-rekey: site: the rekey of the IKE SA an earlier run left cannot be finished ("*"): dropped" ]] || fail "$stderr"
+	[[ $stderr != *00112233445566778899* ]] || fail "the value on stderr"
+	ike_req site 3 0x08 4 31
+	check_ike
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # ike-respond.bats: the command line of ike-respond(8) on loopback: usage
 # errors (exit 2), a missing key file (exit 5), bad proposal strings, a port
-# already taken (exit 5), SIGTERM (exit 0), and ike-initiate establishing an
-# SA against it (both state directories agree on the SPIs).  strongSwan as
+# already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
+# SA against it (both state directories agree on the SPIs), --pool leases
+# taken back from the state dir after a restart, and SIGHUP re-reading
+# certificates and EAP secrets.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -352,4 +354,181 @@ for k, v in resp.items():
     if len(v) < 2 or len(set(v)) != 1:
         sys.exit('msgid %d: %d responses, %d different' % (struct.unpack('!I', k[1])[0], len(v), len(set(v))))
 PY
+}
+
+@test "--pool across a restart: the state dir's leases are taken back; removing an SA's files frees its address" {
+	local port name
+	port=$(port_pair)
+	start "$port" "${ARGS[@]}" --pool 10.3.7.8/31
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 -S "$T/i1" \
+		--timeout 5 --vip --ts =10.2.0.0/16
+	assert_success
+	name=${lines[0]}
+	assert_equal "${lines[1]}" "vip=10.3.7.8"
+	stop
+	grep -qx 'vip=10.3.7.8' "$T/state/$name/ike.sa"
+	# restarted on the same state dir: 10.3.7.8 is still the peer's
+	start "$port" "${ARGS[@]}" --pool 10.3.7.8/31 -v
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 -S "$T/i2" \
+		--timeout 5 --vip --ts =10.2.0.0/16
+	assert_success
+	assert_equal "${lines[1]}" "vip=10.3.7.9"
+	grep -q "1 leases of SAs in .* kept until their files go" "$T/err"
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 -S "$T/i3" \
+		--timeout 5 --vip --ts =10.2.0.0/16
+	assert_failure 3
+	# the pool is full; the first SA's files go (as ike-state or esp-tun
+	# would remove them): its address is handed out again
+	rm -r "${T:?}/state/$name"
+	sleep 1.5
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 -S "$T/i3" \
+		--timeout 5 --vip --ts =10.2.0.0/16
+	assert_success
+	assert_equal "${lines[1]}" "vip=10.3.7.8"
+	stop
+	assert_equal "$STATUS" 0
+}
+
+@test "--lifetime, --lifetime-bytes, --lifetime-packets: bad values are usage errors; each side records its own limits, with soft ones 80-90% of them" {
+	local port v ci cr s
+	# bounded: a value taken would start it
+	for v in 0 x 4294967296; do
+		run --separate-stderr timeout 5 "$R" --local 127.0.0.1 "${ARGS[@]}" --lifetime "$v"
+		assert_failure 2
+		[[ $stderr == "ike-respond: --lifetime: '$v': not a number of seconds from 1 to 4294967295"* ]] || fail "$v: $stderr"
+	done
+	for v in 0 x 18446744073709551616; do
+		run --separate-stderr timeout 5 "$R" --local 127.0.0.1 "${ARGS[@]}" --lifetime-packets "$v"
+		assert_failure 2
+		[[ $stderr == "ike-respond: --lifetime-packets: '$v': not a count from 1"* ]] || fail "$v: $stderr"
+		run --separate-stderr timeout 5 "$R" --local 127.0.0.1 "${ARGS[@]}" --lifetime-bytes "$v"
+		assert_failure 2
+		[[ $stderr == "ike-respond: --lifetime-bytes: '$v': not a count from 1"* ]] || fail "$v: $stderr"
+	done
+	port=$(port_pair)
+	start "$port" "${ARGS[@]}" --lifetime 50 --lifetime-bytes 5000
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --timeout 5 \
+		--lifetime 100 --lifetime-packets 1000
+	assert_success
+	sleep 0.2
+	stop
+	assert_equal "$STATUS" 0
+	ci=$(ls "$T"/istate/*/child.*.sa) cr=$(ls "$T"/state/*/child.*.sa)
+	# the initiator's
+	assert_equal "$(kv "$ci" lifetime_secs)" 100
+	assert_equal "$(kv "$ci" lifetime_packets)" 1000
+	assert_equal "$(kv "$ci" lifetime_bytes)" ""
+	assert_equal "$(kv "$ci" soft_bytes)" ""
+	s=$(kv "$ci" soft_secs)
+	[ "$s" -ge 80 ] && [ "$s" -le 90 ] || fail "soft_secs=$s"
+	s=$(kv "$ci" soft_packets)
+	[ "$s" -ge 800 ] && [ "$s" -le 900 ] || fail "soft_packets=$s"
+	# the responder's
+	assert_equal "$(kv "$cr" lifetime_secs)" 50
+	assert_equal "$(kv "$cr" lifetime_bytes)" 5000
+	assert_equal "$(kv "$cr" lifetime_packets)" ""
+	s=$(kv "$cr" soft_secs)
+	[ "$s" -ge 40 ] && [ "$s" -le 45 ] || fail "soft_secs=$s"
+	s=$(kv "$cr" soft_bytes)
+	[ "$s" -ge 4000 ] && [ "$s" -le 4500 ] || fail "soft_bytes=$s"
+	[ -n "$(kv "$cr" created)" ] || fail "no created="
+}
+
+# wait_line N ERE FILE : FILE has at least N lines matching ERE within 5 s
+wait_line() {
+	local i
+	for i in $(seq 50); do
+		[ "$(grep -cE "$2" "$3")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "no $1 lines '$2' in $3: $(cat "$3")"
+}
+
+@test "SIGHUP re-reads --cert/--key/--ca; a file that no longer loads keeps the old ones; SAs stay" {
+	local V=$IKEKIT_TOP/tests/vectors/certs port s1 s2 s3
+	cp "$V"/ca.crt.pem "$V"/rsa.*.pem "$T"/
+	cp "$V"/ec256.crt.pem "$T/r.crt.pem"
+	cp "$V"/ec256.key.pem "$T/r.key.pem"
+	chmod 600 "$T"/*.key.pem
+	port=$(port_pair)
+	start "$port" --cert "$T/r.crt.pem" --key "$T/r.key.pem" --ca "$T/ca.crt.pem" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 --ts 10.2.0.0/16 -S "$T/state"
+	cert_initiate() {
+		run --separate-stderr "$I" --peer "127.0.0.1:$port" --cert "$T/rsa.crt.pem" \
+			--key "$T/rsa.key.pem" --ca "$T/ca.crt.pem" --ike aes256gcm16-prfsha256-x25519 \
+			--esp aes256gcm16 --ts 10.1.0.0/16=10.2.0.0/16 -S "$T/$1" --timeout 5
+	}
+	cert_initiate i1
+	assert_success
+	s1=$output
+	grep -q "^remote_id=.*CN=ec256\$" "$T/i1/$s1/ike.sa"
+	# a new certificate and key (another key type): the next peer sees it
+	cp "$V"/ed25519.crt.pem "$T/r.crt.pem"
+	cp "$V"/ed25519.key.pem "$T/r.key.pem"
+	kill -HUP "$PID"
+	wait_line 1 "^ike-respond: $T/r.crt.pem: certificates, key and CA re-read\$" "$T/err"
+	cert_initiate i2
+	assert_success
+	s2=$output
+	grep -q "^remote_id=.*CN=ed25519\$" "$T/i2/$s2/ike.sa"
+	# a broken certificate file: a warning, the old one stays
+	printf 'junk\n' >"$T/r.crt.pem"
+	kill -HUP "$PID"
+	wait_line 1 "^ike-respond: $T/r.crt.pem: no PEM certificate in it; certificates not re-read: the old ones stay\$" "$T/err"
+	cert_initiate i3
+	assert_success
+	s3=$output
+	grep -q "^remote_id=.*CN=ed25519\$" "$T/i3/$s3/ike.sa"
+	# the first SA was not touched
+	[ -f "$T/state/$s1/ike.sa" ]
+	grep -q "^local_id=.*CN=ec256\$" "$T/state/$s1/ike.sa"
+	[ -d /proc/"$PID" ]
+	stop
+	assert_equal "$STATUS" 0
+	assert_equal "$(grep -c '^established ' "$T/out")" 3
+}
+
+@test "SIGHUP re-reads --eap-secrets; a file that no longer loads keeps the old users" {
+	local V=$IKEKIT_TOP/tests/vectors/certs port
+	cp "$V"/ca.crt.pem "$V"/ec256.*.pem "$T"/
+	chmod 600 "$T"/*.key.pem
+	printf 'carol : old-pass\n' >"$T/secrets"
+	printf 'old-pass\n' >"$T/pw-old"
+	printf 'new-pass\n' >"$T/pw-new"
+	chmod 600 "$T/secrets" "$T/pw-old" "$T/pw-new"
+	port=$(port_pair)
+	start "$port" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" --ca "$T/ca.crt.pem" \
+		--eap-secrets "$T/secrets" --ike aes256gcm16-prfsha256-x25519 \
+		--esp aes256gcm16 --ts 10.2.0.0/16 -S "$T/state"
+	eap_initiate() {
+		run --separate-stderr "$I" --peer "127.0.0.1:$port" --eap-id carol \
+			--ca "$T/ca.crt.pem" --eap-password-file "$T/pw-$1" \
+			--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+			--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/i-$1" --timeout 5
+	}
+	eap_initiate old
+	assert_success
+	printf 'carol : new-pass\n' >"$T/secrets"
+	kill -HUP "$PID"
+	wait_line 1 "^ike-respond: $T/secrets: 1 users re-read\$" "$T/err"
+	eap_initiate old
+	assert_failure 3
+	eap_initiate new
+	assert_success
+	printf 'carol new-pass\n' >"$T/secrets"	# no ':'
+	kill -HUP "$PID"
+	wait_line 1 "^ike-respond: $T/secrets: line 1: .*; users not re-read: the old ones stay\$" "$T/err"
+	eap_initiate new
+	assert_success
+	if grep -qE 'old-pass|new-pass' "$T/err" "$T/out"; then
+		fail "a password was logged"
+	fi
+	stop
+	assert_equal "$STATUS" 0
 }

@@ -287,7 +287,7 @@ loaded(const struct ike_sa *sa, const struct ike_sa_file *f, const uint8_t *p,
 	static const struct ike_id no_id;
 	const struct ike_keys	*k = &sa->keys;
 	struct sa_where		 w = { f->name, f->child, f->local, f->remote,
-	    "", "", f->nat, &no_id };
+	    "", "", f->nat, &no_id, NULL };
 	char			 err[ERR_LEN];
 	enum ike_err		 e;
 

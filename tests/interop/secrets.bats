@@ -23,7 +23,7 @@
 #     Wireshark key files, one of which was there before as 0644 with other
 #     contents); esp-tun's socket no group or other write (connect) bit;
 #   - every secret read back from those copies (ike.sa sk_d, sk_ai, sk_ar,
-#     sk_ei, sk_er, sk_pi, sk_pr; child.*.sa key_in_e/a, key_out_e/a: see
+#     sk_ei, sk_er, sk_pi, sk_pr, pending_dh_priv; child.*.sa key_in_e/a, key_out_e/a: see
 #     ike-state(5)) and the PSK: as raw bytes and as hexadecimal (either
 #     case, plain or with ':' or ' ' between bytes), whole or any 8 bytes of
 #     it, in no program's stdout, stderr or JSON, in no capture, and in no
@@ -374,7 +374,7 @@ secrets() {
 	for f in "$W"/snap/*/*/*/ike.sa "$W"/snap/*/*/*/child.*.sa; do
 		[ -f "$f" ] || continue
 		awk -F= -v where="${f#"$W"/snap/}" '
-			$1 ~ /^(sk_(d|ai|ar|ei|er|pi|pr)|key_(in|out)_(e|a))$/ && $2 != "" { print where, $1, $2 }' "$f"
+			$1 ~ /^(sk_(d|ai|ar|ei|er|pi|pr)|key_(in|out)_(e|a)|pending_dh_priv)$/ && $2 != "" { print where, $1, $2 }' "$f"
 	done | sort -u -k3,3
 }
 

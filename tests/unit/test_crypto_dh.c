@@ -327,3 +327,45 @@ TEST(unsupported_groups_and_bad_private)
 	ASSERT_EQ(dh_new_from_private(&d, IKEV2_DH_ECP_256, k, 32), IKE_EINVAL);
 	dh_free(NULL);
 }
+
+/* A private key exported and imported again is the same key: its public
+ * value and the secret it shares with a peer are unchanged, in every
+ * group (what a journaled IKE SA rekey relies on across a restart). */
+TEST(export_import_round_trip)
+{
+	static const uint16_t g[] = {
+		IKEV2_DH_MODP_2048, IKEV2_DH_MODP_3072, IKEV2_DH_MODP_4096,
+		IKEV2_DH_ECP_256, IKEV2_DH_ECP_384, IKEV2_DH_ECP_521,
+		IKEV2_DH_CURVE25519, IKEV2_DH_CURVE448,
+	};
+	struct dh	*a, *b, *peer;
+	uint8_t		 priv[DH_PUB_MAX_LEN], pa[DH_PUB_MAX_LEN];
+	uint8_t		 pb[DH_PUB_MAX_LEN], pp[DH_PUB_MAX_LEN];
+	uint8_t		 s1[DH_SHARED_MAX_LEN], s2[DH_SHARED_MAX_LEN];
+	size_t		 i, n, na, nb, np, n1, n2;
+
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		a = b = peer = NULL;
+		ASSERT_EQ(dh_new(&a, g[i]), IKE_OK);
+		ASSERT_EQ(dh_new(&peer, g[i]), IKE_OK);
+		ASSERT_EQ(dh_export_private(a, priv, 8, &n), IKE_ETOOBIG);
+		ASSERT_EQ(dh_export_private(a, priv, sizeof(priv), &n), IKE_OK);
+		ASSERT(n > 0 && n <= dh_pub_len(g[i]));
+		ASSERT_EQ(dh_import_private(&b, g[i], priv, n), IKE_OK);
+		ASSERT_EQ(dh_public(a, pa, sizeof(pa), &na), IKE_OK);
+		ASSERT_EQ(dh_public(b, pb, sizeof(pb), &nb), IKE_OK);
+		ASSERT_EQ(na, nb);
+		ASSERT_MEM(pa, pb, na);
+		ASSERT_EQ(dh_public(peer, pp, sizeof(pp), &np), IKE_OK);
+		ASSERT_EQ(dh_shared(a, pp, np, s1, sizeof(s1), &n1), IKE_OK);
+		ASSERT_EQ(dh_shared(b, pp, np, s2, sizeof(s2), &n2), IKE_OK);
+		ASSERT_EQ(n1, n2);
+		ASSERT_MEM(s1, s2, n1);
+		/* and the peer's side agrees with the imported key */
+		ASSERT_EQ(dh_shared(peer, pb, nb, s2, sizeof(s2), &n2), IKE_OK);
+		ASSERT_MEM(s1, s2, n1);
+		dh_free(a);
+		dh_free(b);
+		dh_free(peer);
+	}
+}

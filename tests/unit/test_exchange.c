@@ -635,7 +635,7 @@ save_load(const struct ike_sa *sa, struct ike_sa *out, struct ike_sa_file *f,
 	struct sd_lock	 l;
 	struct kvbuf	 b;
 	struct sa_where	 w = { "site-b", "net", "192.0.2.1:4500",
-	    "192.0.2.2:4500", "192.0.2.1", "192.0.2.2", true, NULL };
+	    "192.0.2.2:4500", "192.0.2.1", "192.0.2.2", true, NULL, NULL };
 	char		 state[16], in[16], child[16];
 	struct sd_kv	 kv[] = { { "state", state, sizeof(state), 0 },
 	    { "msgid_in", in, sizeof(in), 0 },

@@ -66,7 +66,7 @@ fix_new(struct fix *f)
 {
 	struct ike_keys	 k;
 	struct sa_where	 w = { "s", "net", "192.0.2.1:4500", "192.0.2.2:4500",
-	    "192.0.2.1", "192.0.2.2", true, NULL };
+	    "192.0.2.1", "192.0.2.2", true, NULL, NULL };
 	struct kvbuf	 b;
 
 	memset(f, 0, sizeof(*f));
@@ -344,4 +344,81 @@ TEST(record_last_resp)
 	    IKE_OK);
 	ASSERT_EQ(len, 0);
 	fix_free(&f);
+}
+
+/* life_val returns the value of key in the lines of b, -1 if absent. */
+static long long
+life_val(const struct kvbuf *b, const char *key)
+{
+	char		 pat[64];
+	const char	*p;
+	size_t		 n;
+
+	n = (size_t)snprintf(pat, sizeof(pat), "%s=", key);
+	for (p = b->buf; p != NULL && p < b->buf + b->len;
+	    p = memchr(p, '\n', (size_t)(b->buf + b->len - p)),
+	    p = p != NULL ? p + 1 : NULL)
+		if (strncmp(p, pat, n) == 0)
+			return strtoll(p + n, NULL, 10);
+	return -1;
+}
+
+/* child_life_record: the hard limits given, each soft one in [80%, 90%]
+ * of its hard one and drawn afresh each time; none for an absent limit,
+ * or for one too small to have a soft part; no overflow near 2^64. */
+TEST(record_child_life)
+{
+	const uint64_t	 hard[3] = { 100, 1000, 0 };
+	const uint64_t	 one[3] = { 1, 0, 0 }, big[3] = { 0, UINT64_MAX, 0 };
+	struct kvbuf	 b;
+	long long	 s, first = -1;
+	bool		 varied = false;
+	char		*end;
+	unsigned long long big_soft;
+	uint64_t	 v = 0;
+	int		 k;
+	const char	*p;
+
+	ASSERT(crypto_init());
+	for (k = 0; k < 100; k++) {
+		kv_init(&b);
+		child_life_record(&b, hard);
+		ASSERT_EQ(b.err, IKE_OK);
+		ASSERT_EQ(life_val(&b, "lifetime_secs"), 100);
+		ASSERT_EQ(life_val(&b, "lifetime_bytes"), 1000);
+		ASSERT_EQ(life_val(&b, "lifetime_packets"), -1);
+		ASSERT_EQ(life_val(&b, "soft_packets"), -1);
+		s = life_val(&b, "soft_secs");
+		ASSERT(s >= 80 && s <= 90);
+		s = life_val(&b, "soft_bytes");
+		ASSERT(s >= 800 && s <= 900);
+		if (first < 0)
+			first = s;
+		else if (s != first)
+			varied = true;
+	}
+	ASSERT(varied);
+	kv_init(&b);
+	child_life_record(&b, one);
+	ASSERT_EQ(life_val(&b, "lifetime_secs"), 1);
+	ASSERT_EQ(life_val(&b, "soft_secs"), -1);
+	kv_init(&b);
+	child_life_record(&b, big);
+	ASSERT((p = strstr(b.buf, "soft_bytes=")) != NULL);
+	big_soft = strtoull(p + 11, &end, 10);
+	ASSERT(big_soft <= UINT64_MAX / 10 * 9 + 9 && big_soft >= UINT64_MAX / 10 * 8);
+	/* the options' parser */
+	ASSERT(child_life_parse("8", UINT32_MAX, &v));
+	ASSERT_EQ(v, 8);
+	ASSERT(child_life_parse("4294967295", UINT32_MAX, &v));
+	ASSERT_EQ(v, UINT32_MAX);
+	ASSERT(!child_life_parse("4294967296", UINT32_MAX, &v));
+	ASSERT(child_life_parse("18446744073709551615", UINT64_MAX, &v));
+	ASSERT_EQ(v, UINT64_MAX);
+	ASSERT(!child_life_parse("18446744073709551616", UINT64_MAX, &v));
+	ASSERT(!child_life_parse("0", UINT32_MAX, &v));
+	ASSERT(!child_life_parse("-1", UINT64_MAX, &v));
+	ASSERT(!child_life_parse(" 5", UINT64_MAX, &v));
+	ASSERT(!child_life_parse("5x", UINT64_MAX, &v));
+	ASSERT(!child_life_parse("", UINT64_MAX, &v));
 }

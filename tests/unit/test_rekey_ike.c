@@ -2,6 +2,8 @@
 /* Unit tests for our rekey of the IKE SA (ike_rekey_create / ike_rekey_consume) against ike_rekey_respond, its keys against an independent computation, refusals, the INVALID_KE_PAYLOAD retry and the new SA in use. */
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -15,6 +17,7 @@
 #include "crypto/dh.h"
 #include "exchange/internal.h"
 #include "exchange/record.h"
+#include "exchange/rekey_journal.h"
 #include "exchange/xchg.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -443,4 +446,104 @@ TEST(rekey_ike_record)
 	ike_sa_wipe(&in);
 	ike_sa_wipe(&rn);
 	down(&e);
+}
+
+/* has tells whether ike.sa of l has a line for key. */
+static int
+has(struct sd_lock *l, const char *key)
+{
+	static char	 v[2 * XCHG_OUT_MAX + 1];
+	struct sd_kv	 kv = { key, v, sizeof(v), 0 };
+
+	return sd_read(l, "ike.sa", &kv, 1) == IKE_OK && kv.line != 0;
+}
+
+/* The journal of a rekey of the IKE SA, as a killed ike-rekey leaves it:
+ * read back from ike.sa by another program (nothing kept in memory), it
+ * takes the peer's genuine answer to the request it holds, and makes the
+ * IKE SA the peer made (the same keys); recorded, the journal and its
+ * secrets are gone from ike.sa. */
+TEST(rekey_ike_journal_resumed)
+{
+	static struct ends	 e;
+	static struct ike_sa	 sa, in, rn;
+	static struct pending	 p;
+	struct sa_where		 where = { .name = "s", .child_name = "net",
+	    .local = "192.0.2.1:500", .remote = "192.0.2.2:500",
+	    .local_addr = "192.0.2.1", .remote_addr = "192.0.2.2" };
+	struct ike_sa_file	 f;
+	struct ike_rekey	 k, k2;
+	struct kvbuf		*b;
+	struct sd		 sd;
+	struct sd_lock		 l;
+	struct ccsa		 c;
+	char			 top[64], cmd[96], err[256];
+	bool			 stale = true, moved = true;
+
+	ASSERT(up(&e, "aes256gcm16-prfsha256-x25519"));
+	ASSERT((b = malloc(sizeof(*b))) != NULL);
+	snprintf(top, sizeof(top), "/tmp/test_rekey_ike.XXXXXX");
+	ASSERT(mkdtemp(top) != NULL);
+	ASSERT_EQ(sd_open(&sd, top, false), IKE_OK);
+	ASSERT_EQ(sd_lock_sa(&sd, "s", true, &l), IKE_OK);
+	kv_init(b);
+	ike_sa_record(b, &e.i, &where);
+	ASSERT_EQ(sd_write(&l, "ike.sa", b), IKE_OK);
+	/* what ike-rekey --ike does before it sends */
+	ASSERT(create(&e, &e.i, &k, 0));
+	ASSERT_EQ(ike_rekey_journal(&l, &k, e.req, e.req_len), IKE_OK);
+	ASSERT(has(&l, "pending_dh_priv") && has(&l, "pending_ni") &&
+	    has(&l, "pending_ike_spi") && !has(&l, "pending_spi"));
+	/* the peer's answer, genuine, which the killed run never took */
+	ASSERT_EQ(answer(&e, &e.r, &rn, &c), IKE_OK);
+	ASSERT(c.ike_rekeyed);
+	/* the next program: the SA and the journal from the file alone */
+	ASSERT_EQ(ike_sa_load(&l, &sa, &f, err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(*ike_sa_own_msgid(&sa), k.msgid + 1);
+	ASSERT_EQ(pending_load(&l, &sa, &p, &stale, err, sizeof(err)), IKE_OK);
+	ASSERT(!stale);
+	ASSERT_EQ(p.what, PENDING_REKEY_IKE);
+	ASSERT_EQ(p.msgid, k.msgid);
+	ASSERT_EQ(p.len, e.req_len);
+	ASSERT_MEM(p.req, e.req, p.len);
+	ASSERT_EQ(ike_rekey_resume(&l, &sa, &p, &k2, err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(k2.spi, k.spi);
+	ASSERT_EQ(k2.group, k.group);
+	ike_rekey_wipe(&k);
+	ASSERT_EQ(ike_rekey_consume(&sa, &k2, rd_init(e.resp, e.resp_len),
+	    &in), IKE_OK);
+	ASSERT_EQ(in.ispi, rn.ispi);
+	ASSERT_EQ(in.rspi, rn.rspi);
+	ASSERT_EQ(in.keys.d_len, rn.keys.d_len);
+	ASSERT_MEM(in.keys.sk_d, rn.keys.sk_d, in.keys.d_len);
+	ASSERT_MEM(in.keys.sk_ei, rn.keys.sk_ei, in.keys.e_len);
+	ASSERT_MEM(in.keys.sk_er, rn.keys.sk_er, in.keys.e_len);
+	ASSERT_MEM(in.keys.sk_pi, rn.keys.sk_pi, in.keys.p_len);
+	ASSERT_MEM(in.keys.sk_pr, rn.keys.sk_pr, in.keys.p_len);
+	ASSERT_EQ(ike_rekey_save(&l, &sa, &in, &moved, err, sizeof(err)),
+	    IKE_OK);
+	ASSERT(!moved);
+	ASSERT(!has(&l, "pending_msgid") && !has(&l, "pending_dh_priv") &&
+	    !has(&l, "pending_ni") && !has(&l, "pending_ike_spi") &&
+	    !has(&l, "pending_req"));
+	ike_sa_wipe(&sa);
+	ASSERT_EQ(ike_sa_load(&l, &sa, &f, err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(sa.ispi, rn.ispi);
+	ASSERT_MEM(sa.keys.sk_ei, rn.keys.sk_ei, sa.keys.e_len);
+	/* the old SA is no longer there: a second save is refused */
+	ASSERT_EQ(ike_rekey_save(&l, &e.i, &in, &moved, err, sizeof(err)),
+	    IKE_OK);
+	ASSERT(moved);
+	ike_rekey_wipe(&k2);
+	ike_sa_wipe(&sa);
+	ike_sa_wipe(&in);
+	ike_sa_wipe(&rn);
+	ccsa_wipe(&c);
+	kv_wipe(b);
+	free(b);
+	sd_unlock(&l);
+	sd_close(&sd);
+	down(&e);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	ASSERT_EQ(system(cmd), 0);
 }

@@ -864,3 +864,95 @@ TEST(statedir_default_dir)
 	free(saved_ike);
 	free(saved_xdg);
 }
+
+/* exists tells whether file is in SA directory sa of t. */
+static bool
+exists(const struct tmp *t, const char *sa, const char *file)
+{
+	char	 path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", t->state, sa, file);
+	return access(path, F_OK) == 0;
+}
+
+static void
+touch(const struct tmp *t, const char *sa, const char *file)
+{
+	char	 path[256];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", t->state, sa, file);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
+		close(fd);
+}
+
+/* sd_sweep, and sd_write once per lock: the temp files of writers that
+ * are gone go; those of live processes (ours, pid 1) and names that are
+ * not FILE.tmp.PID stay. */
+static void
+sweep_body(int *failed_, struct tmp *t)
+{
+	struct sd	 sd;
+	struct sd_lock	 l;
+	struct kvbuf	 b;
+	char		 dead[64], dead2[64], mine[64];
+	pid_t		 pid;
+	int		 st;
+
+	ASSERT_EQ(sd_open(&sd, t->state, true), IKE_OK);
+	ASSERT_EQ(sd_lock_sa(&sd, "x", true, &l), IKE_OK);
+	sd_unlock(&l);
+	/* a dead PID: a child of ours, reaped */
+	fflush(NULL);
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	ASSERT(waitpid(pid, &st, 0) == pid);
+	ASSERT(kill(pid, 0) != 0 && errno == ESRCH);
+	snprintf(dead, sizeof(dead), "ike.sa.tmp.%ld", (long)pid);
+	snprintf(dead2, sizeof(dead2), "child.a.stats.tmp.%ld", (long)pid);
+	snprintf(mine, sizeof(mine), "child.b.sa.tmp.%ld", (long)getpid());
+	touch(t, "x", dead);
+	touch(t, "x", mine);
+	touch(t, "x", "child.a.sa.tmp.1");
+	touch(t, "x", "notes.tmp.12x");
+	touch(t, "x", ".tmp.99999999");
+	touch(t, "x", "ike.sa.tmp.0");
+
+	ASSERT_EQ(sd_lock_sa(&sd, "x", false, &l), IKE_OK);
+	/* the lock alone sweeps nothing (state-check counts leftovers) */
+	ASSERT(exists(t, "x", dead));
+	kv_init(&b);
+	kv_str(&b, "version", "1");
+	ASSERT_EQ(sd_write(&l, "ike.sa", &b), IKE_OK);
+	ASSERT(!exists(t, "x", dead));
+	ASSERT(exists(t, "x", mine));
+	ASSERT(exists(t, "x", "child.a.sa.tmp.1"));
+	ASSERT(exists(t, "x", "notes.tmp.12x"));
+	ASSERT(exists(t, "x", ".tmp.99999999"));
+	ASSERT(exists(t, "x", "ike.sa.tmp.0"));
+	ASSERT(exists(t, "x", "ike.sa"));
+	/* once per lock: a second write does not look again */
+	touch(t, "x", dead2);
+	ASSERT_EQ(sd_write(&l, "ike.sa", &b), IKE_OK);
+	ASSERT(exists(t, "x", dead2));
+	ASSERT_EQ(sd_sweep(&l), 1);
+	ASSERT(!exists(t, "x", dead2));
+	ASSERT_EQ(sd_sweep(&l), 0);
+	sd_unlock(&l);
+	/* the next lock's first write sweeps again */
+	touch(t, "x", dead2);
+	ASSERT_EQ(sd_lock_sa(&sd, "x", false, &l), IKE_OK);
+	ASSERT_EQ(sd_write(&l, "ike.sa", &b), IKE_OK);
+	ASSERT(!exists(t, "x", dead2));
+	ASSERT(exists(t, "x", mine));
+	sd_unlock(&l);
+	ASSERT_EQ(sd_sweep(&l), -1);
+	sd_close(&sd);
+}
+
+TEST(statedir_sweep)
+{
+	RUN(sweep_body);
+}

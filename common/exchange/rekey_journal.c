@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: ISC */
+/* The journal of our rekey of the IKE SA (rekey_journal.h): written with the request, read back to finish it, and the new SA recorded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/dh.h"
+#include "crypto/secret.h"
+#include "sa/kvget.h"
+#include "exchange/rekey_journal.h"
+
+static const char *const no_spi[] = { "pending_spi", NULL };
+
+enum ike_err
+ike_rekey_journal(struct sd_lock *l, const struct ike_rekey *k,
+    const uint8_t *req, size_t len)
+{
+	struct pending	*p;
+	struct kvbuf	*b;
+	uint8_t		 priv[DH_PUB_MAX_LEN];
+	size_t		 priv_len = 0;
+	enum ike_err	 e;
+
+	/* 16 KiB and 4 KiB: not on the stack of a caller that has a message
+	 * there */
+	p = malloc(sizeof(*p));
+	b = malloc(sizeof(*b));
+	if (p == NULL || b == NULL) {
+		free(p);
+		free(b);
+		return IKE_ENOMEM;
+	}
+	if (!pending_set(p, PENDING_REKEY_IKE, k->msgid, 0, req, len))
+		e = IKE_ETOOBIG;
+	else
+		e = dh_export_private(k->dh, priv, sizeof(priv), &priv_len);
+	if (e == IKE_OK) {
+		kv_init(b);
+		pending_record(b, p);
+		kv_spi64(b, "pending_ike_spi", k->spi);
+		kv_hex(b, "pending_ni", k->ni, k->ni_len);
+		kv_u64(b, "pending_group", k->group);
+		kv_hex(b, "pending_dh_priv", priv, priv_len);
+		/* the msgid_out of pending_record, and the journal, at once */
+		e = sd_update(l, "ike.sa", b, no_spi);
+		kv_wipe(b);
+	}
+	wipe(priv, sizeof(priv));
+	free(b);
+	free(p);
+	return e;
+}
+
+enum ike_err
+ike_rekey_resume(struct sd_lock *l, struct ike_sa *sa, const struct pending *p,
+    struct ike_rekey *k, char *err, size_t errlen)
+{
+	enum { PRIV_HEX = 2 * DH_PUB_MAX_LEN + 1, NI_HEX = 2 * NONCE_MAX_LEN + 1 };
+	struct sd_kv	 kv[4];
+	struct kvget	 g;
+	char		*vals, file[SD_NAME_MAX + 16];
+	uint8_t		 priv[DH_PUB_MAX_LEN], ni[NONCE_MAX_LEN];
+	size_t		 priv_len = 0, ni_len = 0;
+	uint64_t	 spi = 0, group = 0;
+	enum ike_err	 e;
+
+	memset(k, 0, sizeof(*k));
+	if ((vals = calloc(1, PRIV_HEX + NI_HEX + 64)) == NULL)
+		return IKE_ENOMEM;
+	kv[0] = (struct sd_kv){ "pending_ike_spi", vals, 32, 0 };
+	kv[1] = (struct sd_kv){ "pending_group", vals + 32, 32, 0 };
+	kv[2] = (struct sd_kv){ "pending_ni", vals + 64, NI_HEX, 0 };
+	kv[3] = (struct sd_kv){ "pending_dh_priv", vals + 64 + NI_HEX,
+	    PRIV_HEX, 0 };
+	snprintf(file, sizeof(file), "%s/ike.sa", l->name);
+	g = (struct kvget){ file, kv, 4, err, errlen };
+	if ((e = sd_read(l, "ike.sa", kv, 4)) != IKE_OK)
+		snprintf(err, errlen, "%s: %s", file, "cannot read it");
+	else if ((e = kvg_spi64(&g, "pending_ike_spi", &spi)) != IKE_OK ||
+	    (e = kvg_u64(&g, "pending_group", false, UINT16_MAX, &group)) !=
+	    IKE_OK || (e = kvg_hex(&g, "pending_ni", ni, sizeof(ni),
+	    &ni_len)) != IKE_OK || (e = kvg_hex(&g, "pending_dh_priv", priv,
+	    sizeof(priv), &priv_len)) != IKE_OK)
+		;
+	else if ((e = ike_rekey_restore(sa, k, p->msgid, spi, (uint16_t)group,
+	    priv, priv_len, ni, ni_len)) != IKE_OK)
+		snprintf(err, errlen, "%s: pending_dh_priv, pending_ni: not a "
+		    "key and nonce of group %llu", file,
+		    (unsigned long long)group);
+	else
+		*ike_sa_own_msgid(sa) = p->msgid;	/* the answer is to come */
+	wipe(priv, sizeof(priv));
+	wipe(ni, sizeof(ni));
+	wipe(vals, PRIV_HEX + NI_HEX + 64);
+	free(vals);
+	if (e != IKE_OK)
+		ike_rekey_wipe(k);
+	return e;
+}
+
+enum ike_err
+ike_rekey_save(struct sd_lock *l, const struct ike_sa *old,
+    const struct ike_sa *nsa, bool *moved, char *err, size_t errlen)
+{
+	struct ike_sa		*cur;
+	struct ike_sa_file	 f;
+	struct kvbuf		*b;
+	enum ike_err		 e;
+
+	*moved = false;
+	cur = malloc(sizeof(*cur));
+	b = malloc(sizeof(*b));
+	if (cur == NULL || b == NULL) {
+		free(cur);
+		free(b);
+		return IKE_ENOMEM;
+	}
+	if ((e = ike_sa_load(l, cur, &f, err, errlen)) != IKE_OK)
+		goto out;
+	*moved = cur->ispi != old->ispi || cur->rspi != old->rspi;
+	ike_sa_wipe(cur);
+	if (*moved)
+		goto out;
+	kv_init(b);
+	ike_rekey_record(b, nsa);
+	e = sd_update(l, "ike.sa", b, ike_rekey_drop);
+	kv_wipe(b);
+out:
+	free(cur);
+	free(b);
+	return e;
+}

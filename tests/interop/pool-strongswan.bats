@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# pool-strongswan.bats: a road-warrior gateway: one strongSwan 5.9.8 charon
+# with 21 connections (distinct local IDs, vips = 0.0.0.0) against
+# ike-respond --pool 10.3.0.0/24.
+#
+#   ns ikx-ID-l                               ns ikx-ID-r
+#   192.0.2.1 ikxID-l  <------ veth ------>  ikxID-r 192.0.2.2
+#   20 virtual IPs from 10.3.0.0/24 <=====>  10.91.2.0/24
+#
+# 20 connections are initiated at once: all are established with 20
+# distinct pool addresses, the same in swanctl --list-sas and in
+# ike-respond's state dir.  ike-respond is restarted (SIGTERM, then the same
+# state dir): the 21st connection gets an address none of the 20 holds.
+# On failure the test's files are copied to
+# ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+N=20
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces for strongSwan)"
+	HERE=$BATS_TEST_DIRNAME
+	IKEKIT_TOP=${IKEKIT_TOP:-$(cd "$HERE/../.." && pwd)}
+	IKEKIT_BIN=${IKEKIT_BIN:-$IKEKIT_TOP/build/bin}
+	R=$IKEKIT_BIN/ike-respond
+	[ -x "$R" ] || fail "not built (run make)"
+	W=$BATS_TEST_TMPDIR/work
+	mkdir -p "$W"
+	# shellcheck source=tests/interop/lib-respond.bash
+	. "$HERE/lib-respond.bash"
+	IKX_PROG=pool-strongswan
+	(umask 077 && printf '%s\n' "$IKX_PSK" >"$W/psk")
+	ikx_init || fail "ikx_init failed"
+}
+
+teardown() {
+	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
+		local name dst
+		cp "$(ikx_dir left)/charon.log" "$W/charon-left.log" 2>/dev/null
+		ikx_sw left --list-sas >"$W/list-sas-left.txt" 2>&1
+		cp "$IKX_RUN/respond.out" "$IKX_RUN/respond.err" "$W"/ 2>/dev/null
+		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
+		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
+		rm -rf "$dst"
+		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+	fi
+	ikx_respond_stop
+	[ -z "${IKX_RUN:-}" ] || ikx_down
+}
+
+# swan_conf COUNT : the left swanctl.conf, connections c1..cCOUNT, each with
+# its own local ID (rw-N@example.org) asking for a virtual IP
+swan_conf() {
+	local sd sub i
+	sd="$(ikx_dir left)/swanctl"
+	for sub in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
+		mkdir -p "$sd/$sub"
+	done
+	(
+		umask 077
+		echo "connections {"
+		for i in $(seq 1 "$1"); do
+			cat <<CONF
+  c$i {
+    version = 2
+    local_addrs = $IKX_ADDR_left
+    remote_addrs = $IKX_ADDR_right
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = yes
+    mobike = no
+    unique = never
+    vips = 0.0.0.0
+    local {
+      auth = psk
+      id = rw-$i@example.org
+    }
+    remote {
+      auth = psk
+      id = %any
+    }
+    children {
+      net {
+        remote_ts = $IKX_NET_right
+        esp_proposals = aes256gcm16
+        mode = tunnel
+        start_action = none
+      }
+    }
+  }
+CONF
+		done
+		cat <<CONF
+}
+secrets {
+  ike-any {
+    secret = "$IKX_PSK"
+  }
+}
+CONF
+	) >"$sd/swanctl.conf"
+}
+
+respond() {
+	ikx_respond_start "$R" --local "$IKX_ADDR_right" --psk-file "$W/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts "$IKX_NET_right" -S "$W/state" --pool 10.3.0.0/24 -v ||
+		fail "ike-respond did not start"
+}
+
+# swan_initiate CONNECTION : charon (left) initiates it, output to
+# $W/initiate-CONNECTION.out
+swan_initiate() {
+	ikx_sw left --initiate --ike "$1" --child net --timeout 20 >"$W/initiate-$1.out" 2>&1
+}
+
+# swan_vips : charon's virtual IPs, one a line, sorted ("local
+# 'rw-1@example.org' @ 192.0.2.1[4500] [10.3.0.1]")
+swan_vips() {
+	ikx_sw left --list-sas 2>/dev/null |
+		sed -n 's/^  local .*\] \[\([0-9.]*\)\]$/\1/p' | sort
+}
+
+# state_vips : the vip= of the state dir's SAs, one a line, sorted
+state_vips() {
+	cat "$W"/state/*/ike.sa 2>/dev/null | sed -n 's/^vip=//p' | sort
+}
+
+@test "20 clients at once get 20 distinct pool addresses; after a restart a 21st gets none of them" {
+	local i pids=() fails=0 a b c
+	ikx_netns_up || fail "namespaces"
+	ikx_charon_start left || fail "charon did not start"
+	swan_conf $((N + 1))
+	ikx_load left || fail "swanctl --load-all failed"
+	respond
+	for i in $(seq 1 $N); do
+		swan_initiate "c$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fails=$((fails + 1))
+	done
+	[ "$fails" = 0 ] || fail "$fails of $N swanctl --initiate failed"
+	a=$(swan_vips)
+	b=$(state_vips)
+	printf '%s\n' "$a" >"$W/vips-swan.txt"
+	printf '%s\n' "$b" >"$W/vips-state.txt"
+	assert_equal "$(printf '%s\n' "$a" | grep -c '^10\.3\.0\.')" $N
+	assert_equal "$(printf '%s\n' "$a" | uniq | wc -l)" $N
+	assert_equal "$b" "$a"
+	assert_equal "$(grep -c '^established ' "$IKX_RUN/respond.out")" $N
+	# restart on the same state dir: the 20 leases are taken back
+	ikx_respond_stop
+	respond
+	grep -q "^ike-respond: $N leases of SAs in .* kept until their files go" \
+		"$IKX_RUN/respond.err" || fail "leases not taken back: $(cat "$IKX_RUN/respond.err")"
+	swan_initiate "c$((N + 1))" || fail "swanctl --initiate c$((N + 1)) failed"
+	c=$(ikx_sw left --list-sas --ike "c$((N + 1))" 2>/dev/null |
+		sed -n 's/^  local .*\] \[\([0-9.]*\)\]$/\1/p')
+	[[ $c == 10.3.0.* ]] || fail "c$((N + 1)) has no pool address: '$c'"
+	if printf '%s\n' "$a" | grep -qxF "$c"; then
+		fail "c$((N + 1)) got $c, held by one of the first $N"
+	fi
+	grep -q "^established .* vip $c\$" "$IKX_RUN/respond.out"
+}
