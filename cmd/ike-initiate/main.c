@@ -150,6 +150,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	};
 	char	*end;
 	long	 v;
+	char	 err[96];
 	int	 c, verbose = 0;
 	bool	 until = false;
 
@@ -202,18 +203,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_JSON:		o->json = true; break;
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
 		case OPT_LIFETIME:
-			if (!child_life_parse(optarg, UINT32_MAX, &o->life[0]))
-				usage_err("--lifetime: '%s': not a number of "
-				    "seconds from 1 to 4294967295", optarg);
-			break;
 		case OPT_LIFETIME_BYTES:
 		case OPT_LIFETIME_PACKETS:
-			if (!child_life_parse(optarg, UINT64_MAX,
-			    &o->life[c == OPT_LIFETIME_BYTES ? 1 : 2]))
-				usage_err(c == OPT_LIFETIME_BYTES ?
-				    "--lifetime-bytes: '%s': not a count from 1" :
-				    "--lifetime-packets: '%s': not a count from 1",
-				    optarg);
+			if (!child_life_option(c == OPT_LIFETIME ? 0 :
+			    c == OPT_LIFETIME_BYTES ? 1 : 2, optarg, o->life,
+			    err, sizeof(err)))
+				usage_err("%s", err);
 			break;
 		case OPT_LOCAL:		o->local = optarg; break;
 		case OPT_NAME:		o->name = optarg; break;

@@ -148,6 +148,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
+	char	 err[96];
 	int	 c, verbose = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -200,18 +201,12 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_LIFETIME:
-			if (!child_life_parse(optarg, UINT32_MAX, &o->life[0]))
-				usage_err("--lifetime: '%s': not a number of "
-				    "seconds from 1 to 4294967295", optarg);
-			break;
 		case OPT_LIFETIME_BYTES:
 		case OPT_LIFETIME_PACKETS:
-			if (!child_life_parse(optarg, UINT64_MAX,
-			    &o->life[c == OPT_LIFETIME_BYTES ? 1 : 2]))
-				usage_err(c == OPT_LIFETIME_BYTES ?
-				    "--lifetime-bytes: '%s': not a count from 1" :
-				    "--lifetime-packets: '%s': not a count from 1",
-				    optarg);
+			if (!child_life_option(c == OPT_LIFETIME ? 0 :
+			    c == OPT_LIFETIME_BYTES ? 1 : 2, optarg, o->life,
+			    err, sizeof(err)))
+				usage_err("%s", err);
 			break;
 		case OPT_HALF_OPEN_MAX:
 			o->half_open_max = count_arg("--half-open-max", 1,

@@ -194,6 +194,24 @@ child_life_parse(const char *s, uint64_t max, uint64_t *v)
 	return true;
 }
 
+bool
+child_life_option(int which, const char *arg, uint64_t life[3], char *err,
+    size_t errlen)
+{
+	static const char *const opts[3][2] = {
+		{ "--lifetime", "a number of seconds from 1 to 4294967295" },
+		{ "--lifetime-bytes", "a count from 1" },
+		{ "--lifetime-packets", "a count from 1" },
+	};
+
+	if (child_life_parse(arg, which == 0 ? UINT32_MAX : UINT64_MAX,
+	    &life[which]))
+		return true;
+	snprintf(err, errlen, "%s: '%s': not %s", opts[which][0], arg,
+	    opts[which][1]);
+	return false;
+}
+
 /* The journal of our request in flight (record.h, ike-state(5)). */
 
 const char *const pending_keys[] = {

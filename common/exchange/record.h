@@ -44,6 +44,11 @@ void	 child_life_record(struct kvbuf *b, const uint64_t hard[3]);
 /* child_life_parse reads a decimal limit from 1 to max (an option's
  * argument); false if s is not one. */
 bool	 child_life_parse(const char *s, uint64_t max, uint64_t *v);
+/* child_life_option reads the argument of --lifetime (which 0),
+ * --lifetime-bytes (1) or --lifetime-packets (2) into life[which]; false
+ * with the usage error ("--lifetime: 'x': not ...") in err. */
+bool	 child_life_option(int which, const char *arg, uint64_t life[3],
+	    char *err, size_t errlen);
 
 /*
  * The journal of our request in flight on an IKE SA (ike-state(5),
