@@ -12,7 +12,6 @@
 #include "exchange/record.h"
 #include "io/net.h"
 #include "names/ikev2.h"
-#include "names/names.h"
 #include "esptun.h"
 
 static const uint8_t	 non_esp_marker[4];
@@ -175,12 +174,6 @@ life_record(struct kvbuf *b, const struct child *old)
 	child_life_record(b, hard);
 }
 
-static const char *const old_sa_keys[] = {
-	"pending_msgid", "pending_what", "pending_spi", "pending_req",
-	"pending_ike_spi", "pending_ni", "pending_group", "pending_dh_priv",
-	"last_resp", NULL,
-};
-
 /* ike_rekeyed records the new IKE SA the peer made by rekeying ours (RFC
  * 7296 2.18) in ike.sa, in place of the old one, whose keys we keep to
  * answer the peer's Delete of it. */
@@ -188,29 +181,12 @@ static enum ike_err
 ike_rekeyed(struct tunnel *t, struct sd_lock *l, struct ike_sa *nsa,
     struct wr *w)
 {
-	const struct ike_keys	*k = &nsa->keys;
 	struct kvbuf		 b;
 	enum ike_err		 e;
 
 	kv_init(&b);
-	kv_str(&b, "role", nsa->role == ROLE_INITIATOR ? "initiator" : "responder");
-	kv_spi64(&b, "ispi", nsa->ispi);
-	kv_spi64(&b, "rspi", nsa->rspi);
-	kv_str(&b, "encr", ikev2_encr_name(nsa->suite.encr));
-	kv_u64(&b, "encr_keybits", nsa->suite.encr_keybits);
-	kv_str(&b, "integ", ikev2_integ_name(nsa->suite.integ));
-	kv_str(&b, "prf", ikev2_prf_name(nsa->suite.prf));
-	kv_str(&b, "dh", ikev2_dh_name(nsa->suite.dh));
-	kv_hex(&b, "sk_d", k->sk_d, k->d_len);
-	kv_hex(&b, "sk_ai", k->sk_ai, k->a_len);
-	kv_hex(&b, "sk_ar", k->sk_ar, k->a_len);
-	kv_hex(&b, "sk_ei", k->sk_ei, k->e_len);
-	kv_hex(&b, "sk_er", k->sk_er, k->e_len);
-	kv_hex(&b, "sk_pi", k->sk_pi, k->p_len);
-	kv_hex(&b, "sk_pr", k->sk_pr, k->p_len);
-	msgid_record(&b, nsa);
-	/* our request in flight and our last answer were of the old SA */
-	e = sd_update(l, "ike.sa", &b, old_sa_keys);
+	ike_rekey_record(&b, nsa);
+	e = sd_update(l, "ike.sa", &b, ike_rekey_drop);
 	kv_wipe(&b);
 	if (e != IKE_OK) {
 		log_warn("%s/ike.sa: the rekeyed IKE SA: %s", t->name,

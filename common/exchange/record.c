@@ -60,7 +60,6 @@ id_kv(struct kvbuf *b, const char *key, const struct ike_id *id)
 void
 ike_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w)
 {
-	const struct ike_keys	*k = &sa->keys;
 	bool			 up = sa->state == SA_ESTABLISHED;
 
 	kv_str(b, "version", "1");
@@ -71,17 +70,32 @@ ike_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w
 	kv_spi64(b, "rspi", sa->rspi);
 	kv_str(b, "local", w->local);
 	kv_str(b, "remote", w->remote);
-	kv_str(b, "encr", nz(ikev2_encr_name(sa->suite.encr)));
-	kv_u64(b, "encr_keybits", sa->suite.encr_keybits);
-	kv_str(b, "integ", nz(ikev2_integ_name(sa->suite.integ)));
-	kv_str(b, "prf", nz(ikev2_prf_name(sa->suite.prf)));
-	kv_str(b, "dh", nz(ikev2_dh_name(sa->suite.dh)));
+	suite_record(b, &sa->suite);
 	kv_str(b, "nat", xchg_nat(sa) ? "yes" : "no");
 	id_kv(b, "local_id", sa->local_id.type != 0 ? &sa->local_id : w->cfg_local_id);
 	if (sa->peer_id.type != 0)
 		id_kv(b, "remote_id", &sa->peer_id);
 	addr_list(b, "vip", sa->vip.addr, 2);
 	addr_list(b, "dns", sa->vip.dns, sa->vip.n_dns);
+	sk_record(b, &sa->keys);
+	if (up && sa->child.spi_in != 0)
+		kv_str(b, "child", w->child_name);	/* none once deleted */
+	msgid_record(b, sa);
+}
+
+void
+suite_record(struct kvbuf *b, const struct ike_suite *s)
+{
+	kv_str(b, "encr", nz(ikev2_encr_name(s->encr)));
+	kv_u64(b, "encr_keybits", s->encr_keybits);
+	kv_str(b, "integ", nz(ikev2_integ_name(s->integ)));
+	kv_str(b, "prf", nz(ikev2_prf_name(s->prf)));
+	kv_str(b, "dh", nz(ikev2_dh_name(s->dh)));
+}
+
+void
+sk_record(struct kvbuf *b, const struct ike_keys *k)
+{
 	kv_hex(b, "sk_d", k->sk_d, k->d_len);
 	kv_hex(b, "sk_ai", k->sk_ai, k->a_len);
 	kv_hex(b, "sk_ar", k->sk_ar, k->a_len);
@@ -89,9 +103,6 @@ ike_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w
 	kv_hex(b, "sk_er", k->sk_er, k->e_len);
 	kv_hex(b, "sk_pi", k->sk_pi, k->p_len);
 	kv_hex(b, "sk_pr", k->sk_pr, k->p_len);
-	if (up && sa->child.spi_in != 0)
-		kv_str(b, "child", w->child_name);	/* none once deleted */
-	msgid_record(b, sa);
 }
 
 void

@@ -25,6 +25,10 @@ void	 ike_sa_record(struct kvbuf *b, const struct ike_sa *sa,
  * (msgid_out) and the peer's (msgid_in), which ike_sa_record includes: what
  * a program that answers or sends a request on a loaded SA updates. */
 void	 msgid_record(struct kvbuf *b, const struct ike_sa *sa);
+/* suite_record appends an IKE SA's transforms (encr, encr_keybits, integ,
+ * prf, dh) and sk_record its SK_* keys, as ike.sa holds them. */
+void	 suite_record(struct kvbuf *b, const struct ike_suite *s);
+void	 sk_record(struct kvbuf *b, const struct ike_keys *k);
 /* child_sa_record appends the lines of sa's Child SA file to b; in and out
  * keys and local/remote selectors follow sa->role. */
 void	 child_sa_record(struct kvbuf *b, const struct ike_sa *sa,
