@@ -568,6 +568,9 @@ up_seen() {
 # STDIN, else /dev/null; T/out, T/err); waits (10 s) for its up event
 start() {
 	local i
+	# gone before the start: the child truncates them only once it runs,
+	# and up_seen must not find the last run's up event meanwhile
+	rm -f "$T/out" "$T/err"
 	ip netns exec "$NS" "$E" "$@" <"${STDIN:-/dev/null}" >"$T/out" 2>"$T/err" 3>&- &
 	PID=$!
 	for ((i = 0; i < 100; i++)); do

@@ -74,6 +74,7 @@ stop_respond() {
 # printed the SA on stdout (T/out)
 stay() {
 	local i=0
+	rm -f "$T/out" "$T/err"		# not the last run's: see below
 	"$I" --peer "127.0.0.1:$PORT" --psk-file "$T/psk" --ike aes256gcm16-prfsha256-x25519 \
 		--esp aes256gcm16 --ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s1 \
 		--stay -v "$@" >"$T/out" 2>"$T/err" &

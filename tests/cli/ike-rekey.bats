@@ -1477,6 +1477,7 @@ check_ike() {
 # events in T/events; auto_wait SECS PATTERN : until T/events has a line
 # matching PATTERN
 auto_start() {
+	rm -f "$T/events" "$T/auto.err"	# not a last run's: the child truncates late
 	"$R" -S "$S" --auto "$@" >"$T/events" 2>"$T/auto.err" &
 	AUTO=$!
 }
