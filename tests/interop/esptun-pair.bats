@@ -407,6 +407,9 @@ resend() {
 	tun_pair
 	esptun_ping left 2 || fail "ping left -> right"
 	ikx_until 5 esptun_field_is "$W/left" lab out_packets 2 || fail "left out_packets is not 2"
+	# the replies counted too (the file is written every second): else one
+	# counted late moves in_packets between the snapshots
+	ikx_until 5 esptun_field_is "$W/left" lab in_packets 2 || fail "left in_packets is not 2"
 	ikx_in left ip route add 10.99.0.0/24 dev "$LDEV" src "$IKX_HOST_left" ||
 		fail "cannot route 10.99.0.0/24 into $LDEV"
 	before=$(counters "$W/left" lab) || fail "esp-tun --stats failed"
