@@ -48,7 +48,7 @@
 #   - inotify events lost (the queue overflowed while esp-tun was stopped):
 #     the directory is read again, the new Child SA loaded.
 # The transfer's size: ESPTUN_REKEY_BYTES, else sized to last about
-# ESPTUN_REKEY_SECS seconds (5 + 4 per rekey: an old Child SA goes 2 s
+# ESPTUN_REKEY_SECS seconds (6 + 6 per rekey: an old Child SA goes 2 s
 # after its Delete, and an ASan build on a busy machine is slow to get
 # there) from a 64 MiB transfer, and once more if it came out much shorter
 # (48 MiB to 4 GiB).  Every wait is
@@ -390,7 +390,7 @@ rekey_under_xfer() {
 	lab_pair "$encap"
 	tun_pair
 	esptun_ping left 2 || fail "ping left -> right"
-	baseline "$from" "$to" $((5000 + 4000 * n)) || fail "the transfer without a rekey failed"
+	baseline "$from" "$to" $((6000 + 6000 * n)) || fail "the transfer without a rekey failed"
 	echo "# $encap, $from -> $to, $((BYTES >> 20)) MiB without a rekey: $BASE_MS ms, $BASE_RETRANS TCP segments retransmitted ($((BASE_RETRANS - BASE_LOST)) beyond the $BASE_LOST data packets lost before esp-tun: $BASE_LOST_WHERE)" >&3
 	# what Child SA net carried so far (counters are written every second)
 	sleep 1.2
