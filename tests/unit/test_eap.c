@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "xchg_cfg.h"
 #include "buf/buf.h"
 #include "codec/eap.h"
 #include "crypto/sig.h"
@@ -40,25 +41,6 @@ pem(struct sig_cred *c, const char *path, int what)
 	fclose(f);
 	return (what == 0 ? sig_cred_key(c, buf, n) : what == 1 ?
 	    sig_cred_certs(c, buf, n) : sig_cred_ca(c, buf, n)) == IKE_OK;
-}
-
-static int
-cfg(struct xchg_cfg *c, const char *me, const char *peer, const char *tl,
-    const char *tr)
-{
-	char	 err[PROPOSAL_ERR_MAX];
-
-	c->af = AF_INET;
-	inet_pton(AF_INET, me, c->local_addr);
-	inet_pton(AF_INET, peer, c->peer_addr);
-	c->local_port = c->peer_port = 500;
-	return proposal_parse(&c->ike, IKEV2_PROTO_IKE, "aes256gcm16-prfsha256-x25519",
-	    err, sizeof(err)) == IKE_OK &&
-	    proposal_parse(&c->esp, IKEV2_PROTO_ESP, "aes256gcm16", err,
-	    sizeof(err)) == IKE_OK &&
-	    ike_id_parse(&c->local_id, me) == IKE_OK &&
-	    ts_parse_list(&c->ts_local, tl, err, sizeof(err)) == IKE_OK &&
-	    ts_parse_list(&c->ts_remote, tr, err, sizeof(err)) == IKE_OK;
 }
 
 /* epair_new: the initiator 192.0.2.1 is the EAP peer with the account

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "xchg_cfg.h"
 #include "buf/buf.h"
 #include "crypto/sig.h"
 #include "exchange/xchg.h"
@@ -49,25 +50,6 @@ load(struct sig_cred **c, const char *name, const char *ca)
 			return 0;
 	}
 	return 1;
-}
-
-static int
-cfg(struct xchg_cfg *c, const char *me, const char *peer, const char *tl,
-    const char *tr)
-{
-	char	 err[PROPOSAL_ERR_MAX];
-
-	c->af = AF_INET;
-	inet_pton(AF_INET, me, c->local_addr);
-	inet_pton(AF_INET, peer, c->peer_addr);
-	c->local_port = c->peer_port = 500;
-	return proposal_parse(&c->ike, IKEV2_PROTO_IKE, "aes256gcm16-prfsha256-x25519",
-	    err, sizeof(err)) == IKE_OK &&
-	    proposal_parse(&c->esp, IKEV2_PROTO_ESP, "aes256gcm16", err,
-	    sizeof(err)) == IKE_OK &&
-	    ike_id_parse(&c->local_id, me) == IKE_OK &&
-	    ts_parse_list(&c->ts_local, tl, err, sizeof(err)) == IKE_OK &&
-	    ts_parse_list(&c->ts_remote, tr, err, sizeof(err)) == IKE_OK;
 }
 
 /* cpair_new: initiator 192.0.2.1 with cert name_i, responder 192.0.2.2
