@@ -316,11 +316,12 @@ save_keys_of(struct srv *s, const struct slot *sl, const struct ike_sa *sa)
 		    strerror(errno));
 }
 
-/* sa_vip reads role= and vip= of name's ike.sa (atomically replaced: no
- * lock needed to read it) into vip (cap bytes): false when there is no
- * ike.sa, it is not a responder's, or it has no vip=. */
+/* sa_vip reads role=, vip= and remote_id= of name's ike.sa (atomically
+ * replaced: no lock needed to read it) into vip and who (cap bytes each;
+ * who "" when none): false when there is no ike.sa, it is not a
+ * responder's, or it has no vip=. */
 static bool
-sa_vip(struct srv *s, const char *name, char *vip, size_t cap)
+sa_vip(struct srv *s, const char *name, char *vip, char *who, size_t cap)
 {
 	char	 path[SD_NAME_MAX + 16], *line = NULL, *v, *e;
 	size_t	 n = 0;
@@ -328,7 +329,7 @@ sa_vip(struct srv *s, const char *name, char *vip, size_t cap)
 	FILE	*f;
 	int	 fd;
 
-	vip[0] = '\0';
+	vip[0] = who[0] = '\0';
 	snprintf(path, sizeof(path), "%.64s/ike.sa", name);
 	if ((fd = openat(s->sd.fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return false;
@@ -348,6 +349,8 @@ sa_vip(struct srv *s, const char *name, char *vip, size_t cap)
 			responder = strcmp(v, "responder") == 0;
 		else if (strcmp(line, "vip") == 0)
 			snprintf(vip, cap, "%s", v);
+		else if (strcmp(line, "remote_id") == 0)
+			snprintf(who, cap, "%s", v);
 	}
 	free(line);
 	fclose(f);
@@ -359,7 +362,7 @@ leases_load(struct srv *s)
 {
 	struct old_lease	*o;
 	struct dirent		*d;
-	char			 vip[128];
+	char			 vip[300], who[300];
 	DIR			*dir;
 	size_t			 cap = 0;
 	int			 fd, n;
@@ -374,7 +377,7 @@ leases_load(struct srv *s)
 	}
 	while ((d = readdir(dir)) != NULL) {
 		if (!sd_name_ok(d->d_name) ||
-		    !sa_vip(s, d->d_name, vip, sizeof(vip)))
+		    !sa_vip(s, d->d_name, vip, who, sizeof(vip)))
 			continue;
 		if (s->n_old == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -387,7 +390,8 @@ leases_load(struct srv *s)
 		}
 		o = &s->old[s->n_old];
 		snprintf(o->name, sizeof(o->name), "%.64s", d->d_name);
-		if ((n = cp_lease_mark(&s->cp, vip, &o->vip)) < 0)
+		/* who owns them: it gets them back once they are free */
+		if ((n = cp_lease_mark_id(&s->cp, vip, who, &o->vip)) < 0)
 			log_warn("%s/%s/ike.sa: vip: not addresses", s->dir,
 			    d->d_name);
 		else if (n > 0) {

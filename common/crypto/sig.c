@@ -375,6 +375,12 @@ sig_cred_has_key(const struct sig_cred *c)
 	return c != NULL && c->key != NULL && c->n_certs != 0;
 }
 
+EVP_PKEY *
+sig_cred_pkey(const struct sig_cred *c)
+{
+	return c != NULL ? c->key : NULL;
+}
+
 const uint8_t *
 sig_cred_cert(const struct sig_cred *c, size_t i, size_t *out_len)
 {

@@ -114,6 +114,10 @@ bool		 sig_cred_revocation_source(const struct sig_cred *c);
  * end). sig_cred_ca_hashes returns the SHA-1 hashes of the anchors'
  * SubjectPublicKeyInfo (RFC 7296 3.7), 20 bytes each, and their length. */
 bool		 sig_cred_has_key(const struct sig_cred *c);
+/* sig_cred_pkey returns our private key (OpenSSL's EVP_PKEY, still c's)
+ * for a TLS stack (EAP-TLS), or NULL. */
+struct evp_pkey_st;
+struct evp_pkey_st *sig_cred_pkey(const struct sig_cred *c);
 const uint8_t	*sig_cred_cert(const struct sig_cred *c, size_t i, size_t *out_len);
 const uint8_t	*sig_cred_ca_hashes(const struct sig_cred *c, size_t *out_len);
 

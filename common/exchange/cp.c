@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/log.h"
+#include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "exchange/cp.h"
 
@@ -123,32 +126,84 @@ cp_cfg_free(struct cp_cfg *c)
 
 	for (i = 0; i < 2; i++) {
 		free(c->pool[i].used);
+		free(c->pool[i].owner);
 		memset(&c->pool[i], 0, sizeof(c->pool[i]));
 	}
 }
 
-/* pool_take leases the next free address of p into a; false when full. */
+/* owner_key digests an identity's text (NULL: none) into key; false for
+ * none. The pools keep digests: 16 bytes an address, whatever the ID. */
 static bool
-pool_take(struct cp_pool *p, struct cp_addr *a)
+owner_key(const char *who, uint8_t key[CP_OWNER_LEN])
+{
+	static const uint8_t	 zero[CP_OWNER_LEN];
+
+	if (who == NULL || who[0] == '\0')
+		return false;
+	crypto_generichash(key, CP_OWNER_LEN, (const uint8_t *)who,
+	    strlen(who), NULL, 0);
+	if (ct_eq(key, zero, CP_OWNER_LEN))
+		key[0] = 1;		/* all zero means nobody */
+	return true;
+}
+
+static bool
+is_used(const struct cp_pool *p, uint32_t i)
+{
+	return (p->used[i / 8] & (1u << (i % 8))) != 0;
+}
+
+static bool
+is_owned(const struct cp_pool *p, uint32_t i)
+{
+	static const uint8_t	 zero[CP_OWNER_LEN];
+
+	return p->owner != NULL && !ct_eq(p->owner[i], zero, CP_OWNER_LEN);
+}
+
+/* lease marks address i of p leased into a (owned by key, if any: without
+ * memory for the owners it is just not remembered). */
+static void
+lease(struct cp_pool *p, uint32_t i, const uint8_t *key, struct cp_addr *a)
+{
+	p->used[i / 8] |= (uint8_t)(1u << (i % 8));
+	p->n_used++;
+	if (key != NULL && p->owner == NULL)
+		p->owner = calloc(p->size, CP_OWNER_LEN);
+	if (key != NULL && p->owner != NULL)
+		memcpy(p->owner[i], key, CP_OWNER_LEN);
+	memset(a, 0, sizeof(*a));
+	a->fam = p->fam;
+	a->prefix = p->prefix;
+	a->index = i;
+	addr_add(a->addr, p->base, fam_len(p->fam), i);
+}
+
+/* pool_take leases an address of p into a for key (NULL: anonymous): the
+ * one key held last if it is free, else the next free one nobody held,
+ * else the next free one; false when full. */
+static bool
+pool_take(struct cp_pool *p, struct cp_addr *a, const uint8_t *key)
 {
 	uint32_t	 i, k;
+	int		 pass;
 
 	if (p->fam == 0 || p->n_used >= p->size)
 		return false;
-	for (k = 0; k < p->size; k++) {
-		i = (p->next + k) % p->size;
-		if (p->used[i / 8] & (1u << (i % 8)))
-			continue;
-		p->used[i / 8] |= (uint8_t)(1u << (i % 8));
-		p->n_used++;
-		p->next = (i + 1) % p->size;
-		memset(a, 0, sizeof(*a));
-		a->fam = p->fam;
-		a->prefix = p->prefix;
-		a->index = i;
-		addr_add(a->addr, p->base, fam_len(p->fam), i);
-		return true;
-	}
+	for (i = 0; key != NULL && p->owner != NULL && i < p->size; i++)
+		if (!is_used(p, i) && ct_eq(p->owner[i], key, CP_OWNER_LEN)) {
+			lease(p, i, key, a);
+			return true;
+		}
+	for (pass = 0; pass < 2; pass++)
+		for (k = 0; k < p->size; k++) {
+			i = (p->next + k) % p->size;
+			if (is_used(p, i) || (pass == 0 && is_owned(p, i)))
+				continue;
+			p->next = (i + 1) % p->size;
+			lease(p, i, key, a);
+			return true;
+		}
 	return false;
 }
 
@@ -203,11 +258,19 @@ pool_index(const struct cp_pool *p, const uint8_t *a, uint32_t *i)
 int
 cp_lease_mark(struct cp_cfg *c, const char *list, struct cp_vip *out)
 {
+	return cp_lease_mark_id(c, list, NULL, out);
+}
+
+int
+cp_lease_mark_id(struct cp_cfg *c, const char *list, const char *who,
+    struct cp_vip *out)
+{
 	char		 buf[128], *tok, *save;
 	struct cp_pool	*p;
-	uint8_t		 fam, a[16];
+	uint8_t		 fam, a[16], key[CP_OWNER_LEN];
 	uint32_t	 i;
 	int		 n = 0;
+	bool		 has_key = owner_key(who, key);
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(list) >= sizeof(buf))
@@ -222,12 +285,9 @@ cp_lease_mark(struct cp_cfg *c, const char *list, struct cp_vip *out)
 		if (p->fam != fam || out->addr[fam == 6].fam != 0 ||
 		    !pool_index(p, a, &i))
 			continue;		/* not ours (any more) */
-		if (p->used[i / 8] & (1u << (i % 8)))
+		if (is_used(p, i))
 			continue;		/* another SA has it */
-		p->used[i / 8] |= (uint8_t)(1u << (i % 8));
-		p->n_used++;
-		out->addr[fam == 6] = (struct cp_addr){ fam, p->prefix, { 0 }, i };
-		memcpy(out->addr[fam == 6].addr, a, fam_len(fam));
+		lease(p, i, has_key ? key : NULL, &out->addr[fam == 6]);
 		n++;
 	}
 	return n;
@@ -350,7 +410,15 @@ cp_wants_addr(const struct cp_pld *req)
 enum ike_err
 cp_assign(struct cp_cfg *c, const struct cp_pld *req, struct cp_vip *out)
 {
-	bool	 want[2], got = false;
+	return cp_assign_id(c, req, out, NULL);
+}
+
+enum ike_err
+cp_assign_id(struct cp_cfg *c, const struct cp_pld *req, struct cp_vip *out,
+    const char *who)
+{
+	uint8_t	 key[CP_OWNER_LEN];
+	bool	 want[2], got = false, has_key = owner_key(who, key);
 	int	 k;
 	uint8_t	 i;
 
@@ -362,7 +430,8 @@ cp_assign(struct cp_cfg *c, const struct cp_pld *req, struct cp_vip *out)
 	for (k = 0; k < 2 && c != NULL; k++) {
 		if (!want[k] || c->pool[k].fam == 0)
 			continue;
-		if (pool_take(&c->pool[k], &out->addr[k]))
+		if (pool_take(&c->pool[k], &out->addr[k], has_key ? key :
+		    NULL))
 			got = true;
 		else
 			log_debug("CP: IPv%d pool exhausted (%u addresses)",

@@ -18,6 +18,7 @@ enum {
 	CP_POOL_MAX	= 65536,	/* addresses a pool hands out at most */
 	VIP_REQ_4	= 1,		/* xchg_cfg.vip_req: ask for an IPv4 address */
 	VIP_REQ_6	= 2,		/* and for an IPv6 one */
+	CP_OWNER_LEN	= 16,		/* a digest of the identity of a lease */
 };
 
 /* One address: ours from a pool (responder, index set) or the peer's
@@ -39,13 +40,18 @@ struct cp_vip {
 
 /* A pool of addresses, next-fit so a released address is handed out again
  * only after the others. The network and broadcast addresses of IPv4
- * prefixes up to /30 are left out, as strongSwan does. */
+ * prefixes up to /30 are left out, as strongSwan does. Each address
+ * remembers the identity that held it last (owner): that identity gets it
+ * again while it is free, and others get it only when no address that
+ * nobody held is left. */
 struct cp_pool {
 	uint8_t		 fam;		/* 0: no pool */
 	uint8_t		 prefix;
 	uint8_t		 base[16];	/* the first address handed out */
 	uint32_t	 size, next, n_used;
 	uint8_t		*used;		/* bitmap of size bits */
+	uint8_t		(*owner)[CP_OWNER_LEN];	/* size digests (all zero:
+					 * nobody), made on first use */
 };
 
 /* The responder's CP configuration: one pool per family, DNS servers. */
@@ -78,6 +84,10 @@ void		 cp_lease_release(struct cp_cfg *c, struct cp_vip *v);
  * is not a list of addresses. */
 int		 cp_lease_mark(struct cp_cfg *c, const char *list,
 		    struct cp_vip *out);
+/* cp_lease_mark_id is cp_lease_mark for the SA of identity who (its ID as
+ * ike_id_format writes it; NULL: none), who then owns those addresses. */
+int		 cp_lease_mark_id(struct cp_cfg *c, const char *list,
+		    const char *who, struct cp_vip *out);
 
 /* cp_addr_format writes a's address ("10.3.7.1", "fd00::1") to buf. */
 void		 cp_addr_format(const struct cp_addr *a, char *buf, size_t n);
@@ -99,6 +109,11 @@ void		 cp_reply_read(const struct cp_pld *cp, struct cp_vip *out);
  * pool are ignored when another was given. */
 enum ike_err	 cp_assign(struct cp_cfg *c, const struct cp_pld *req,
 		    struct cp_vip *out);
+/* cp_assign_id is cp_assign for the peer of identity who (its ID as
+ * ike_id_format writes it; NULL: anonymous): the address it held last is
+ * given again when free, and who owns what it gets. */
+enum ike_err	 cp_assign_id(struct cp_cfg *c, const struct cp_pld *req,
+		    struct cp_vip *out, const char *who);
 
 /* cp_wants_addr returns whether req asks for an address. */
 bool		 cp_wants_addr(const struct cp_pld *req);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* EAP in IKE_AUTH (RFC 7296 2.16, RFC 3748): Identity, MD5-Challenge and MS-CHAPv2 for both roles, AUTH with the MSK, and the users' secrets file. */
+/* EAP in IKE_AUTH (RFC 7296 2.16, RFC 3748): Identity, MD5-Challenge, MS-CHAPv2 and TLS (eap_tls.c) for both roles, AUTH with the MSK, and the users' secrets file. */
 #include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +41,7 @@ void
 eap_state_wipe(struct eap_state *st)
 {
 	free(st->first);
+	eap_tls_free(st->tls);
 	wipe(st, sizeof(*st));
 }
 
@@ -116,6 +117,73 @@ server_end(struct eap_state *st, bool ok, const char *why)
 		wipe(st->msk, sizeof(st->msk));
 }
 
+/* server_tls_start makes the TLS server for the identity given and sends
+ * EAP-TLS Start, or EAP-Failure. */
+static void
+server_tls_start(struct eap_state *st)
+{
+	struct eap_tls_id	 ids[2];
+	uint8_t			 b[1];
+	size_t			 n = 0;
+	char			 why[EAP_TLS_WHY_LEN];
+
+	if (!eap_tls_id_parse(st->user, &ids[n++])) {
+		server_end(st, false, "EAP-TLS: the EAP identity is no name a "
+		    "certificate can hold");
+		return;
+	}
+	if (st->other.type != 0)
+		ids[n++] = st->other;
+	eap_tls_free(st->tls);
+	st->tls = NULL;
+	st->tls_failing = false;
+	if (eap_tls_new(&st->tls, true, st->cred, ids, n, why, sizeof(why)) !=
+	    IKE_OK) {
+		server_end(st, false, why);
+		return;
+	}
+	eap_out(st, IKEV2_EAP_REQUEST, st->id, EAP_TYPE_TLS, b,
+	    eap_tls_start(st->tls, b, sizeof(b)));
+	log_debug("EAP: offering method %u", EAP_TYPE_TLS);
+}
+
+/* server_tls reads an EAP-TLS Response: the next Request (a fragment, an
+ * ACK, our flight), EAP-Success with the MSK after the peer's last ACK, or
+ * EAP-Failure at once when TLS fails. Not the alert TLS wrote first (RFC
+ * 5216 2.1.3 says SHOULD): strongSwan answers one by ending the IKE SA
+ * with an INFORMATIONAL, and the refusal would go unlogged here. */
+static enum ike_err
+server_tls(struct eap_state *st, struct rd d)
+{
+	uint8_t		 buf[EAP_TLS_HDR + EAP_TLS_FRAG];
+	size_t		 n = 0;
+	bool		 over;
+	enum ike_err	 e;
+
+	if (st->tls == NULL)
+		return IKE_ESYNTAX;
+	eap_tls_cred(st->tls, st->cred);
+	e = eap_tls_input(st->tls, d.p, d.len, buf, sizeof(buf), &n, &over);
+	if (e == IKE_OK && over) {
+		if (eap_tls_msk(st->tls, st->msk) != IKE_OK) {
+			server_end(st, false, "EAP-TLS: no MSK from TLS");
+			return IKE_OK;
+		}
+		st->has_msk = true;
+		server_end(st, true, NULL);
+		return IKE_OK;
+	}
+	if (e == IKE_OK) {
+		st->id++;
+		eap_out(st, IKEV2_EAP_REQUEST, st->id, EAP_TYPE_TLS, buf, n);
+		wipe(buf, sizeof(buf));
+		return IKE_OK;
+	}
+	server_end(st, false, eap_tls_why(st->tls)[0] != '\0' ?
+	    eap_tls_why(st->tls) : ike_strerror(e));
+	return IKE_OK;
+}
+
 /* server_offer sends the Request of the next of cfg's methods the peer
  * may take (want: a Nak's list; NULL: any), or EAP-Failure if none. */
 static void
@@ -133,6 +201,10 @@ server_offer(struct eap_state *st, const struct eap_cfg *cfg,
 			continue;
 		st->method = m;
 		st->id++;
+		if (m == EAP_TYPE_TLS) {
+			server_tls_start(st);
+			return;
+		}
 		rand_bytes(st->chal, sizeof(st->chal));
 		if (m == EAP_TYPE_MD5) {
 			/* Value-Size, Value (RFC 3748 5.4) */
@@ -259,6 +331,24 @@ server_mschap(struct eap_state *st, const struct eap_cfg *cfg, struct rd d)
 	return IKE_OK;
 }
 
+/* tls_identity takes an EAP identity that is no text for EAP-TLS, as
+ * strongSwan sends its IKE ID's encoding: the body of IDi (4 bytes for an
+ * IPv4 address) stands for IDi, a DER DN for that DN. st->user gets it
+ * as text (eap_tls_id_parse reads it back). */
+static bool
+tls_identity(struct eap_state *st, const struct eap_cfg *cfg, struct rd r)
+{
+	if (memchr(cfg->methods, EAP_TYPE_TLS, cfg->n_methods) == NULL ||
+	    r.len == 0 || r.len > EAP_NAME_MAX)
+		return false;
+	if (st->other.type != 0 && r.len == st->other.len &&
+	    ct_eq(r.p, st->other.data, r.len))
+		return eap_tls_id_text(st->other.type, st->other.data,
+		    st->other.len, st->user, sizeof(st->user));
+	return r.p[0] == 0x30 && eap_tls_id_text(IKEV2_ID_DER_ASN1_DN, r.p,
+	    r.len, st->user, sizeof(st->user));
+}
+
 void
 eap_server_start(struct eap_state *st, const struct eap_cfg *cfg)
 {
@@ -292,7 +382,8 @@ eap_server_input(struct eap_state *st, const struct eap_cfg *cfg,
 		return IKE_ESYNTAX;
 	switch (st->method) {
 	case EAP_TYPE_IDENTITY:
-		if (!name_copy(st->user, e->data)) {
+		if (!name_copy(st->user, e->data) && !tls_identity(st, cfg,
+		    e->data)) {
 			server_end(st, false, "EAP identity empty or too long");
 			return IKE_OK;
 		}
@@ -302,6 +393,8 @@ eap_server_input(struct eap_state *st, const struct eap_cfg *cfg,
 		return server_md5(st, cfg, e->data);
 	case EAP_TYPE_MSCHAPV2:
 		return server_mschap(st, cfg, e->data);
+	case EAP_TYPE_TLS:
+		return server_tls(st, e->data);
 	default:
 		return IKE_ESYNTAX;
 	}
@@ -419,6 +512,52 @@ peer_mschap(struct eap_state *st, const struct eap_user *u, struct rd d)
 	}
 }
 
+/* peer_tls answers an EAP-TLS Request: TLS is made on the Start. On a
+ * failure the alert (or an ACK) goes out once so that the server can end
+ * with EAP-Failure; a later Request fails here. */
+static enum ike_err
+peer_tls(struct eap_state *st, struct rd d)
+{
+	uint8_t			 buf[EAP_TLS_HDR + EAP_TLS_FRAG];
+	struct eap_tls_id	 ids[1];
+	size_t			 n = 0;
+	bool			 over;
+	enum ike_err		 e;
+
+	if (st->tls_failing) {
+		st->phase = EAP_PH_FAILED;
+		return IKE_EAUTH;
+	}
+	if (st->tls == NULL) {
+		if (d.len < 1 || (d.p[0] & EAP_TLS_F_S) == 0)
+			return IKE_ESYNTAX;
+		if (st->other.type != 0)
+			ids[n++] = st->other;
+		if (eap_tls_new(&st->tls, false, st->cred, ids, n, st->why,
+		    sizeof(st->why)) != IKE_OK) {
+			st->phase = EAP_PH_FAILED;
+			return IKE_EAUTH;
+		}
+		st->method = EAP_TYPE_TLS;
+		n = 0;
+	}
+	eap_tls_cred(st->tls, st->cred);
+	e = eap_tls_input(st->tls, d.p, d.len, buf, sizeof(buf), &n, &over);
+	if (e != IKE_OK) {
+		if (e != IKE_EAUTH && e != IKE_ESYNTAX)
+			return e;
+		snprintf(st->why, sizeof(st->why), "%s", eap_tls_why(st->tls));
+		st->tls_failing = true;
+		if (n == 0) {
+			buf[0] = 0;	/* an ACK: the server ends it */
+			n = 1;
+		}
+	}
+	eap_out(st, IKEV2_EAP_RESPONSE, st->id, EAP_TYPE_TLS, buf, n);
+	wipe(buf, sizeof(buf));
+	return IKE_OK;
+}
+
 enum ike_err
 eap_peer_input(struct eap_state *st, const struct eap_cfg *cfg,
     const struct eap_pld *e)
@@ -436,6 +575,13 @@ eap_peer_input(struct eap_state *st, const struct eap_cfg *cfg,
 		/* only after a method we finished (RFC 3748 4.2) */
 		if ((st->method == EAP_TYPE_MD5 && st->ok) ||
 		    (st->method == EAP_TYPE_MSCHAPV2 && st->verified)) {
+			st->phase = EAP_PH_SUCCESS;
+			return IKE_OK;
+		}
+		if (st->method == EAP_TYPE_TLS && !st->tls_failing &&
+		    eap_tls_done(st->tls) &&
+		    eap_tls_msk(st->tls, st->msk) == IKE_OK) {
+			st->has_msk = true;
 			st->phase = EAP_PH_SUCCESS;
 			return IKE_OK;
 		}
@@ -472,6 +618,10 @@ eap_peer_input(struct eap_state *st, const struct eap_cfg *cfg,
 	case EAP_TYPE_MSCHAPV2:
 		if (allowed(cfg, EAP_TYPE_MSCHAPV2))
 			return peer_mschap(st, u, e->data);
+		break;
+	case EAP_TYPE_TLS:
+		if (allowed(cfg, EAP_TYPE_TLS))
+			return peer_tls(st, e->data);
 		break;
 	case EAP_TYPE_NAK:
 		return IKE_ESYNTAX;	/* a Response type */
@@ -602,6 +752,15 @@ peer_step(struct ike_sa *sa, const struct xchg_cfg *cfg,
 	return IKE_OK;
 }
 
+/* other_id copies the other end's IKE ID (for EAP-TLS) into st. */
+static void
+other_id(struct eap_state *st, const struct ike_sa *sa)
+{
+	st->other.type = sa->peer_id.type;
+	st->other.len = sa->peer_id.len;
+	memcpy(st->other.data, sa->peer_id.data, sizeof(st->other.data));
+}
+
 enum ike_err
 eap_first(struct ike_sa *sa, const struct xchg_cfg *cfg,
     const struct auth_msg *m)
@@ -609,6 +768,8 @@ eap_first(struct ike_sa *sa, const struct xchg_cfg *cfg,
 	if (sa->role != ROLE_INITIATOR || sa->state != SA_AUTH_SENT)
 		return IKE_EINVAL;
 	sa->eap.phase = EAP_PH_RUN;
+	sa->eap.cred = cfg->cred;
+	other_id(&sa->eap, sa);
 	return peer_step(sa, cfg, &m->eap);
 }
 
@@ -658,6 +819,7 @@ eap_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 		e = IKE_EREFUSED;
 		goto out;
 	}
+	sa->eap.cred = cfg->cred;
 	e = m.has_eap ? peer_step(sa, cfg, &m.eap) : IKE_ESYNTAX;
 out:
 	wipe(pt, sizeof(pt));
@@ -695,6 +857,8 @@ eap_start(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	}
 	memcpy(st->first, in.p, in.len);
 	st->first_len = in.len;
+	st->cred = cfg->cred;
+	other_id(st, sa);
 	eap_server_start(st, cfg->eap);
 	chain_open(&b->c, IKEV2_PAYLOAD_EAP, false);
 	wr_bytes(&b->w, st->out, st->out_len);
@@ -714,6 +878,7 @@ eap_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		*done = true;
 		return IKE_OK;
 	}
+	st->cred = cfg->cred;
 	if (st->phase != EAP_PH_RUN || !m->has_eap ||
 	    (e = eap_server_input(st, cfg->eap, &m->eap)) != IKE_OK) {
 		snprintf(sa->auth_why, sizeof(sa->auth_why), "%s",
@@ -762,6 +927,8 @@ eap_methods_parse(struct eap_cfg *cfg, const char *s)
 			m = EAP_TYPE_MSCHAPV2;
 		else if (n == 3 && strncmp(p, "md5", 3) == 0)
 			m = EAP_TYPE_MD5;
+		else if (n == 3 && strncmp(p, "tls", 3) == 0)
+			m = EAP_TYPE_TLS;
 		else
 			return IKE_EINVAL;
 		if (memchr(cfg->methods, m, cfg->n_methods) != NULL ||

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* EAP in IKE_AUTH (RFC 7296 2.16): EAP-Identity, EAP-MD5 and EAP-MSCHAPv2 as the peer (IKE initiator) and the server (IKE responder); users' secrets. */
+/* EAP in IKE_AUTH (RFC 7296 2.16): EAP-Identity, EAP-MD5, EAP-MSCHAPv2 and EAP-TLS as the peer (IKE initiator) and the server (IKE responder); users' secrets. */
 #ifndef IKEKIT_EXCHANGE_EAP_AUTH_H
 #define IKEKIT_EXCHANGE_EAP_AUTH_H
 
@@ -11,6 +11,8 @@
 #include "buf/buf.h"
 #include "codec/eap.h"
 #include "crypto/mschap.h"
+#include "crypto/sig.h"
+#include "exchange/eap_tls.h"
 
 /* EAP method types (RFC 3748 5; IANA "Method Types"). */
 enum eap_type {
@@ -18,6 +20,7 @@ enum eap_type {
 	EAP_TYPE_NOTIFICATION	= 2,
 	EAP_TYPE_NAK		= 3,
 	EAP_TYPE_MD5		= 4,
+	EAP_TYPE_TLS		= 13,	/* RFC 5216 */
 	EAP_TYPE_MSCHAPV2	= 26,
 };
 
@@ -25,7 +28,8 @@ enum {
 	EAP_NAME_MAX	= 255,		/* identity, user name: bytes */
 	EAP_PASS_MAX	= 256,		/* password: bytes */
 	EAP_METHODS_MAX	= 4,
-	EAP_MSG_MAX	= 600,		/* an EAP message we send */
+	EAP_MSG_MAX	= 1100,		/* an EAP message we send (EAP-TLS:
+					 * EAP_TLS_FRAG bytes of TLS) */
 	EAP_MSK_LEN	= MSCHAP_MSK_LEN,
 	EAP_USERS_MAX	= 65536,	/* lines of a secrets file */
 };
@@ -81,7 +85,15 @@ struct eap_state {
 					 * request (its SA, TS, CP are answered
 					 * last), malloc'd */
 	size_t		 first_len;
-	char		 why[96];	/* why EAP failed (local logs) */
+	char		 why[176];	/* why EAP failed (local logs) */
+	/* EAP-TLS: the IKE_AUTH glue (or a test) sets cred (our key, chain
+	 * and anchors) and other (the other end's IKE ID: IDi on the server,
+	 * IDr on the peer), which its certificate must name */
+	const struct sig_cred *cred;
+	struct eap_tls_id other;
+	struct eap_tls	*tls;		/* eap_state_wipe frees it */
+	bool		 tls_failing;	/* peer: our alert (or an ACK of the
+					 * server's) is out: EAP-Failure next */
 };
 
 /* eap_state_wipe frees st->first and wipes st (ike_sa_wipe calls it). */
@@ -105,6 +117,13 @@ void		 eap_state_wipe(struct eap_state *st);
  * MS-CHAPv2 a verified authenticator response), IKE_EAUTH with phase
  * FAILED on an EAP-Failure (or a Success we cannot trust) and st->why set.
  * IKE_ESYNTAX for a malformed message.
+ *
+ * EAP-TLS (eap_tls.c): the server starts TLS once it has the identity;
+ * the peer's certificate must chain to cred's anchors (revocation as
+ * configured) and name both the EAP identity (read as strongSwan reads an
+ * identity: eap_tls_id_parse) and st->other (its IDi). The peer checks
+ * the server's chain the same way and that it names st->other (IDr).
+ * Both take the MSK from TLS; a failed handshake ends in EAP-Failure.
  */
 void		 eap_server_start(struct eap_state *st, const struct eap_cfg *cfg);
 enum ike_err	 eap_server_input(struct eap_state *st, const struct eap_cfg *cfg,
@@ -116,7 +135,7 @@ enum ike_err	 eap_peer_input(struct eap_state *st, const struct eap_cfg *cfg,
 enum ike_err	 eap_md5_value(uint8_t id, const char *pass,
 		    const uint8_t *chal, size_t chal_len, uint8_t out[16]);
 
-/* eap_methods_parse reads "mschapv2,md5" (in order of preference) into
+/* eap_methods_parse reads "mschapv2,md5,tls" (in order of preference) into
  * cfg. IKE_EINVAL for an unknown or repeated name, or none. */
 enum ike_err	 eap_methods_parse(struct eap_cfg *cfg, const char *s);
 

@@ -5,7 +5,10 @@
 # line named, its password never printed), unreadable files (exit 5), the
 # loose-permissions warning, and loopback exchanges between the two programs
 # (the responder's lab certificate, the initiator by EAP-MSCHAPv2 or EAP-MD5;
-# a wrong password is exit 3 naming AUTHENTICATION_FAILED).
+# a wrong password is exit 3 naming AUTHENTICATION_FAILED), and EAP-TLS
+# (--eap-method tls: its option rules; a loopback exchange after a Nak of
+# MS-CHAPv2; a client certificate of another CA, or one that does not name
+# the EAP identity, exit 3 with the reason logged by ike-respond).
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -59,9 +62,9 @@ free_port() {
 	run "$I" --peer 127.0.0.1 "${IARGS[@]}" --psk-file "$T/pw" --eap-secrets "$T/secrets"
 	assert_failure 2
 	assert_line --index 0 "ike-initiate: --eap-secrets, --eap-password-file and --eap-method go with --eap-id"
-	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${EAP[@]}" --eap-secrets "$T/secrets" --eap-method mschapv2,tls
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${EAP[@]}" --eap-secrets "$T/secrets" --eap-method mschapv2,ttls
 	assert_failure 2
-	assert_line --index 0 "ike-initiate: --eap-method: 'mschapv2,tls': not a list of mschapv2, md5"
+	assert_line --index 0 "ike-initiate: --eap-method: 'mschapv2,ttls': not a list of mschapv2, md5, tls"
 	run "$I" --peer 127.0.0.1 "${IARGS[@]}" --eap-id "" --ca "$T/ca.crt.pem" --eap-secrets "$T/secrets"
 	assert_failure 2
 	assert_line --index 0 "ike-initiate: --eap-id: '': empty or longer than 255 bytes"
@@ -74,11 +77,36 @@ free_port() {
 	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
 		--ca "$T/ca.crt.pem" --eap-method md5
 	assert_failure 2
-	assert_line --index 0 "ike-respond: --eap-method goes with --eap-secrets"
+	assert_line --index 0 "ike-respond: --eap-method goes with --eap-secrets (tls alone does not)"
 	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
 		--eap-secrets "$T/secrets" --eap-method md5,md5
 	assert_failure 2
-	assert_line --index 0 "ike-respond: --eap-method: 'md5,md5': not a list of mschapv2, md5"
+	assert_line --index 0 "ike-respond: --eap-method: 'md5,md5': not a list of mschapv2, md5, tls"
+}
+
+@test "EAP-TLS option combinations are usage errors (exit 2)" {
+	local cert=(--cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" --ca "$T/ca.crt.pem")
+	cp "$V"/rsa.*.pem "$T"/ && chmod 600 "$T/rsa.key.pem"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${cert[@]}" --eap-method tls,md5
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: --eap-method tls goes alone"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" --ca "$T/ca.crt.pem" --eap-id carol --eap-method tls
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: --eap-method tls: give --cert and --key (no --psk-file, --eap-secrets, --eap-password-file)"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${cert[@]}" --eap-method tls --eap-secrets "$T/secrets"
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: --eap-method tls: give --cert and --key (no --psk-file, --eap-secrets, --eap-password-file)"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" --cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" --eap-method tls
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: missing --ca (to check the peer's certificate)"
+	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
+		--ca "$T/ca.crt.pem" --eap-method tls,md5
+	assert_failure 2
+	assert_line --index 0 "ike-respond: --eap-method goes with --eap-secrets (tls alone does not)"
+	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
+		--eap-secrets "$T/secrets" --eap-method mschapv2,tls
+	assert_failure 2
+	assert_line --index 0 "ike-respond: --eap-method tls: missing --cert or --ca (we authenticate by certificate and check the peer's)"
 }
 
 @test "both programs: a bad secrets file is exit 2 naming the line, never the password" {
@@ -188,6 +216,61 @@ respond() {
 	assert_failure 3
 	[[ $stderr == *"EAP-Failure: AUTHENTICATION_FAILED"* ]] || fail "stderr: $stderr"
 	wait_for "user 'erin': unknown user" "$T/r.err"
+}
+
+# respond_tls METHODS [ARGS...]: ike-respond on a free loopback port offering
+# METHODS (tls among them) to peers of ca
+respond_tls() {
+	PORT=$(free_port)
+	"$R" --local "127.0.0.1:$PORT" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
+		--ca "$T/ca.crt.pem" --eap-method "$1" "${@:2}" "${RARGS[@]}" >"$T/r.out" 2>"$T/r.err" &
+	echo $! >"$T/r.pid"
+	local _
+	for _ in $(seq 30); do
+		[ "$(cat "/proc/$(cat "$T/r.pid")/comm" 2>/dev/null)" = ike-respond ] &&
+			ss -Hlun 2>/dev/null | grep -qF "127.0.0.1:$PORT " && return 0
+		sleep 0.1
+	done
+	fail "ike-respond did not start: $(cat "$T/r.err")"
+}
+
+stop_respond() {
+	kill "$(cat "$T/r.pid")"; wait "$(cat "$T/r.pid")" 2>/dev/null || true
+	rm -f "$T/r.pid"
+}
+
+@test "loopback: ike-initiate <-> ike-respond with EAP-TLS; an untrusted or misnamed certificate is exit 3" {
+	local spis
+	cp "$V"/rsa.*.pem "$V"/stranger.*.pem "$T"/ && chmod 600 "$T"/*.key.pem
+	# rsa's DN is our IKE ID and EAP identity; the responder offers
+	# MS-CHAPv2 first: our Nak names tls
+	respond_tls mschapv2,tls --eap-secrets "$T/secrets"
+	run --separate-stderr "$I" --peer "127.0.0.1:$PORT" --local "127.0.0.1:$(free_port)" \
+		"${IARGS[@]}" --cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" --ca "$T/ca.crt.pem" \
+		--eap-method tls
+	[ "$status" -eq 0 ] || fail "status $status: $stderr $(cat "$T/r.err")"
+	spis=$output
+	[ -f "$T/state-i/$spis/ike.sa" ] || fail "no state for $spis"
+	grep -q "^remote_id=O=ikekit unit-test lab (not secret), CN=ec256\$" "$T/state-i/$spis/ike.sa"
+	wait_for "^established $spis " "$T/r.out" || fail "$(cat "$T/r.out" "$T/r.err")"
+	stop_respond
+	# a certificate of another CA
+	respond_tls tls
+	run --separate-stderr "$I" --peer "127.0.0.1:$PORT" --local "127.0.0.1:$(free_port)" \
+		"${IARGS[@]}" --cert "$T/stranger.crt.pem" --key "$T/stranger.key.pem" \
+		--ca "$T/ca.crt.pem" --eap-method tls
+	assert_failure 3
+	[[ $stderr == *"AUTHENTICATION_FAILED"* ]] || fail "stderr: $stderr"
+	wait_for "EAP-TLS: client certificate: " "$T/r.err" || fail "$(cat "$T/r.err")"
+	stop_respond
+	# an EAP identity the certificate does not name
+	respond_tls tls
+	run --separate-stderr "$I" --peer "127.0.0.1:$PORT" --local "127.0.0.1:$(free_port)" \
+		"${IARGS[@]}" --cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" \
+		--ca "$T/ca.crt.pem" --eap-method tls --eap-id carol@lab.example
+	assert_failure 3
+	wait_for "user 'carol@lab.example': EAP-TLS: client certificate: " "$T/r.err" ||
+		fail "$(cat "$T/r.err")"
 }
 
 @test "EAP options are in --help, the man pages and both completions" {

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* libFuzzer target: EAP in IKE_AUTH: the server and the peer fed arbitrary EAP messages, a genuine conversation with one message damaged, and the secrets-file parser. */
+/* libFuzzer target: EAP in IKE_AUTH: the server and the peer fed arbitrary EAP messages, a genuine conversation with one message damaged, the secrets-file parser, and EAP-TLS framing fed to both ends of TLS. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "crypto/sig.h"
 #include "exchange/eap_auth.h"
+#include "exchange/eap_tls.h"
 #include "names/ikev2.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +21,11 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *	 conversation with one message damaged, 3 the bytes as a secrets file
  * op / 4 % 4: the methods of both ends (mschapv2, md5, both, both the
  *	 other way round)
+ * op / 16 % 2 = 1 with op % 4 = 0 or 1: instead, the messages are the type
+ *	 data of EAP-TLS messages (Flags, [Length], TLS) fed to a TLS server
+ *	 (after its Start) or peer (after a Start); the lab certificate of
+ *	 tests/vectors/certs is read from the current directory (the repository;
+ *	 elsewhere these inputs test nothing)
  * Messages are [len hi][len lo][len bytes], each an EAP body.
  * A damage is [step][offset][xor]: step's message gets offset (mod its
  * length) XORed.
@@ -29,6 +37,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * nothing of the server) or a verified MS-CHAPv2 authenticator response;
  * in a conversation both ends succeed only together, with the same MSK; a
  * secrets file that parses has names and passwords within their bounds.
+ * EAP-TLS: what an end writes fits one EAP message and never has S; no one
+ * finishes a handshake (that needs the lab CA's signature).
  */
 enum { STEPS_MAX = 16 };
 
@@ -40,6 +50,38 @@ static const char users_text[] =
 
 static struct eap_users	 users, peer_user;
 static struct eap_cfg	 srv_cfg[4], peer_cfg[4];
+static struct sig_cred	*tls_cred;	/* NULL: not in the repository */
+
+/* lab_cred reads ec256's key and certificate and the lab CA. */
+static struct sig_cred *
+lab_cred(void)
+{
+	static const char *const files[3] = {
+		"tests/vectors/certs/ec256.key.pem",
+		"tests/vectors/certs/ec256.crt.pem",
+		"tests/vectors/certs/ca.crt.pem",
+	};
+	static char		 buf[8192];
+	struct sig_cred		*c;
+	enum ike_err		 e = IKE_OK;
+	FILE			*f;
+	size_t			 i, n;
+
+	if (sig_cred_new(&c) != IKE_OK)
+		return NULL;
+	for (i = 0; i < 3 && e == IKE_OK; i++) {
+		if ((f = fopen(files[i], "r")) == NULL) {
+			sig_cred_free(c);
+			return NULL;
+		}
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		e = i == 0 ? sig_cred_key(c, buf, n) : i == 1 ?
+		    sig_cred_certs(c, buf, n) : sig_cred_ca(c, buf, n);
+	}
+	FUZZ_CHECK(e == IKE_OK);
+	return c;
+}
 
 static void
 init_once(void)
@@ -51,6 +93,7 @@ init_once(void)
 	if (done)
 		return;
 	done = true;
+	tls_cred = lab_cred();
 	FUZZ_CHECK(eap_users_parse(&users, users_text, sizeof(users_text) - 1,
 	    err, sizeof(err)) == IKE_OK && users.n == 2);
 	FUZZ_CHECK(eap_users_parse(&peer_user, users_text,
@@ -202,6 +245,41 @@ conversation(unsigned m, const uint8_t *p, size_t len)
 	eap_state_wipe(&peer);
 }
 
+/* tls_fed feeds EAP-TLS type data to one end of TLS. */
+static void
+tls_fed(bool server, const uint8_t *p, size_t len)
+{
+	static uint8_t		 out[EAP_TLS_HDR + EAP_TLS_FRAG];
+	struct eap_tls		*t;
+	size_t			 n, out_len;
+	char			 why[EAP_TLS_WHY_LEN];
+	bool			 over;
+	int			 steps = 0;
+
+	if (tls_cred == NULL)
+		return;
+	FUZZ_CHECK(eap_tls_new(&t, server, tls_cred, NULL, 0, why,
+	    sizeof(why)) == IKE_OK);
+	if (server)
+		FUZZ_CHECK(eap_tls_start(t, out, sizeof(out)) == 1);
+	else
+		FUZZ_CHECK(eap_tls_input(t, (const uint8_t *)"\x20", 1, out,
+		    sizeof(out), &out_len, &over) == IKE_OK && out_len > 1);
+	while (steps++ < 2 * STEPS_MAX && len >= 2) {
+		n = (size_t)p[0] << 8 | p[1];
+		if (n > len - 2)
+			n = len - 2;
+		(void)eap_tls_input(t, p + 2, n, out, sizeof(out), &out_len,
+		    &over);
+		p += 2 + n;
+		len -= 2 + n;
+		FUZZ_CHECK(out_len <= sizeof(out));
+		FUZZ_CHECK(out_len == 0 || (out[0] & EAP_TLS_F_S) == 0);
+		FUZZ_CHECK(!over && !eap_tls_done(t));
+	}
+	eap_tls_free(t);
+}
+
 static void
 secrets(const uint8_t *p, size_t len)
 {
@@ -233,6 +311,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	init_once();
 	m = data[0] / 4 % 4;
+	if (data[0] / 16 % 2 == 1 && data[0] % 4 < 2) {
+		tls_fed(data[0] % 4 == 0, data + 1, size - 1);
+		return 0;
+	}
 	switch (data[0] % 4) {
 	case 0:
 		server_fed(m, data + 1, size - 1);

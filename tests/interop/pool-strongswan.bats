@@ -11,6 +11,9 @@
 # distinct pool addresses, the same in swanctl --list-sas and in
 # ike-respond's state dir.  ike-respond is restarted (SIGTERM, then the same
 # state dir): the 21st connection gets an address none of the 20 holds.
+# A client that comes back (its old IKE SA deleted, or its files gone after
+# a restart) gets the address it held again while that is free; other
+# clients get addresses nobody held first.
 # On failure the test's files are copied to
 # ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
 
@@ -128,6 +131,17 @@ state_vips() {
 	cat "$W"/state/*/ike.sa 2>/dev/null | sed -n 's/^vip=//p' | sort
 }
 
+# swan_vip CONNECTION : the virtual IP of charon's SA of CONNECTION
+swan_vip() {
+	ikx_sw left --list-sas --ike "$1" 2>/dev/null |
+		sed -n 's/^  local .*\] \[\([0-9.]*\)\]$/\1/p'
+}
+
+# no_state_with ADDR : no SA of the state dir has vip=ADDR
+no_state_with() {
+	! grep -qxF "vip=$1" "$W"/state/*/ike.sa 2>/dev/null
+}
+
 @test "20 clients at once get 20 distinct pool addresses; after a restart a 21st gets none of them" {
 	local i pids=() fails=0 a b c
 	ikx_netns_up || fail "namespaces"
@@ -164,4 +178,45 @@ state_vips() {
 		fail "c$((N + 1)) got $c, held by one of the first $N"
 	fi
 	grep -q "^established .* vip $c\$" "$IKX_RUN/respond.out"
+}
+
+@test "a client that comes back gets its address again, also after a restart" {
+	local a1 a2 a3 a4 again d
+	ikx_netns_up || fail "namespaces"
+	ikx_charon_start left || fail "charon did not start"
+	swan_conf 4
+	ikx_load left || fail "swanctl --load-all failed"
+	respond
+	swan_initiate c1 || fail "c1"
+	swan_initiate c2 || fail "c2"
+	a1=$(swan_vip c1)
+	a2=$(swan_vip c2)
+	[[ $a1 == 10.3.0.* && $a2 == 10.3.0.* && $a1 != "$a2" ]] || fail "c1 '$a1', c2 '$a2'"
+	# c1 goes (charon deletes it): its address is free but remembered
+	ikx_sw left --terminate --ike c1 --timeout 10 >/dev/null 2>&1 || fail "terminate c1"
+	ikx_until 5 no_state_with "$a1" || fail "ike-respond still has c1's SA"
+	swan_initiate c3 || fail "c3"
+	a3=$(swan_vip c3)
+	[[ $a3 == 10.3.0.* && $a3 != "$a1" && $a3 != "$a2" ]] || fail "c3 got '$a3' (c1 had $a1)"
+	swan_initiate c1 || fail "c1 again"
+	again=$(swan_vip c1)
+	[ "$again" = "$a1" ] || fail "c1 came back to '$again', not $a1"
+	grep -q "^established .* vip $a1\$" "$IKX_RUN/respond.out"
+	# restart: the leases come back with who held them; c1's files go
+	# (as when its SA is removed); a new client (c4) does not get c1's
+	# address (the first free one), and c1 gets it once more
+	ikx_respond_stop
+	respond
+	ikx_sw left --terminate --ike c1 --force --timeout 2 >/dev/null 2>&1 || :
+	d=$(grep -lxF "vip=$a1" "$W"/state/*/ike.sa) || fail "no state for $a1"
+	rm -rf "$(dirname "$d")"
+	ikx_until 5 grep -q "files gone: its lease goes back" "$IKX_RUN/respond.err" ||
+		fail "lease of $a1 not given back: $(cat "$IKX_RUN/respond.err")"
+	swan_initiate c4 || fail "c4"
+	a4=$(swan_vip c4)
+	[[ $a4 == 10.3.0.* && $a4 != "$a1" ]] || fail "c4 got '$a4' (c1 had $a1)"
+	swan_initiate c1 || fail "c1 after the restart"
+	again=$(swan_vip c1)
+	[ "$again" = "$a1" ] || fail "after the restart c1 got '$again', not $a1"
+	[ "$(swan_vip c3)" = "$a3" ] || fail "c3 lost $a3"
 }

@@ -366,7 +366,10 @@ TEST(eap_users_file)
 	ASSERT_EQ(c.n_methods, 2);
 	ASSERT_EQ(c.methods[0], EAP_TYPE_MD5);
 	ASSERT_EQ(eap_methods_parse(&c, "md5,md5"), IKE_EINVAL);
-	ASSERT_EQ(eap_methods_parse(&c, "tls"), IKE_EINVAL);
+	ASSERT_EQ(eap_methods_parse(&c, "ttls"), IKE_EINVAL);
+	ASSERT_EQ(eap_methods_parse(&c, "tls,md5,mschapv2"), IKE_OK);
+	ASSERT_EQ(c.methods[0], EAP_TYPE_TLS);
+	ASSERT_EQ(eap_methods_parse(&c, "tls,tls"), IKE_EINVAL);
 	ASSERT_EQ(eap_methods_parse(&c, ""), IKE_EINVAL);
 }
 
