@@ -264,6 +264,9 @@ children_scan(struct tunnel *t, struct sd_lock *l)
 			close(fd);
 		return false;
 	}
+	/* the dup shares l->dirfd's offset, which sd_sweep (the first
+	 * sd_write under l) leaves at the end */
+	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		if (!is_child_file(d->d_name, t->o.child))
 			continue;

@@ -27,6 +27,8 @@ struct ikr {
 	uint8_t		 req[XCHG_OUT_MAX];
 	size_t		 req_len;
 	struct pending	 p;		/* a journal an earlier run left */
+	struct old_delete d;		/* our Delete of the old SA */
+	enum collide_verdict v;		/* against the peer's rekey */
 };
 
 static bool
@@ -91,6 +93,16 @@ rekey_answer(void *arg, struct rd in)
 	struct ikr	*r = arg;
 
 	return kept(ike_rekey_consume(&r->sa, &r->k, in, &r->nsa));
+}
+
+/* old_answer takes the answer to the Delete an earlier run journaled:
+ * by its header alone (rekey_journal.h) */
+static enum ike_err
+old_answer(void *arg, struct rd in)
+{
+	struct ikr	*r = arg;
+
+	return old_delete_answers(&r->d, in) ? IKE_OK : IKE_ESYNTAX;
 }
 
 static enum ike_err
@@ -188,54 +200,117 @@ exchange(struct ikr *r)
 /* record puts the new IKE SA in ike.sa in place of the old one, in one
  * write: its SPIs, transforms, keys and message IDs (from 0); the name,
  * endpoints and Child SAs stay (they now belong to the new SA, RFC 7296
- * 2.18). Refused when ike.sa is no longer the SA we rekeyed (the peer
- * rekeyed it at the same time, and esp-tun took that). */
+ * 2.18). Our Delete of the old SA, made now under its keys, goes in the
+ * same write (old_ike_delete, rekey_journal.h): a run killed before it is
+ * answered leaves it to the next. When the peer rekeyed the SA at the
+ * same time (esp-tun answered it), the nonces say whose new SA stays
+ * (RFC 7296 2.8.2, r->v): ours is written only if it wins. */
 static int
 record(struct ikr *r)
 {
 	struct sd_lock		 l;
+	struct wr		 w = wr_init(r->d.req, sizeof(r->d.req));
 	char			 err[512];
-	bool			 moved;
 	enum ike_err		 e;
 
-	if (!lock_sa(r, &l))
-		return EXIT_LOCAL;
-	e = ike_rekey_save(&l, &r->sa, &r->nsa, &moved, err, sizeof(err));
-	sd_unlock(&l);
-	if (e == IKE_EINVAL) {
-		log_warn("%s", err);
-		return EXIT_FAIL;
-	}
-	if (e == IKE_OK && moved) {
-		log_warn("%s: the IKE SA was rekeyed by the peer meanwhile: "
-		    "ours is not recorded", r->name);
-		return EXIT_FAIL;
-	}
-	if (e != IKE_OK) {
-		log_warn("%s/ike.sa: the new IKE SA: %s", r->name,
-		    strerror(errno));
-		return EXIT_LOCAL;
-	}
-	return EXIT_OK;
-}
-
-/* delete_old deletes the old IKE SA, now that the new one is in use,
- * under its own keys and its next message ID (RFC 7296 1.3.2); its Child
- * SAs do not go with it, they moved to the new SA. */
-static int
-delete_old(struct ikr *r)
-{
-	struct wr	 w = wr_init(r->req, sizeof(r->req));
-
+	r->d.ispi = r->sa.ispi;
+	r->d.rspi = r->sa.rspi;
+	r->d.msgid = *ike_sa_own_msgid(&r->sa);
 	if (info_create(&r->sa, true, &w) != IKE_OK) {
 		log_warn("%s: INFORMATIONAL: cannot make the Delete of the old "
 		    "IKE SA", r->name);
 		return EXIT_FAIL;
 	}
+	r->d.len = w.len;
+	if (!lock_sa(r, &l))
+		return EXIT_LOCAL;
+	e = ike_rekey_save_collide(&l, &r->sa, &r->nsa, r->d.req, r->d.len,
+	    r->d.msgid, &r->v, err, sizeof(err));
+	sd_unlock(&l);
+	if (e == IKE_EINVAL) {
+		log_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	if (e != IKE_OK) {
+		log_warn("%s/ike.sa: the new IKE SA: %s", r->name, e == IKE_EIO ?
+		    strerror(errno) : ike_strerror(e));
+		return EXIT_LOCAL;
+	}
+	if (r->v == COLLIDE_MOVED) {
+		log_warn("%s: the IKE SA was rekeyed by the peer meanwhile: "
+		    "ours is not recorded", r->name);
+		return EXIT_FAIL;
+	}
+	if (r->v != COLLIDE_NONE)
+		log_warn("%s: the peer rekeyed the IKE SA at the same time: "
+		    "%s new IKE SA stays", r->name, r->v == COLLIDE_WON ?
+		    "our" : "its");
+	return EXIT_OK;
+}
+
+/* drop_delete drops the journal of our Delete of the old SA. */
+static void
+drop_delete(struct sd *sd, const char *name)
+{
+	struct sd_lock	 l;
+	struct kvbuf	 b;
+
+	if (sd_lock_sa_timeout(sd, name, false, LOCK_MS, &l) != IKE_OK) {
+		log_warn("%s: %s", name, strerror(errno));
+		return;
+	}
+	kv_init(&b);
+	if (sd_update(&l, "ike.sa", &b, old_delete_keys) != IKE_OK)
+		log_warn("%s/ike.sa: %s", name, strerror(errno));
+	sd_unlock(&l);
+}
+
+/* delete_old deletes the old IKE SA, now that the new one is in use,
+ * under its own keys and its next message ID (RFC 7296 1.3.2), with the
+ * Delete record() journaled; its Child SAs do not go with it, they moved
+ * to the new SA. Unanswered, the peer is gone or has dropped it: the
+ * journal goes all the same (no run after us would do better). */
+static int
+delete_old(struct ikr *r)
+{
+	int	 status;
+	enum ike_err e;
+
 	log_debug("%s: deleting the old IKE SA, message ID %u", r->name,
-	    *ike_sa_own_msgid(&r->sa));
+	    r->d.msgid);
+	e = link_exchange(r->link, r->d.req, r->d.len, r->timeout * 1000,
+	    delete_answer, r);
+	status = exit_of(r, "INFORMATIONAL", e);
+	if (e != IKE_EIO)
+		drop_delete(r->sd, r->name);
+	return status;
+}
+
+/* delete_ours deletes our new IKE SA that lost a collision (RFC 7296
+ * 2.8.2): it is redundant, and we made it. */
+static enum ike_err
+lost_answer(void *arg, struct rd in)
+{
+	struct ikr	*r = arg;
+
+	return kept(info_consume(&r->nsa, in));
+}
+
+static int
+delete_ours(struct ikr *r)
+{
+	struct wr	 w = wr_init(r->req, sizeof(r->req));
+
+	if (info_create(&r->nsa, true, &w) != IKE_OK) {
+		log_warn("%s: INFORMATIONAL: cannot make the Delete of our "
+		    "redundant IKE SA", r->name);
+		return EXIT_FAIL;
+	}
+	log_debug("%s: deleting our redundant IKE SA %016llx_%016llx",
+	    r->name, (unsigned long long)r->nsa.ispi,
+	    (unsigned long long)r->nsa.rspi);
 	return exit_of(r, "INFORMATIONAL", link_exchange(r->link, r->req, w.len,
-	    r->timeout * 1000, delete_answer, r));
+	    r->timeout * 1000, lost_answer, r));
 }
 
 static struct ikr *
@@ -267,6 +342,31 @@ ikr_free(struct ikr *r)
 	free(r);
 }
 
+/* survivor reads the SPIs of the IKE SA in ike.sa (the peer's, when ours
+ * lost a collision). */
+static void
+survivor(struct ikr *r, uint64_t *ispi, uint64_t *rspi)
+{
+	struct sd_lock		 l;
+	struct ike_sa		*cur;
+	struct ike_sa_file	 f;
+	char			 err[512];
+
+	*ispi = r->nsa.ispi;
+	*rspi = r->nsa.rspi;
+	if ((cur = calloc(1, sizeof(*cur))) == NULL)
+		return;
+	if (lock_sa(r, &l)) {
+		if (ike_sa_load(&l, cur, &f, err, sizeof(err)) == IKE_OK) {
+			*ispi = cur->ispi;
+			*rspi = cur->rspi;
+		}
+		sd_unlock(&l);
+	}
+	ike_sa_wipe(cur);
+	free(cur);
+}
+
 int
 ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
     bool json)
@@ -280,22 +380,62 @@ ike_rekey(struct sd *sd, const char *name, struct link *k, int timeout,
 	if ((status = exchange(r)) != EXIT_OK ||
 	    (status = record(r)) != EXIT_OK)
 		goto out;
-	ispi = r->sa.ispi;
-	rspi = r->sa.rspi;
+	survivor(r, &ispi, &rspi);
 	if (json)
 		printf("{\"event\":\"ike-rekeyed\",\"name\":\"%s\",\"ispi\":"
 		    "\"%016llx\",\"rspi\":\"%016llx\",\"old_ispi\":\"%016llx\","
-		    "\"old_rspi\":\"%016llx\"}\n", name,
-		    (unsigned long long)r->nsa.ispi,
-		    (unsigned long long)r->nsa.rspi, (unsigned long long)ispi,
-		    (unsigned long long)rspi);
+		    "\"old_rspi\":\"%016llx\"%s}\n", name,
+		    (unsigned long long)ispi, (unsigned long long)rspi,
+		    (unsigned long long)r->sa.ispi,
+		    (unsigned long long)r->sa.rspi, r->v == COLLIDE_WON ?
+		    ",\"collision\":\"won\"" : r->v == COLLIDE_LOST ?
+		    ",\"collision\":\"lost\"" : "");
 	else
 		printf("%s\n", name);
 	fflush(stdout);
-	status = delete_old(r);
+	/* the winner's maker deletes the old SA, the loser's its own */
+	status = r->v == COLLIDE_LOST ? delete_ours(r) : delete_old(r);
 out:
 	ikr_free(r);
 	return status;
+}
+
+int
+ike_old_delete_finish(struct sd *sd, const char *name, struct link *k,
+    int timeout)
+{
+	struct ikr	*r;
+	struct sd_lock	 l;
+	char		 err[512];
+	bool		 found = false;
+	enum ike_err	 e;
+
+	if ((r = ikr_new(sd, name, k, timeout)) == NULL)
+		return EXIT_LOCAL;
+	if (!lock_sa(r, &l)) {
+		ikr_free(r);
+		return EXIT_LOCAL;
+	}
+	e = old_delete_load(&l, &r->d, &found, err, sizeof(err));
+	sd_unlock(&l);
+	if (e == IKE_EINVAL)
+		log_warn("%s: dropped", err);
+	if (e == IKE_EINVAL || (e == IKE_OK && found)) {
+		if (found) {
+			log_debug("%s: the Delete of the old IKE SA an earlier "
+			    "run left: sending it again", name);
+			e = link_exchange(k, r->d.req, r->d.len, timeout * 1000,
+			    old_answer, r);
+			if (e == IKE_ETIMEOUT)
+				log_warn("%s: the Delete of the old IKE SA: no "
+				    "answer within %d s: dropped", name,
+				    timeout);
+		}
+		if (e != IKE_EIO)
+			drop_delete(sd, name);
+	}
+	ikr_free(r);
+	return e == IKE_EIO ? EXIT_LOCAL : EXIT_OK;
 }
 
 /* resume reads, under l, the IKE SA and the journal of our rekey of it
@@ -370,7 +510,7 @@ ike_rekey_finish(struct sd *sd, const char *name, struct link *k, int timeout)
 	/* the old SA's Delete unanswered (warned) leaves the new one in
 	 * use all the same: the run goes on */
 	if ((status = record(r)) == EXIT_OK)
-		(void)delete_old(r);
+		(void)(r->v == COLLIDE_LOST ? delete_ours(r) : delete_old(r));
 out:
 	ikr_free(r);
 	return status;

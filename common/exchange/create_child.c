@@ -10,6 +10,7 @@
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
+#include "exchange/collide.h"
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
 
@@ -346,6 +347,39 @@ acceptable(const struct sa_pld *esp, const struct ccsa_msg *m,
 	for (i = 0; i < out->n_props; i++)
 		(void)sa_prop_add_xform(&out->props[i], IKEV2_XFORM_DH,
 		    m->ke.group, 0);
+}
+
+enum ike_err
+ccsa_peek(const struct ike_sa *sa, struct rd in, enum collide_req *kind,
+    uint32_t *rekey_spi)
+{
+	uint8_t		 pt[XCHG_OUT_MAX];
+	struct ccsa_msg	 m;
+	enum ike_err	 e;
+
+	*kind = COLLIDE_REQ_CHILD;
+	*rekey_spi = 0;
+	if ((e = parse(sa, in, pt, sizeof(pt), &m)) == IKE_OK &&
+	    ((m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 || !m.has_sa))
+		e = IKE_ESYNTAX;
+	if (e == IKE_OK) {
+		/* as ccsa_respond tells them apart */
+		if (m.sa.props[0].proto == IKEV2_PROTO_IKE && !m.has_tsi &&
+		    !m.has_tsr)
+			*kind = COLLIDE_REQ_REKEY_IKE;
+		else if (m.rekey && m.rekey_spi != 0) {
+			*kind = COLLIDE_REQ_REKEY_CHILD;
+			*rekey_spi = m.rekey_spi;
+		}
+	}
+	wipe(pt, sizeof(pt));
+	return e;
+}
+
+enum ike_err
+collide_refuse(struct ike_sa *sa, uint16_t type, struct wr *out)
+{
+	return ccsa_refuse(sa, type, 0, 0, out);
 }
 
 enum ike_err

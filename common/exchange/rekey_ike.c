@@ -301,6 +301,7 @@ derive_new(const struct ike_sa *sa, const struct ike_rekey *k,
 	nsa->local_id = sa->local_id;
 	nsa->peer_id = sa->peer_id;
 	nsa->nat_local = sa->nat_local;
+	nsa->mobike = sa->mobike;	/* RFC 4555: the new IKE SA keeps it */
 	nsa->nat_remote = sa->nat_remote;
 	nsa->dh_group = k->group;
 	/* RFC 7296 2.18: the new SA counts messages from 0 */

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/hdr.h"
 #include "crypto/dh.h"
 #include "crypto/secret.h"
 #include "sa/kvget.h"
+#include "names/ikev2.h"
 #include "exchange/rekey_journal.h"
 
 static const char *const no_spi[] = { "pending_spi", NULL };
@@ -129,4 +131,98 @@ out:
 	free(cur);
 	free(b);
 	return e;
+}
+
+const char *const old_delete_keys[] = {
+	"old_ike_ispi", "old_ike_rspi", "old_ike_msgid", "old_ike_delete", NULL,
+};
+
+enum ike_err
+ike_rekey_save_collide(struct sd_lock *l, const struct ike_sa *old,
+    const struct ike_sa *nsa, const uint8_t *del, size_t del_len,
+    uint32_t del_msgid, enum collide_verdict *v, char *err, size_t errlen)
+{
+	struct ike_sa		*cur;
+	struct ike_sa_file	 f;
+	struct kvbuf		*b;
+	enum ike_err		 e;
+
+	*v = COLLIDE_MOVED;
+	if (del_len > OLD_DELETE_MAX)
+		return IKE_ETOOBIG;
+	cur = malloc(sizeof(*cur));
+	b = malloc(sizeof(*b));
+	if (cur == NULL || b == NULL) {
+		free(cur);
+		free(b);
+		return IKE_ENOMEM;
+	}
+	if ((e = ike_sa_load(l, cur, &f, err, errlen)) != IKE_OK)
+		goto out;
+	*v = collide_ike_check(l, cur, old, nsa);
+	ike_sa_wipe(cur);
+	if (*v != COLLIDE_NONE && *v != COLLIDE_WON)
+		goto out;
+	kv_init(b);
+	ike_rekey_record(b, nsa);
+	if (del_len > 0) {
+		kv_spi64(b, "old_ike_ispi", old->ispi);
+		kv_spi64(b, "old_ike_rspi", old->rspi);
+		kv_u64(b, "old_ike_msgid", del_msgid);
+		kv_hex(b, "old_ike_delete", del, del_len);
+	}
+	e = sd_update(l, "ike.sa", b, ike_rekey_drop);
+	kv_wipe(b);
+out:
+	free(cur);
+	free(b);
+	return e;
+}
+
+enum ike_err
+old_delete_load(struct sd_lock *l, struct old_delete *d, bool *found,
+    char *err, size_t errlen)
+{
+	enum { HEX = 2 * OLD_DELETE_MAX + 1 };
+	struct sd_kv	 kv[4];
+	struct kvget	 g;
+	char		*vals, file[SD_NAME_MAX + 16];
+	uint64_t	 msgid = 0;
+	enum ike_err	 e;
+
+	memset(d, 0, sizeof(*d));
+	*found = false;
+	if ((vals = calloc(1, HEX + 96)) == NULL)
+		return IKE_ENOMEM;
+	kv[0] = (struct sd_kv){ "old_ike_ispi", vals, 32, 0 };
+	kv[1] = (struct sd_kv){ "old_ike_rspi", vals + 32, 32, 0 };
+	kv[2] = (struct sd_kv){ "old_ike_msgid", vals + 64, 32, 0 };
+	kv[3] = (struct sd_kv){ "old_ike_delete", vals + 96, HEX, 0 };
+	snprintf(file, sizeof(file), "%s/ike.sa", l->name);
+	g = (struct kvget){ file, kv, 4, err, errlen };
+	if ((e = sd_read(l, "ike.sa", kv, 4)) != IKE_OK)
+		snprintf(err, errlen, "%s: cannot read it", file);
+	else if (kv[3].line == 0)
+		;				/* none */
+	else if ((e = kvg_spi64(&g, "old_ike_ispi", &d->ispi)) == IKE_OK &&
+	    (e = kvg_spi64(&g, "old_ike_rspi", &d->rspi)) == IKE_OK &&
+	    (e = kvg_u64(&g, "old_ike_msgid", false, UINT32_MAX, &msgid)) ==
+	    IKE_OK && (e = kvg_hex(&g, "old_ike_delete", d->req,
+	    sizeof(d->req), &d->len)) == IKE_OK) {
+		d->msgid = (uint32_t)msgid;
+		*found = d->len > 0;
+	}
+	free(vals);
+	return e;
+}
+
+bool
+old_delete_answers(const struct old_delete *d, struct rd in)
+{
+	struct ike_hdr	 h;
+
+	return hdr_parse(&in, &h) == IKE_OK && h.ispi == d->ispi &&
+	    h.rspi == d->rspi && h.msgid == d->msgid &&
+	    h.exch == IKEV2_EXCH_INFORMATIONAL &&
+	    (h.flags & IKEV2_FLAG_RESPONSE) != 0;
 }

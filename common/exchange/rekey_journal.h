@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "exchange/collide.h"
 #include "exchange/record.h"
 #include "exchange/xchg.h"
 #include "sa/statedir.h"
@@ -45,5 +46,43 @@ enum ike_err	 ike_rekey_resume(struct sd_lock *l, struct ike_sa *sa,
 enum ike_err	 ike_rekey_save(struct sd_lock *l, const struct ike_sa *old,
 		    const struct ike_sa *nsa, bool *moved, char *err,
 		    size_t errlen);
+
+/* ike_rekey_save_collide is ike_rekey_save knowing of collisions (RFC 7296
+ * 2.8.2, collide.h): ike.sa holding the peer's new SA of a rekey of old
+ * that crossed ours, *v says which survives (collide_ike_check); nsa is
+ * written in place of what ike.sa holds for COLLIDE_NONE and COLLIDE_WON
+ * only, and with it, when del_len is not 0, the journal of our Delete of
+ * old (del: sealed, as it will be sent): old_ike_ispi, old_ike_rspi,
+ * old_ike_msgid and old_ike_delete, kept until that Delete is answered
+ * (a run killed before leaves them to the next, old_delete_load).
+ * IKE_ETOOBIG for a Delete too long to keep; else as ike_rekey_save. */
+enum ike_err	 ike_rekey_save_collide(struct sd_lock *l,
+		    const struct ike_sa *old, const struct ike_sa *nsa,
+		    const uint8_t *del, size_t del_len, uint32_t del_msgid,
+		    enum collide_verdict *v, char *err, size_t errlen);
+
+/* Our Delete of the IKE SA a rekey replaced, journaled in ike.sa. */
+enum { OLD_DELETE_MAX = 1024 };
+struct old_delete {
+	uint64_t	 ispi, rspi;
+	uint32_t	 msgid;
+	uint8_t		 req[OLD_DELETE_MAX];
+	size_t		 len;
+};
+
+/* The keys of that journal, NULL-terminated (sd_update drops them once
+ * the Delete is answered). */
+extern const char *const old_delete_keys[];
+
+/* old_delete_load reads that journal of ike.sa of l into d: *found false
+ * when there is none. IKE_EINVAL with err for a malformed one (the caller
+ * drops it); sd_read's errors. */
+enum ike_err	 old_delete_load(struct sd_lock *l, struct old_delete *d,
+		    bool *found, char *err, size_t errlen);
+
+/* old_delete_answers: whether in is the peer's answer to d (the header:
+ * the old SA's keys are gone, so nothing more can be checked; a forged
+ * one only stops the Delete being sent again). */
+bool	 old_delete_answers(const struct old_delete *d, struct rd in);
 
 #endif

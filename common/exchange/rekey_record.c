@@ -10,7 +10,10 @@ const char *const ike_rekey_drop[] = {
 	/* our request in flight and our last answer were of the old SA */
 	"pending_msgid", "pending_what", "pending_spi", "pending_req",
 	"pending_ike_spi", "pending_ni", "pending_group", "pending_dh_priv",
-	"last_resp", NULL,
+	"last_resp",
+	/* what the peer's rekey of the old SA left for a collision
+	 * (collide.h): not of the new one */
+	"rekeyed_ispi", "rekeyed_rspi", "rekey_nonce", NULL,
 };
 
 void

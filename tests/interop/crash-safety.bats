@@ -18,7 +18,8 @@
 #    still usable) and charon's Child SAs are the state dir's.
 # 3b. ike-rekey --ike (the IKE SA): the next --ike succeeds (a request
 #    left out is sent again and its new IKE SA recorded), no journal is
-#    left, and charon has exactly one IKE SA, ike.sa's, and the Child SAs
+#    left (neither the request nor the Delete of the old IKE SA,
+#    old_ike_delete, sent again by the next run), and charon has exactly one IKE SA, ike.sa's, and the Child SAs
 #    of the state dir.
 # 4. esp-tun under pings while ike-rekey rekeys through it: a restarted
 #    esp-tun carries pings, and no ESP sequence number is sent twice with
@@ -327,7 +328,7 @@ one_ike() {
 }
 
 @test "crash: ike-rekey --ike killed mid-rekey; state-check passes, the next --ike succeeds, charon has our IKE SA (others only being deleted) and the Child SA" {
-	local i t0 t pid bad=0
+	local i t0 t pid bad=0 resent=0
 	ikx_responder_up || fail "strongSwan responder did not come up"
 	initiate --name s >/dev/null 2>"$W/first.err" || fail "ike-initiate: $(cat "$W/first.err")"
 	bg_left "$K" -S "$W/state" --timeout 3 --ike s >/dev/null 2>"$W/first.err"
@@ -343,7 +344,7 @@ one_ike() {
 		msleep "$DELAY"
 		kill9 "$pid" ike-rekey
 		check "$i" || :
-		if ! ikx_in left timeout 20 "$K" -S "$W/state" --timeout 3 --ike s >/dev/null 2>"$W/next.err"; then
+		if ! ikx_in left timeout 20 "$K" -v -S "$W/state" --timeout 3 --ike s >/dev/null 2>"$W/next.err"; then
 			failed "$i" "ike-rekey --ike after the kill: $(cat "$W/next.err")"
 			bad=$((bad + 1))
 			[ "$bad" -lt 3 ] || { failed "$i" "3 failures in a row: stopped"; break; }
@@ -352,9 +353,13 @@ one_ike() {
 		bad=0
 		check "$i.next" || :
 		! grep -q '^pending_' "$W/state/s/ike.sa" || failed "$i" "a journal left: $(grep -c '^pending_' "$W/state/s/ike.sa") lines"
+		# the journaled Delete of the old IKE SA, sent again and answered
+		! grep -q '^old_ike_' "$W/state/s/ike.sa" || failed "$i" "the Delete of an old IKE SA left in ike.sa"
+		! grep -q 'Delete of the old IKE SA an earlier run left' "$W/next.err" || resent=$((resent + 1))
 		one_ike "$i" || :
 		agree "$i" || :
 	done
+	echo "# crash ike-rekey --ike: the Delete of the old IKE SA a killed run journaled sent again by the next run $resent times" >&3
 	report "ike-rekey --ike (T=${t}ms)"
 }
 

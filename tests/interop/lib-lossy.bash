@@ -37,7 +37,11 @@
 # and then every 4 s, 21 tries in about 75 s, where charon's defaults wait
 # 4 s first, then 7.2, 13, 23, 42 s, 6 tries in 165 s; a try gets through
 # with 0.49 at 30 % loss each way, so 21 fail with 7e-7 and 6 with 0.018;
-# empty: charon's defaults).  The
+# empty: charon's defaults), LOSSY_COLLIDE_MS (0: off; else the bridge
+# holds the first CREATE_CHILD_SA request of each direction until the other
+# direction's one has passed, at most that long: rekeys that cross, RFC 7296
+# 2.8), LOSSY_COLLIDE_INFO (1: an INFORMATIONAL request releases it too).
+# The
 # bridge's per-frame log (lossy-bridge.py --log) is IKX_RUN/lossy-bridge.log,
 # its counters IKX_RUN/lossy-bridge.out.
 
@@ -127,6 +131,8 @@ lossy_bridge_start() {
 		--reorder-ms "${LOSSY_REORDER_MS:-300}" --seed "$seed" --match "${LOSSY_MATCH:-udp}"
 		--max-secs "${LOSSY_MAX_SECS:-900}" --ready "$rdy" --log "$IKX_RUN/lossy-bridge.log" --json)
 	[ "${LOSSY_ESP:-0}" != 1 ] || opt+=(--esp)
+	[ "${LOSSY_COLLIDE_MS:-0}" = 0 ] || opt+=(--collide-ms "$LOSSY_COLLIDE_MS")
+	[ "${LOSSY_COLLIDE_INFO:-0}" != 1 ] || opt+=(--collide-info)
 	echo "$seed" >"$IKX_RUN/lossy-seed"
 	rm -f "$rdy"
 	ikx_bg lossy-bridge mid "$IKX_PY" "$LOSSY_BRIDGE" "$LOSSY_IF_left" "$LOSSY_IF_right" "${opt[@]}" ||

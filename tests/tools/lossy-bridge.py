@@ -7,6 +7,7 @@ has neither netem nor nftables).
     lossy-bridge.py IF-A IF-B [--drop P] [--dup P] [--reorder-ms MS]
         [--seed S] [--esp] [--match udp|ike] [--max-secs SECS]
         [--ready FILE] [--log FILE] [--json]
+        [--collide-ms MS [--collide-info]]
 
 Run it in a namespace of its own that holds IF-A and IF-B (veth ends, no
 addresses).  Every frame that arrives on one interface is sent out of the
@@ -43,6 +44,17 @@ seconds since the start, the direction, what it is ("ike EXCHANGE MSGID"
 then I or R, the Initiator flag, and q or r, request or response; or
 esp-udp, esp, keepalive), its length, and what was done: "drop", or "fwd
 D" or "fwd D dup D2" with the copies' delays in ms.
+
+--collide-ms MS makes rekeys collide (RFC 7296 2.8): the first
+CREATE_CHILD_SA request of one direction (an IKE request with exchange type
+36; its retransmissions join it while it is held, and pass at once after)
+is held until a CREATE_CHILD_SA request of the other direction has passed, and sent right after it; with
+--collide-info an INFORMATIONAL request of the other direction releases it
+too (a Delete crossing a rekey).  Nothing crossing within MS ms, it is
+sent alone.  Held frames meet --drop, --dup and --reorder-ms as others do
+when they go (use 0 for a link that only reorders).  Counters "held"
+(requests held, copies not counted twice), "crossed" (held ones released
+by the other side's request) and "alone" (released after MS ms).
 
 Frames are read and sent with their offload header (PACKET_VNET_HDR), so
 that a checksum left to the hardware or a GSO batch from the veth's other
@@ -129,6 +141,29 @@ def ike_desc(m):
                                "r" if flags & 0x20 else "q")
 
 
+def ike_key(frame):
+    """The SPIs and message ID of the IKE message in frame (with its
+    offload header), as bytes; the whole frame if they are not found."""
+    f = bytes(frame[VNET_HDR_LEN:])
+    # the IKE header follows the UDP header (and the non-ESP marker on
+    # 4500; IPv6 extension headers are not followed: the key is then
+    # other bytes, the same for the same frame)
+    et, off = struct.unpack("!H", f[12:14])[0], 14
+    while et in (0x8100, 0x88A8) and len(f) >= off + 4:
+        et, off = struct.unpack("!H", f[off + 2:off + 4])[0], off + 4
+    if et == 0x0800 and len(f) > off:
+        off += (f[off] & 15) * 4
+    elif et == 0x86DD:
+        off += 40
+    else:
+        return f
+    sport, dport = struct.unpack("!HH", f[off:off + 4]) if len(f) >= off + 4 else (0, 0)
+    off += 8
+    if 500 not in (sport, dport) or 4500 in (sport, dport):
+        off += 4        # the non-ESP marker
+    return f[off:off + 16] + f[off + 20:off + 24]
+
+
 def udp_kind(sport, dport, pl, match):
     """What a UDP 500/4500 payload is, and whether it is matched."""
     if 500 in (sport, dport) and 4500 not in (sport, dport):
@@ -183,7 +218,9 @@ class Dir:
     def __init__(self, name, src, dst):
         self.name, self.src, self.dst = name, src, dst
         self.c = dict(forwarded=0, dropped=0, duplicated=0, reordered=0,
-                      matched=0, other=0)
+                      matched=0, other=0, held=0, crossed=0, alone=0)
+        self.held = []          # (arrival number, frame) held to collide
+        self.held_until = 0.0
         self.arrived = 0        # arrival numbers of this direction
         self.highest = 0        # the highest arrival number sent so far
 
@@ -216,6 +253,8 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--log")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--collide-ms", type=nonneg, default=0.0)
+    p.add_argument("--collide-info", action="store_true")
     a = p.parse_args()
     if a.if_a == a.if_b:
         die("the two interfaces must differ", 2)
@@ -246,6 +285,33 @@ def main():
     end = t0 + a.max_secs
     queue = []      # (due, tie, dir, arrival number, frame)
     tie = 0
+    once = set()    # (direction, SPIs and message ID) of requests held
+
+    def fate(d, seq, data, t):
+        """Drop, send, or send twice, each copy after its delay."""
+        nonlocal tie
+        if rng.random() < a.drop:
+            d.c["dropped"] += 1
+            if log:
+                log.write(t + " drop\n")
+            return
+        copies = 2 if rng.random() < a.dup else 1
+        delays = [rng.uniform(0, a.reorder_ms) for _ in range(copies)]
+        if copies == 2:
+            d.c["duplicated"] += 1
+        for ms in delays:
+            tie += 1
+            heapq.heappush(queue, (time.monotonic() + ms / 1000.0, tie,
+                                   d, seq, data))
+        if log:
+            log.write(t + " fwd %.0f%s\n" % (delays[0], " dup %.0f" %
+                      delays[1] if copies == 2 else ""))
+
+    def release(d, why):
+        """Send what d holds (after a crossing request, or alone)."""
+        held, d.held = d.held, []
+        for seq, data, t in held:
+            fate(d, seq, data, t + " " + why)
     if a.ready:
         open(a.ready, "w").close()
 
@@ -254,11 +320,21 @@ def main():
         while queue and queue[0][0] <= now:
             _, _, d, seq, data = heapq.heappop(queue)
             d.send(seq, data)
+        for d in dirs.values():
+            if d.held and d.held_until <= now:
+                d.c["alone"] += 1
+                release(d, "alone")
+        while queue and queue[0][0] <= now:
+            _, _, d, seq, data = heapq.heappop(queue)
+            d.send(seq, data)
         if now >= end:
             break
         wait = end - now
         if queue:
             wait = min(wait, queue[0][0] - now)
+        for d in dirs.values():
+            if d.held:
+                wait = min(wait, d.held_until - now)
         try:
             ready, _, _ = select.select([sa, sb, wake_r], [], [], max(wait, 0))
         except InterruptedError:
@@ -290,22 +366,31 @@ def main():
                 d.c["matched"] += 1
                 t = "%.3f %s %s len %d" % (time.monotonic() - t0, d.name, what,
                                            len(data) - VNET_HDR_LEN)
-                if rng.random() < a.drop:
-                    d.c["dropped"] += 1
-                    if log:
-                        log.write(t + " drop\n")
-                    continue
-                copies = 2 if rng.random() < a.dup else 1
-                delays = [rng.uniform(0, a.reorder_ms) for _ in range(copies)]
-                if copies == 2:
-                    d.c["duplicated"] += 1
-                for ms in delays:
-                    tie += 1
-                    heapq.heappush(queue, (time.monotonic() + ms / 1000.0, tie,
-                                           d, seq, data))
-                if log:
-                    log.write(t + " fwd %.0f%s\n" % (delays[0], " dup %.0f" %
-                              delays[1] if copies == 2 else ""))
+                o = dirs[d.dst.fileno()]
+                if a.collide_ms > 0 and what.endswith("q"):
+                    ccsa = what.startswith("ike CREATE_CHILD ")
+                    crossing = ccsa or (a.collide_info and
+                                        what.startswith("ike INFO "))
+                    if crossing and o.held:
+                        # the other side's request: it goes, then the
+                        # held one after it
+                        fate(d, seq, data, t + " crossing")
+                        o.c["crossed"] += 1
+                        release(o, "crossed")
+                        continue
+                    # a request once held and let go is not held again
+                    # (a retransmission: the peer did not take the answer)
+                    key = (d.name, ike_key(data))
+                    if ccsa and (key not in once or d.held):
+                        once.add(key)
+                        if not d.held:
+                            d.c["held"] += 1
+                            d.held_until = time.monotonic() + a.collide_ms / 1000.0
+                        d.held.append((seq, data, t))
+                        if log:
+                            log.write(t + " hold\n")
+                        continue
+                fate(d, seq, data, t)
             # frames due now go before the next read
             now = time.monotonic()
             while queue and queue[0][0] <= now:
@@ -313,7 +398,7 @@ def main():
                 d2.send(seq2, data2)
 
     tot = {k: sum(d.c[k] for d in dirs.values()) for k in dirs[sa.fileno()].c}
-    tot["pending"] = len(queue)
+    tot["pending"] = len(queue) + sum(len(d.held) for d in dirs.values())
     if a.json:
         out = dict(tot)
         out["seed"] = a.seed

@@ -17,6 +17,7 @@
 #include "crypto/dh.h"
 #include "exchange/internal.h"
 #include "exchange/record.h"
+#include "exchange/collide.h"
 #include "exchange/rekey_journal.h"
 #include "exchange/xchg.h"
 #include "names/ikev2.h"
@@ -546,4 +547,191 @@ TEST(rekey_ike_journal_resumed)
 	down(&e);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
 	ASSERT_EQ(system(cmd), 0);
+}
+
+/* respond has r answer the request req (len bytes) into out as esp-tun
+ * does, its new IKE SA in rn. */
+static enum ike_err
+respond(struct ends *e, struct ike_sa *r, const uint8_t *req, size_t len,
+    uint8_t *out, size_t *out_len, struct ike_sa *rn)
+{
+	struct xchg_cfg		*rc = r == &e->r ? &e->cr : &e->ci;
+	struct child_pair	 pair = { r->child.spi_out, r->child.spi_in };
+	struct ccsa_policy	 pol = { &rc->esp, &rc->ts_local, &rc->ts_remote,
+	    &pair, 1, rn };
+	struct wr		 w = wr_init(out, XCHG_OUT_MAX);
+	struct ccsa		 c;
+	enum ike_err		 err;
+
+	ike_sa_init(rn, ROLE_RESPONDER);
+	err = ccsa_respond(r, &pol, rd_init(req, len), &w, &c);
+	*out_len = w.len;
+	ccsa_wipe(&c);
+	return err;
+}
+
+/* Both ends rekey the IKE SA at once (RFC 7296 2.8.2): each answers the
+ * other's request and takes its own answer; the two ends, each with the
+ * nonces it has, pick the same survivor. Then our side as ike-rekey and
+ * esp-tun leave it in a state dir: esp-tun recorded the peer's new SA,
+ * ike_rekey_save_collide settles it from the file, and when ours stays,
+ * the Delete of the old SA is journaled with it and its answer known by
+ * its header. */
+TEST(rekey_ike_collision)
+{
+	static struct ends	 e;
+	static struct ike_sa	 a_at_r, b_at_i, a_at_i, b_at_r, cur;
+	static uint8_t		 ra[XCHG_OUT_MAX], rb[XCHG_OUT_MAX];
+	static uint8_t		 qa[XCHG_OUT_MAX], qb[XCHG_OUT_MAX];
+	static struct old_delete d;
+	struct sa_where		 where = { .name = "s", .child_name = "net",
+	    .local = "192.0.2.1:500", .remote = "192.0.2.2:500",
+	    .local_addr = "192.0.2.1", .remote_addr = "192.0.2.2" };
+	struct ike_rekey	 ki, kr;
+	struct ike_sa_file	 f;
+	struct kvbuf		*b;
+	struct info_req		 ir;
+	struct sd		 sd;
+	struct sd_lock		 l;
+	struct wr		 w;
+	enum collide_verdict	 v;
+	char			 top[64], cmd[96], err[256];
+	size_t			 qa_len, qb_len, ra_len, rb_len;
+	uint32_t		 del_msgid;
+	const uint8_t		*lo;
+	size_t			 lo_len;
+	bool			 i_lost, r_lost, found = false;
+	int			 round, lost = 0;
+
+	/* 16 rounds: both outcomes but with 2^-15 */
+	for (round = 0; round < 16; round++) {
+		ASSERT(up(&e, "aes256gcm16-prfsha256-x25519"));
+		/* both requests out before either is answered */
+		ASSERT(create(&e, &e.i, &ki, 0));
+		memcpy(qa, e.req, e.req_len);
+		qa_len = e.req_len;
+		ASSERT(create(&e, &e.r, &kr, 0));
+		memcpy(qb, e.req, e.req_len);
+		qb_len = e.req_len;
+		ASSERT_EQ(respond(&e, &e.r, qa, qa_len, ra, &ra_len, &a_at_r),
+		    IKE_OK);
+		ASSERT_EQ(respond(&e, &e.i, qb, qb_len, rb, &rb_len, &b_at_i),
+		    IKE_OK);
+		ASSERT_EQ(ike_rekey_consume(&e.i, &ki, rd_init(ra, ra_len),
+		    &a_at_i), IKE_OK);
+		ASSERT_EQ(ike_rekey_consume(&e.r, &kr, rd_init(rb, rb_len),
+		    &b_at_r), IKE_OK);
+		/* each end's view: its own new SA against the other's */
+		collide_lower(b_at_i.ni, b_at_i.ni_len, b_at_i.nr,
+		    b_at_i.nr_len, &lo, &lo_len);
+		i_lost = collide_lost(a_at_i.ni, a_at_i.ni_len, a_at_i.nr,
+		    a_at_i.nr_len, lo, lo_len);
+		collide_lower(a_at_r.ni, a_at_r.ni_len, a_at_r.nr,
+		    a_at_r.nr_len, &lo, &lo_len);
+		r_lost = collide_lost(b_at_r.ni, b_at_r.ni_len, b_at_r.nr,
+		    b_at_r.nr_len, lo, lo_len);
+		ASSERT(i_lost != r_lost);
+		lost += i_lost;
+		/* the same SPIs for each new SA at both ends */
+		ASSERT_EQ(a_at_i.ispi, a_at_r.ispi);
+		ASSERT_EQ(b_at_i.rspi, b_at_r.rspi);
+
+		/* the initiator's state dir: esp-tun took b, then ike-rekey
+		 * settles it */
+		ASSERT((b = malloc(sizeof(*b))) != NULL);
+		snprintf(top, sizeof(top), "/tmp/test_rekey_ike.XXXXXX");
+		ASSERT(mkdtemp(top) != NULL);
+		ASSERT_EQ(sd_open(&sd, top, false), IKE_OK);
+		ASSERT_EQ(sd_lock_sa(&sd, "s", true, &l), IKE_OK);
+		kv_init(b);
+		ike_sa_record(b, &e.i, &where);
+		ASSERT_EQ(sd_write(&l, "ike.sa", b), IKE_OK);
+		kv_init(b);
+		ike_rekey_record(b, &b_at_i);
+		collide_ike_record(b, &e.i, &b_at_i);
+		ASSERT_EQ(sd_update(&l, "ike.sa", b, ike_rekey_drop), IKE_OK);
+		del_msgid = *ike_sa_own_msgid(&e.i);
+		w = wr_init(qa, sizeof(qa));
+		ASSERT_EQ(info_create(&e.i, true, &w), IKE_OK);
+		ASSERT_EQ(ike_rekey_save_collide(&l, &e.i, &a_at_i, qa, w.len,
+		    del_msgid, &v, err, sizeof(err)), IKE_OK);
+		ASSERT_EQ(v, i_lost ? COLLIDE_LOST : COLLIDE_WON);
+		ASSERT_EQ(ike_sa_load(&l, &cur, &f, err, sizeof(err)), IKE_OK);
+		ASSERT_EQ(cur.ispi, i_lost ? b_at_i.ispi : a_at_i.ispi);
+		ASSERT(!has(&l, "rekey_nonce") == !i_lost);
+		ASSERT_EQ(old_delete_load(&l, &d, &found, err, sizeof(err)),
+		    IKE_OK);
+		ASSERT(found == !i_lost);
+		if (!i_lost) {
+			/* the Delete as it will be sent, and its answer */
+			ASSERT_EQ(d.len, w.len);
+			ASSERT_MEM(d.req, qa, d.len);
+			ASSERT_EQ(d.ispi, e.i.ispi);
+			ASSERT_EQ(d.msgid, del_msgid);
+			w = wr_init(ra, sizeof(ra));
+			ASSERT_EQ(info_respond(&e.r, rd_init(qa, d.len), &w, &ir),
+			    IKE_OK);
+			ASSERT(ir.delete_ike);
+			ASSERT(old_delete_answers(&d, rd_init(ra, w.len)));
+			ASSERT(!old_delete_answers(&d, rd_init(qa, d.len)));
+		}
+		ike_sa_wipe(&cur);
+		sd_unlock(&l);
+		sd_close(&sd);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+		ASSERT_EQ(system(cmd), 0);
+		kv_wipe(b);
+		free(b);
+		ike_rekey_wipe(&ki);
+		ike_rekey_wipe(&kr);
+		ike_sa_wipe(&a_at_r);
+		ike_sa_wipe(&b_at_i);
+		ike_sa_wipe(&a_at_i);
+		ike_sa_wipe(&b_at_r);
+		down(&e);
+	}
+	ASSERT(lost > 0 && lost < 16);
+}
+
+/* ccsa_peek tells the peer's CREATE_CHILD_SA requests apart as
+ * ccsa_respond does, before esp-tun answers one (RFC 7296 2.25), and
+ * leaves the SA as it was. */
+TEST(rekey_ike_peek)
+{
+	static struct ends	 e;
+	static struct ccsa	 c;
+	struct ike_rekey	 k;
+	struct wr		 w;
+	enum collide_req	 kind;
+	uint32_t		 spi = 1, msgid;
+
+	ASSERT(up(&e, "aes256gcm16-prfsha256-x25519"));
+	msgid = *ike_sa_peer_msgid(&e.r);
+	ASSERT(create(&e, &e.i, &k, 0));
+	ASSERT_EQ(ccsa_peek(&e.r, rd_init(e.req, e.req_len), &kind, &spi),
+	    IKE_OK);
+	ASSERT_EQ(kind, COLLIDE_REQ_REKEY_IKE);
+	ASSERT_EQ(spi, 0);
+	ASSERT_EQ(*ike_sa_peer_msgid(&e.r), msgid);
+	ike_rekey_wipe(&k);
+	/* a Child SA rekey, then a new Child SA */
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(ccsa_create(&e.i, &c, &e.ci.esp, 0, 0x12345678,
+	    &e.ci.ts_local, &e.ci.ts_remote, &w), IKE_OK);
+	ASSERT_EQ(ccsa_peek(&e.r, rd_init(e.req, w.len), &kind, &spi), IKE_OK);
+	ASSERT_EQ(kind, COLLIDE_REQ_REKEY_CHILD);
+	ASSERT_EQ(spi, 0x12345678);
+	ccsa_wipe(&c);
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(ccsa_create(&e.i, &c, &e.ci.esp, 0, 0, &e.ci.ts_local,
+	    &e.ci.ts_remote, &w), IKE_OK);
+	ASSERT_EQ(ccsa_peek(&e.r, rd_init(e.req, w.len), &kind, &spi), IKE_OK);
+	ASSERT_EQ(kind, COLLIDE_REQ_CHILD);
+	ASSERT_EQ(spi, 0);
+	/* damaged: not the peer's */
+	e.req[w.len - 1] ^= 1;
+	ASSERT_EQ(ccsa_peek(&e.r, rd_init(e.req, w.len), &kind, &spi),
+	    IKE_EINTEG);
+	ccsa_wipe(&c);
+	down(&e);
 }
