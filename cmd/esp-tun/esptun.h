@@ -151,11 +151,19 @@ bool	 dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len,
 void	 dpd_resume(struct tunnel *t);
 void	 dpd_drop(struct tunnel *t);
 
-/* path.c: the data path */
+/* path.c: the data path; the peer's MOBIKE requests */
 int	 path_run(struct tunnel *t);
+bool	 path_mobike(struct tunnel *t, struct sd_lock *l, struct rd in,
+	    struct wr *w, enum ike_err *e);
 
 /* setup.c: sockets, TUN, privileges */
 void	 sockets_open(struct tunnel *t);
+int	 sockets_move(struct tunnel *t, int af, const uint8_t *local,
+	    uint16_t lport, const uint8_t *remote, uint16_t rport);
+int	 sockets_bound(struct tunnel *t, int af, const uint8_t *local,
+	    uint16_t lport, const uint8_t *remote, uint16_t rport);
+int	 sockets_adopt(struct tunnel *t, int fd, int af, const uint8_t *local,
+	    uint16_t lport, const uint8_t *remote, uint16_t rport);
 void	 tun_setup(struct tunnel *t);
 void	 watch_and_drop(struct tunnel *t);
 void	 relay_close(struct tunnel *t);

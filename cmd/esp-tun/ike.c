@@ -9,12 +9,18 @@
 #include "base/log.h"
 #include "codec/hdr.h"
 #include "crypto/secret.h"
+#include "exchange/collide.h"
 #include "exchange/record.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "esptun.h"
 
 static const uint8_t	 non_esp_marker[4];
+
+/* The IKE SA the peer made by rekeying ours while ike-rekey rekeyed it
+ * too (RFC 7296 2.8.2): until ike-rekey settles which survives, the
+ * peer's Delete of it is answered but does not end the tunnel. */
+static uint64_t		 crossed_ispi, crossed_rspi;
 
 /* send_ike sends an IKE message on the SA's UDP socket, behind the non-ESP
  * marker on the NAT-T port (RFC 3948 2.2). */
@@ -186,6 +192,8 @@ ike_rekeyed(struct tunnel *t, struct sd_lock *l, struct ike_sa *nsa,
 
 	kv_init(&b);
 	ike_rekey_record(&b, nsa);
+	/* for ike-rekey, if its rekey of the old SA crossed this one */
+	collide_ike_record(&b, &t->ike, nsa);
 	e = sd_update(l, "ike.sa", &b, ike_rekey_drop);
 	kv_wipe(&b);
 	if (e != IKE_OK) {
@@ -220,10 +228,32 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	struct kvbuf		 b;
 	struct sa_where		 where;
 	struct child		*old;
+	struct pending		 p;
+	enum collide_req	 kind;
 	char			 name[16], file[SD_FILE_MAX], la[64], ra[64];
+	char			 err[512];
 	size_t			 i;
+	uint32_t		 rspi = 0, rspi_in = 0;
+	uint16_t		 refusal;
+	bool			 ours_ike = false;
 	enum ike_err		 e;
 
+	/* RFC 7296 2.25: a request crossing one of ours (ike-rekey's
+	 * journal) may have to wait: TEMPORARY_FAILURE */
+	if (ccsa_peek(&t->ike, in, &kind, &rspi) == IKE_OK &&
+	    pending_load(l, &t->ike, &p, NULL, err, sizeof(err)) == IKE_OK) {
+		for (i = 0; rspi != 0 && i < t->n_child; i++)
+			if (t->child[i]->spi_out == rspi)
+				rspi_in = t->child[i]->spi_in;
+		if ((refusal = collide_refusal(kind, rspi_in, p.what, p.spi)) !=
+		    0) {
+			log_debug("%s: CREATE_CHILD_SA crossing our request %u: "
+			    "TEMPORARY_FAILURE", t->name, p.msgid);
+			e = collide_refuse(&t->ike, refusal, w);
+			return e == IKE_OK ? IKE_EUNSUPP : e;
+		}
+		ours_ike = p.what == PENDING_REKEY_IKE;
+	}
 	offer_like(t, &esp);
 	memset(&lts, 0, sizeof(lts));
 	memset(&rts, 0, sizeof(rts));
@@ -234,6 +264,10 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	ike_sa_init(&nsa, ROLE_RESPONDER);
 	if ((e = ccsa_respond(&t->ike, &pol, in, w, &c)) != IKE_OK ||
 	    c.ike_rekeyed) {
+		if (e == IKE_OK && ours_ike) {
+			crossed_ispi = nsa.ispi;
+			crossed_rspi = nsa.rspi;
+		}
 		if (e == IKE_OK)
 			e = ike_rekeyed(t, l, &nsa, w);
 		ccsa_wipe(&c);
@@ -251,8 +285,11 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	    old != NULL ? old->encap : t->child[0]->encap, NULL, NULL };
 	kv_init(&b);
 	child_record(&b, &c.child, false, &where);
-	if (old != NULL)
+	if (old != NULL) {
 		life_record(&b, old);
+		/* for ike-rekey, if its rekey of old crossed this one */
+		collide_child_record(&b, old->name, &c);
+	}
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	if ((e = sd_write(l, file, &b)) != IKE_OK)
 		log_warn("%s/%s: %s", t->name, file, strerror(errno));
@@ -330,7 +367,10 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	for (i = 0; i < t->n_child; i++)
 		pairs[i] = (struct child_pair){ t->child[i]->spi_out,
 		    t->child[i]->spi_in };
-	if (exch == IKEV2_EXCH_INFORMATIONAL)
+	if (exch == IKEV2_EXCH_INFORMATIONAL &&
+	    path_mobike(t, l, rd_init(msg, len), &w, &e))
+		;	/* RFC 4555 (path.c) */
+	else if (exch == IKEV2_EXCH_INFORMATIONAL)
 		e = info_respond_pairs(sa, rd_init(msg, len), &w, &req, pairs,
 		    t->n_child);
 	else if (exch == IKEV2_EXCH_CREATE_CHILD_SA)
@@ -365,6 +405,15 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	    " (Delete of a Child SA)" : req.empty ? " (liveness check)" : "");
 	if (!req.delete_ike && req.n_del > 0)
 		child_deleted(t, l, &req);
+	/* the peer's SA lost the collision and ike-rekey, still at work
+	 * (.ike-rekey held), is to record its own: the tunnel goes on */
+	if (req.delete_ike && crossed_ispi == t->ike.ispi &&
+	    crossed_rspi == t->ike.rspi && sd_held(l->dirfd, ".ike-rekey")) {
+		log_debug("%s: the peer deleted its IKE SA of a simultaneous "
+		    "rekey: ike-rekey's stays", t->name);
+		crossed_ispi = crossed_rspi = 0;
+		return false;
+	}
 	return req.delete_ike;
 }
 
@@ -429,11 +478,24 @@ ike_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 		/* a response there answers ike-rekey's Delete of it */
 		if ((h.flags & IKEV2_FLAG_RESPONSE) != 0)
 			forward(t, msg, len);
+		else if (t->cached_len > 0 && h.msgid == t->cached_msgid &&
+		    h.ispi == t->cached_ispi)
+			/* the peer's rekey of it again, its answer lost (RFC
+			 * 7296 2.1; strongSwan drops a response whose message
+			 * ID is that of the request it is busy with) */
+			send_ike(t, t->cached, t->cached_len);
 		else
 			old_answer(t, msg, len);
 		return false;
 	}
 	if (h.ispi != t->ike.ispi || h.rspi != t->ike.rspi) {
+		/* a response on an SA we no longer carry answers ike-rekey's
+		 * Delete of it (of the SA a rekey replaced, or of its own new
+		 * SA that lost a collision, RFC 7296 2.8.2) */
+		if ((h.flags & IKEV2_FLAG_RESPONSE) != 0) {
+			forward(t, msg, len);
+			return false;
+		}
 		log_debug("%s: dropped an IKE message not on our SA", t->name);
 		return false;
 	}

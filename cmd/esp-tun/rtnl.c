@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/secret.h"
 #include "rtnl.h"
 
 enum {
@@ -445,4 +446,83 @@ rtnl_addr_each(int af, int (*fn)(int ifindex, const uint8_t *addr,
 	ifa = req_init(&r, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
 	ifa->ifa_family = af;
 	return rtnl_talk(&r, addr_each_parse, &a);
+}
+
+int
+rtnl_watch_open(void)
+{
+	struct sockaddr_nl	 sa;
+	int			 fd;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    NETLINK_ROUTE)) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What rtnl_watch_read looks for. */
+struct watch {
+	int		 af;
+	size_t		 alen;
+	const uint8_t	*addr;
+	bool		 gone, added;
+};
+
+/* watch_parse notes the addresses of af added, and whether addr went. */
+static void
+watch_parse(const struct nlmsghdr *nh, struct watch *w)
+{
+	const struct ifaddrmsg	*ifa;
+	const struct rtattr	*rta;
+	int			 len;
+
+	if ((nh->nlmsg_type != RTM_NEWADDR && nh->nlmsg_type != RTM_DELADDR) ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return;
+	ifa = NLMSG_DATA(nh);
+	if (ifa->ifa_family != w->af)
+		return;
+	if (nh->nlmsg_type == RTM_NEWADDR) {
+		w->added = true;
+		return;
+	}
+	len = (int)IFA_PAYLOAD(nh);
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if ((rta->rta_type == IFA_LOCAL ||
+		    rta->rta_type == IFA_ADDRESS) &&
+		    RTA_PAYLOAD(rta) == w->alen &&
+		    ct_eq(RTA_DATA(rta), w->addr, w->alen))
+			w->gone = true;
+}
+
+int
+rtnl_watch_read(int fd, int af, const uint8_t *addr, bool *added)
+{
+	static uint8_t		 buf[RECV_MAX]
+	    __attribute__((aligned(__alignof__(struct nlmsghdr))));
+	const struct nlmsghdr	*nh;
+	struct watch		 w = { af, 0, addr, false, false };
+	ssize_t			 n;
+	int			 len;
+
+	if ((w.alen = addr_len(af)) == 0)
+		return -1;
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		len = (int)n;
+		for (nh = (const struct nlmsghdr *)(void *)buf;
+		    NLMSG_OK(nh, (unsigned)len); nh = NLMSG_NEXT(nh, len))
+			watch_parse(nh, &w);
+	}
+	/* ENOBUFS: events lost; the caller looks at the addresses itself */
+	if (n < 0 && errno == ENOBUFS)
+		w.added = true;
+	*added = w.added;
+	return w.gone ? 1 : 0;
 }

@@ -67,4 +67,13 @@ int	 rtnl_route_add_via(int af, const uint8_t *dst, int prefixlen,
 int	 rtnl_addr_each(int af, int (*fn)(int ifindex, const uint8_t *addr,
 	    int prefixlen, void *arg), void *arg);
 
+/* rtnl_watch_open opens a socket that hears of addresses added and removed
+ * on this host (RTM_NEWADDR, RTM_DELADDR; IPv4 and IPv6), non-blocking; -1
+ * with errno. It needs no privilege. rtnl_watch_read reads everything it
+ * heard: 1 when the address addr (af's) was removed, else 0 (-1, errno
+ * EINVAL, for another af); *added when an address of af came (or events
+ * were lost). */
+int	 rtnl_watch_open(void);
+int	 rtnl_watch_read(int fd, int af, const uint8_t *addr, bool *added);
+
 #endif

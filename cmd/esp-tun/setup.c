@@ -90,6 +90,74 @@ sockets_open(struct tunnel *t)
 	bind_connect(t, t->raw_fd, 0, 0, "ESP");
 }
 
+/* sockets_bound makes a UDP socket bound to local:lport and connected to
+ * remote:rport (af's), as the SA's own is; -1 (logged) if it cannot. Port
+ * 4500 takes no privilege, so this works after privs_drop. */
+int
+sockets_bound(struct tunnel *t, int af, const uint8_t *local, uint16_t lport,
+    const uint8_t *remote, uint16_t rport)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, one = 1, size = SOCK_BUF;
+
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		log_warn("%s: socket: %s", t->name, strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	len = net_sockaddr(&ss, af, local, lport);
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		log_warn("%s: moving: bind: %s", t->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	len = net_sockaddr(&ss, af, remote, rport);
+	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
+		log_warn("%s: moving: connect: %s", t->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (t->offload && setsockopt(fd, SOL_UDP, UDP_GRO, &one,
+	    sizeof(one)) != 0)
+		t->offload = false;
+	return fd;
+}
+
+/* sockets_adopt makes fd (from sockets_bound) the SA's UDP socket, the
+ * endpoints its own, and returns the old one: the caller closes it. */
+int
+sockets_adopt(struct tunnel *t, int fd, int af, const uint8_t *local,
+    uint16_t lport, const uint8_t *remote, uint16_t rport)
+{
+	int	 old = t->udp_fd;
+
+	t->udp_fd = fd;
+	t->af = af;
+	memcpy(t->local, local, sizeof(t->local));
+	memcpy(t->remote, remote, sizeof(t->remote));
+	t->lport = lport;
+	t->rport = rport;
+	return old;
+}
+
+/* sockets_move moves the SA's UDP socket to local:lport <-> remote:rport,
+ * what ike.sa has after a MOBIKE move (RFC 4555): a new socket in place of
+ * the old one, which it returns (the caller closes it); -1 (logged,
+ * nothing changed) if the new one cannot be made. */
+int
+sockets_move(struct tunnel *t, int af, const uint8_t *local, uint16_t lport,
+    const uint8_t *remote, uint16_t rport)
+{
+	int	 fd;
+
+	if ((fd = sockets_bound(t, af, local, lport, remote, rport)) < 0)
+		return -1;
+	return sockets_adopt(t, fd, af, local, lport, remote, rport);
+}
+
 /* The routes of one Child SA's remote selectors. */
 struct routes {
 	struct tunnel	*t;

@@ -57,12 +57,24 @@ enum {
 	OPT_LIFETIME,
 	OPT_LIFETIME_BYTES,
 	OPT_LIFETIME_PACKETS,
+	OPT_NO_MOBIKE,
 };
+
+/* --no-mobike: no MOBIKE_SUPPORTED in IKE_AUTH (RFC 4555) */
+static bool	 no_mobike;
 
 enum { CRL_FILES_MAX = 16 };
 
 /* --eap-method (default: both, MS-CHAPv2 first) */
 static struct eap_cfg	 eap_methods;
+
+/* eap_tls: --eap-method names tls (it then goes alone) */
+static bool
+eap_tls(void)
+{
+	return memchr(eap_methods.methods, EAP_TYPE_TLS,
+	    eap_methods.n_methods) != NULL;
+}
 
 /* --crl, --ocsp, --ocsp-aia, --revocation: set on the credentials once
  * they are read (load_revocation) */
@@ -83,7 +95,8 @@ static const char synopsis[] =
     "                    [--eap-password-file file] [--frag-mtu bytes] [--id id] [--json]\n"
     "                    [--keys-out dir] [--lifetime secs] [--lifetime-bytes n]\n"
     "                    [--lifetime-packets n] [--local addr[:port]]\n"
-    "                    [--name name] [--ocsp url] [--ocsp-aia] [--pcap file]\n"
+    "                    [--name name] [--no-mobike] [--ocsp url] [--ocsp-aia]\n"
+    "                    [--pcap file]\n"
     "                    [--peer-id id] [--revocation strict | ifuri | relaxed]\n"
     "                    [-S dir] [--stay] [--timeout secs]\n"
     "                    [--until sa-init | auth] [--vip] [--vip6]\n";
@@ -123,6 +136,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "id",		required_argument,	NULL, OPT_ID },
 		{ "ike",	required_argument,	NULL, OPT_IKE },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "no-mobike",	no_argument,		NULL, OPT_NO_MOBIKE },
 		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "lifetime",	required_argument,	NULL, OPT_LIFETIME },
@@ -185,6 +199,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_EAP_PASSWORD_FILE: o->eap_password_file = optarg; break;
 		case OPT_EAP_SECRETS:	o->eap_secrets = optarg; break;
 		case OPT_ENCAP:		o->encap = true; break;
+		case OPT_NO_MOBIKE:	no_mobike = true; break;
 		case OPT_KEY:		o->key = optarg; break;
 		case OPT_ESP:		o->esp = optarg; break;
 		case OPT_FRAG_MTU:
@@ -246,14 +261,26 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	log_set_verbose(verbose);
 	if (o->peer == NULL)
 		usage_err("%s", "missing --peer");
-	if (o->eap_id != NULL && (o->psk_file != NULL || o->cert != NULL ||
-	    o->key != NULL))
+	if (o->eap_method != NULL && eap_methods_parse(&eap_methods,
+	    o->eap_method) != IKE_OK)
+		usage_err("--eap-method: '%s': not a list of mschapv2, md5, tls",
+		    o->eap_method);
+	if (eap_tls()) {
+		/* EAP-TLS: our certificate inside EAP; --eap-id optional */
+		if (eap_methods.n_methods != 1)
+			usage_err("%s", "--eap-method tls goes alone");
+		if (o->cert == NULL || o->key == NULL || o->psk_file != NULL ||
+		    o->eap_secrets != NULL || o->eap_password_file != NULL)
+			usage_err("%s", "--eap-method tls: give --cert and --key "
+			    "(no --psk-file, --eap-secrets, --eap-password-file)");
+	} else if (o->eap_id != NULL && (o->psk_file != NULL ||
+	    o->cert != NULL || o->key != NULL))
 		usage_err("%s", "--eap-id and --psk-file or --cert: choose one");
-	if (o->eap_id == NULL && (o->eap_secrets != NULL ||
+	else if (o->eap_id == NULL && (o->eap_secrets != NULL ||
 	    o->eap_password_file != NULL || o->eap_method != NULL))
 		usage_err("%s", "--eap-secrets, --eap-password-file and "
 		    "--eap-method go with --eap-id");
-	if (o->eap_id != NULL && (o->eap_secrets == NULL) ==
+	else if (o->eap_id != NULL && (o->eap_secrets == NULL) ==
 	    (o->eap_password_file == NULL))
 		usage_err("%s", "--eap-id: give --eap-secrets or "
 		    "--eap-password-file (one)");
@@ -263,10 +290,6 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	    strlen(o->eap_id) > EAP_NAME_MAX))
 		usage_err("--eap-id: '%s': empty or longer than 255 bytes",
 		    o->eap_id);
-	if (o->eap_method != NULL && eap_methods_parse(&eap_methods,
-	    o->eap_method) != IKE_OK)
-		usage_err("--eap-method: '%s': not a list of mschapv2, md5",
-		    o->eap_method);
 	if (o->psk_file == NULL && o->cert == NULL && o->key == NULL &&
 	    o->eap_id == NULL)
 		usage_err("%s", "missing --psk-file or --cert");
@@ -449,6 +472,28 @@ load_eap(struct run *r)
 	r->cfg.eap = &r->eap;
 }
 
+/* load_eap_tls: EAP-TLS with --cert and --key (load_cred read them); the
+ * EAP identity is --eap-id or our IKE ID as text. */
+static void
+load_eap_tls(struct run *r)
+{
+	struct eap_user	*u;
+
+	if ((r->eap_users.u = calloc(1, sizeof(*r->eap_users.u))) == NULL)
+		die(EXIT_LOCAL, "out of memory");
+	r->eap_users.n = 1;
+	u = &r->eap_users.u[0];
+	if (r->o.eap_id != NULL)
+		snprintf(u->name, sizeof(u->name), "%s", r->o.eap_id);
+	else if (!eap_tls_id_text(r->cfg.local_id.type, r->cfg.local_id.data,
+	    r->cfg.local_id.len, u->name, sizeof(u->name)))
+		die(EXIT_USAGE, "--eap-method tls: our ID has no text form: "
+		    "use --eap-id");
+	r->eap = eap_methods;
+	r->eap.users = &r->eap_users;
+	r->cfg.eap = &r->eap;
+}
+
 /* setup turns the options into r->cfg and opens the sockets. */
 static void
 setup(struct run *r)
@@ -510,7 +555,10 @@ setup(struct run *r)
 	if (o->peer_id != NULL && ike_id_parse(&c->peer_id, o->peer_id) != IKE_OK)
 		usage_err("--peer-id: '%s': not an identity", o->peer_id);
 
-	if (o->eap_id != NULL)
+	if (eap_tls()) {
+		load_cred(r);
+		load_eap_tls(r);
+	} else if (o->eap_id != NULL)
 		load_eap(r);
 	else if (o->cert != NULL)
 		load_cred(r);
@@ -533,6 +581,7 @@ setup(struct run *r)
 	}
 	c->fake_natd = o->encap;
 	c->frag = o->frag_mtu != 0;
+	c->mobike = !no_mobike;
 }
 
 /* check_vip dies (exit 3) when --vip/--vip6 got no address of a family

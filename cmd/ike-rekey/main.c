@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* ike-rekey: rekey a Child SA (CREATE_CHILD_SA), or delete a Child SA or the IKE SA, of an SA in the state directory. */
+#include <arpa/inet.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include "base/exits.h"
 #include "base/log.h"
 #include "crypto/secret.h"
+#include "exchange/collide.h"
 #include "exchange/record.h"
 #include "io/net.h"
 #include "names/ikev2.h"
@@ -26,6 +29,7 @@ enum {
 	OPT_ESP,
 	OPT_IKE,
 	OPT_JSON,
+	OPT_MOVE_TO,
 	OPT_PFS,
 	OPT_TIMEOUT,
 	LOCK_MS = 5000,
@@ -34,6 +38,7 @@ enum {
 struct opts {
 	const char	*statedir, *child, *esp;
 	const char	*pfs_arg;	/* --pfs as given, for --auto */
+	const char	*move_to;	/* --move-to ADDR (move.c) */
 	uint16_t	 pfs;
 	int		 timeout, verbose;
 	bool		 del, ike, json, autom;
@@ -62,7 +67,9 @@ static const char synopsis[] =
     "       ike-rekey --delete [-hv] [--child name | --ike] [--json] [-S dir]\n"
     "                 [--timeout secs] name | -\n"
     "       ike-rekey --auto [-hv] [--esp proposals] [--json] [--pfs group]\n"
-    "                 [-S dir] [--timeout secs] name\n";
+    "                 [-S dir] [--timeout secs] name\n"
+    "       ike-rekey --move-to addr [-hv] [--json] [-S dir] [--timeout secs]\n"
+    "                 name | -\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -108,6 +115,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "ike",	no_argument,		NULL, OPT_IKE },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "move-to",	required_argument,	NULL, OPT_MOVE_TO },
 		{ "pfs",	required_argument,	NULL, OPT_PFS },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
@@ -141,6 +149,14 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			usage(stdout, EXIT_OK);
 		case OPT_IKE:		o->ike = true; break;
 		case OPT_JSON:		o->json = true; break;
+		case OPT_MOVE_TO:
+			if (inet_pton(AF_INET, optarg, &(struct in6_addr){ 0 })
+			    != 1 && inet_pton(AF_INET6, optarg,
+			    &(struct in6_addr){ 0 }) != 1)
+				usage_err("--move-to: \"%s\" is not an IPv4 or "
+				    "IPv6 address", optarg);
+			o->move_to = optarg;
+			break;
 		case OPT_PFS:
 			if ((o->pfs = pfs_group(optarg)) == 0)
 				usage_err("--pfs: \"%s\" is not a key exchange "
@@ -174,6 +190,11 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		    "transforms and group)%s", "");
 	if (o->ike && o->child != NULL)
 		usage_err("--ike and --child: one or the other%s", "");
+	if (o->move_to != NULL && (o->autom || o->del || o->ike ||
+	    o->child != NULL || o->esp != NULL || o->pfs != 0))
+		usage_err("--move-to takes no --auto, --delete, --ike, --child, "
+		    "--esp or --pfs (it moves the IKE SA with all it carries)%s",
+		    "");
 	if (o->del && (o->esp != NULL || o->pfs != 0))
 		usage_err("--delete takes no --esp or --pfs%s", "");
 	if (optind != argc - 1)
@@ -616,11 +637,16 @@ rekey(struct job *j)
 	struct child_file old;
 	struct pending	 p;
 	enum pending_next next;
+	enum collide_verdict v = COLLIDE_NONE;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
-	char		 name[16];
+	char		 name[16], theirs[SD_NAME_MAX + 1] = "";
+	char		 file[SD_FILE_MAX];
+	const char	*cw[] = { "", ",\"collision\":\"won\"",
+			    ",\"collision\":\"lost\"" };
 	int		 status;
-	bool		 gone;
+	bool		 gone, old_gone = false;
+	struct kvbuf	 b;
 	enum ike_err	 e;
 
 	memset(&c, 0, sizeof(c));
@@ -644,7 +670,28 @@ rekey(struct job *j)
 		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
 	if (status == EXIT_OK)
 		status = save_new(j, &c, name, sizeof(name));
-	else if (e == IKE_EREFUSED && lock_sa(j, &l)) {
+	/* the peer's rekey of the same Child SA crossed ours (RFC 7296
+	 * 2.8.1): esp-tun answered it; which new SA stays */
+	if (status == EXIT_OK && lock_sa(j, &l)) {
+		v = collide_child_check(&l, j->old.name, &c, theirs,
+		    sizeof(theirs), &old_gone);
+		sd_unlock(&l);
+	}
+	if (v == COLLIDE_WON || v == COLLIDE_LOST)
+		log_warn("%s: the peer rekeyed %s at the same time (%s): %s "
+		    "stays, %s goes", j->name, j->old.name, theirs,
+		    v == COLLIDE_WON ? name : theirs,
+		    v == COLLIDE_WON ? theirs : name);
+	/* the peer's Delete of it crossed our rekey (RFC 7296 2.25.1):
+	 * esp-tun answered it, and the peer refuses the rekey */
+	if (status != EXIT_OK && lock_sa(j, &l)) {
+		snprintf(file, sizeof(file), "child.%s.sa", j->old.name);
+		if (faccessat(l.dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			log_warn("%s: %s: deleted by the peer meanwhile",
+			    j->name, j->old.name);
+		sd_unlock(&l);
+	}
+	if (status != EXIT_OK && e == IKE_EREFUSED && lock_sa(j, &l)) {
 		(void)unjournal(j, &l);		/* no Child SA made */
 		sd_unlock(&l);
 	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
@@ -655,17 +702,41 @@ rekey(struct job *j)
 		if (e == IKE_OK && next == PENDING_AGAIN)
 			(void)recover(j, &gone);
 	}
-	if (status == EXIT_OK && j->o->json)
+	/* the Child SA that stays; its SPIs when it is ours */
+	if (status == EXIT_OK && j->o->json && v == COLLIDE_LOST)
+		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
+		    "\"child\":\"%s\",\"redundant\":\"%s\"%s}\n", j->name,
+		    j->old.name, theirs, name, cw[2]);
+	else if (status == EXIT_OK && j->o->json)
 		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
 		    "\"child\":\"%s\",\"spi_in\":\"0x%08x\",\"spi_out\":"
-		    "\"0x%08x\"}\n", j->name, j->old.name, name,
-		    c.child.spi_in, c.child.spi_out);
+		    "\"0x%08x\"%s}\n", j->name, j->old.name, name,
+		    c.child.spi_in, c.child.spi_out, cw[v == COLLIDE_WON]);
 	else if (status == EXIT_OK)
-		printf("%s\n", name);
+		printf("%s\n", v == COLLIDE_LOST ? theirs : name);
 	fflush(stdout);
 	ccsa_wipe(&c);
 	if (status != EXIT_OK)
 		return status;
+	if (v == COLLIDE_LOST) {
+		/* ours is the redundant one: we delete it; the peer, whose
+		 * SA stays, deletes the old one (RFC 7296 2.8.1) */
+		if (!lock_sa(j, &l))
+			return EXIT_LOCAL;
+		gone = !child_file_read(&l, name, &old);
+		/* ike.sa's child= follows the one that stays (--auto) */
+		if (!gone && load(j, &l, false) == EXIT_OK &&
+		    (strcmp(j->f.child, name) == 0 ||
+		    strcmp(j->f.child, j->old.name) == 0)) {
+			kv_init(&b);
+			kv_str(&b, "child", theirs);
+			(void)sd_update(&l, "ike.sa", &b, NULL);
+		}
+		sd_unlock(&l);
+		return gone ? EXIT_LOCAL : delete_child(j, &old);
+	}
+	if (old_gone)
+		return EXIT_OK;		/* the peer deleted the old one */
 	/* the new SA is in use: the old one goes (RFC 7296 2.8) */
 	old = j->old;
 	return delete_child(j, &old);
@@ -780,6 +851,8 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	int		 status;
 	bool		 gone = false;
 
+	if (o->move_to != NULL)
+		return move_run(sd, dir, name, o->move_to, o->timeout, o->json);
 	memset(&j, 0, sizeof(j));
 	j.serial = -1;
 	j.o = o;
@@ -806,6 +879,10 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	 * message IDs go on from it (RFC 7296 2.3: a window of one) */
 	if (status == EXIT_OK)
 		status = recover(&j, &gone);
+	/* and the Delete of an IKE SA a rekey replaced, if a killed run
+	 * left it unanswered */
+	if (status == EXIT_OK && !gone)
+		status = ike_old_delete_finish(sd, name, &j.link, o->timeout);
 	/* a Delete of the IKE SA goes all the same: the SA is over */
 	if (status == EXIT_TIMEOUT && o->ike && o->del)
 		status = EXIT_OK;

@@ -70,6 +70,18 @@ int	 ike_rekey(struct sd *sd, const char *name, struct link *k,
 int	 ike_rekey_finish(struct sd *sd, const char *name, struct link *k,
 	    int timeout);
 
+/* ike_old_delete_finish sends again the Delete of the IKE SA a rekey
+ * replaced that an earlier run journaled (old_ike_delete in ike.sa) and
+ * drops the journal once answered or timed out (ike.c). */
+int	 ike_old_delete_finish(struct sd *sd, const char *name,
+	    struct link *k, int timeout);
+
+/* move_run moves the IKE SA name of sd (in the state directory dir) to
+ * our address addr (--move-to, move.c: RFC 4555 MOBIKE). Returns the exit
+ * status. */
+int	 move_run(struct sd *sd, const char *dir, const char *name,
+	    const char *addr, int timeout, bool json);
+
 /* What --auto (auto.c) runs with: the SA name, its state directory, and
  * the options passed on to each rekey. */
 struct auto_opts {

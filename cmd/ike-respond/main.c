@@ -55,7 +55,11 @@ enum {
 	OPT_LIFETIME,
 	OPT_LIFETIME_BYTES,
 	OPT_LIFETIME_PACKETS,
+	OPT_NO_MOBIKE,
 };
+
+/* --no-mobike: no MOBIKE_SUPPORTED in IKE_AUTH (RFC 4555) */
+static bool	 no_mobike;
 
 /* Each socket's receive queue: a flood of IKE_SA_INIT requests fills the
  * default (rmem_default, about 200 kB: some 150 requests) whenever we are
@@ -72,6 +76,7 @@ static const char synopsis[] =
     "                   [--frag-mtu bytes] [--half-open-max n]\n"
     "                   [--id id] [--json] [--keys-out dir] [--lifetime secs]\n"
     "                   [--lifetime-bytes n] [--lifetime-packets n] [--max-sas n]\n"
+    "                   [--no-mobike]\n"
     "                   [--ocsp url] [--ocsp-aia] [--pcap file] [--pool addr/prefix]\n"
     "                   [--revocation strict | ifuri | relaxed]\n"
     "                   [--sync always | batch | none] [-S dir]\n";
@@ -113,6 +118,8 @@ count_arg(const char *opt, long min, long max)
 static void
 parse_opts(struct opts *o, int argc, char *argv[])
 {
+	struct eap_cfg	 eap_given;
+	bool		 tls;
 	static const struct option longopts[] = {
 		{ "cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD },
 		{ "dns",	required_argument,	NULL, OPT_DNS },
@@ -128,6 +135,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "id",		required_argument,	NULL, OPT_ID },
 		{ "ike",	required_argument,	NULL, OPT_IKE },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "no-mobike",	no_argument,		NULL, OPT_NO_MOBIKE },
 		{ "key",	required_argument,	NULL, OPT_KEY },
 		{ "keys-out",	required_argument,	NULL, OPT_KEYS_OUT },
 		{ "lifetime",	required_argument,	NULL, OPT_LIFETIME },
@@ -216,6 +224,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_ID:		o->id = optarg; break;
 		case OPT_IKE:		o->ike = optarg; break;
 		case OPT_JSON:		o->json = true; break;
+		case OPT_NO_MOBIKE:	no_mobike = true; break;
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
 		case OPT_LOCAL:		o->local = optarg; break;
 		case OPT_MAX_SAS:
@@ -264,8 +273,21 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	if (o->eap_secrets != NULL && o->cert == NULL)
 		usage_err("%s", "--eap-secrets: missing --cert (RFC 7296 2.16: "
 		    "we authenticate by certificate)");
-	if (o->eap_method != NULL && o->eap_secrets == NULL)
-		usage_err("%s", "--eap-method goes with --eap-secrets");
+	memset(&eap_given, 0, sizeof(eap_given));
+	if (o->eap_method != NULL && eap_methods_parse(&eap_given,
+	    o->eap_method) != IKE_OK)
+		usage_err("--eap-method: '%s': not a list of mschapv2, md5, tls",
+		    o->eap_method);
+	/* EAP-TLS needs no secrets: the peer's certificate and our --ca */
+	tls = memchr(eap_given.methods, EAP_TYPE_TLS, eap_given.n_methods) !=
+	    NULL;
+	if (o->eap_method != NULL && o->eap_secrets == NULL &&
+	    (!tls || eap_given.n_methods != 1))
+		usage_err("%s", "--eap-method goes with --eap-secrets (tls "
+		    "alone does not)");
+	if (tls && (o->cert == NULL || o->ca == NULL))
+		usage_err("%s", "--eap-method tls: missing --cert or --ca (we "
+		    "authenticate by certificate and check the peer's)");
 	if (o->cert == NULL && (o->n_crls != 0 || o->ocsp != NULL ||
 	    o->ocsp_aia || o->revocation != -1))
 		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
@@ -533,8 +555,12 @@ load_eap(struct srv *s)
 
 	if (eap_methods_parse(&s->eap, s->o.eap_method != NULL ?
 	    s->o.eap_method : "mschapv2") != IKE_OK)
-		usage_err("--eap-method: '%s': not a list of mschapv2, md5",
+		usage_err("--eap-method: '%s': not a list of mschapv2, md5, tls",
 		    s->o.eap_method);
+	if (s->o.eap_secrets == NULL) {		/* tls alone */
+		s->cfg.eap = &s->eap;
+		return;
+	}
 	e = eap_users_load(&s->eap_users, s->o.eap_secrets, &loose, why,
 	    sizeof(why));
 	if (e == IKE_EIO)
@@ -617,7 +643,7 @@ setup(struct srv *s)
 			usage_err("--dns: '%s': not an address", o->dns[i]);
 	c->cp = &s->cp;
 	cookie_gen_init(&s->cookies, net_now_ms());
-	if (o->eap_secrets != NULL)
+	if (o->eap_secrets != NULL || o->eap_method != NULL)
 		load_eap(s);
 	if (o->cert != NULL)
 		load_cred(s);
@@ -627,6 +653,7 @@ setup(struct srv *s)
 		c->psk = &s->psk;
 	c->af = s->af;
 	c->frag = o->frag_mtu != 0;
+	c->mobike = !no_mobike;
 	memcpy(c->local_addr, s->local, sizeof(c->local_addr));
 	c->local_port = s->lport[0];
 

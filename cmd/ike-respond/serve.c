@@ -18,6 +18,7 @@
 #include "codec/notify.h"
 #include "crypto/secret.h"
 #include "exchange/frag.h"
+#include "exchange/mobike.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
@@ -532,6 +533,50 @@ children_gone(struct srv *s, struct slot *sl, const struct info_req *req,
 	}
 }
 
+/* on_mobike answers the peer's MOBIKE request (RFC 4555): -1 when in is
+ * none (an ordinary INFORMATIONAL), 0 when it did not verify, 1 when it
+ * was answered. UPDATE_SA_ADDRESSES moves the SA to where it came from
+ * (sl->peer, set by the caller) in ike.sa, only now that it verified and
+ * was the next request (3.5): a running esp-tun follows. */
+static int
+on_mobike(struct srv *s, struct slot *sl, struct rd in)
+{
+	static uint8_t		 obuf[XCHG_OUT_MAX];
+	struct wr		 out = wr_init(obuf, sizeof(obuf));
+	struct mobike_path	 p;
+	struct mobike_req	 r;
+	struct sd_lock		 l;
+	enum ike_err		 e;
+
+	memset(&p, 0, sizeof(p));
+	p.af = s->af;
+	memcpy(p.local, s->local, sizeof(p.local));
+	memcpy(p.remote, sl->peer, sizeof(p.remote));
+	p.lport = s->lport[sl->sock];
+	p.rport = sl->pport;
+	if ((e = mobike_respond(&sl->sa, in, &p, false, &out, &r)) == IKE_OK &&
+	    !r.mobike)
+		return -1;
+	if (e != IKE_OK) {
+		s->cnt.dropped++;
+		trace(sl->name, "INFORMATIONAL (MOBIKE) dropped: %s",
+		    ike_strerror(e));
+		return 0;
+	}
+	respond(s, sl, &out);
+	if (!r.update)
+		return 1;
+	if (sl->saved && sd_lock_sa_timeout(&s->sd, sl->name, false, 1000,
+	    &l) == IKE_OK) {
+		if (mobike_record(&l, &p, r.nat_local || r.nat_remote, NULL) !=
+		    IKE_OK)
+			log_warn("%s/ike.sa: %s", sl->name, strerror(errno));
+		sd_unlock(&l);
+	}
+	event(s, sl, "moved", NULL);
+	return 1;
+}
+
 /* on_info answers an INFORMATIONAL request; true when it verified (the
  * counter moved). */
 static bool
@@ -541,9 +586,12 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 	struct wr	 out = wr_init(obuf, sizeof(obuf));
 	struct info_req	 req;
 	enum ike_err	 e;
+	int		 m;
 
 	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
 		writer_flush(s, flushed);
+	if (sl->sa.mobike && !sl->rekeyed && (m = on_mobike(s, sl, in)) >= 0)
+		return m == 1;		/* RFC 4555 */
 	if ((e = info_respond_pairs(&sl->sa, in, &out, &req, sl->kids,
 	    sl->n_kids)) != IKE_OK) {
 		s->cnt.dropped++;

@@ -121,6 +121,8 @@ auth_inner(const uint8_t *pt, size_t pt_len, uint8_t first,
 			if ((e = notify_parse(&body, &n)) == IKE_OK &&
 			    notify_is_error(n.type) && out->error == 0)
 				out->error = n.type;
+			if (e == IKE_OK && n.type == IKEV2_N_MOBIKE_SUPPORTED)
+				out->mobike = true;
 			break;
 		default:
 			break;
@@ -281,6 +283,17 @@ id_store(struct ike_id *out, const struct id_pld *p)
 	memcpy(out->data, p->data.p, out->len);
 }
 
+/* put_mobike adds N(MOBIKE_SUPPORTED) to b when cfg wants MOBIKE (RFC 4555
+ * 4.1: in IKE_AUTH, both ways). */
+static void
+put_mobike(const struct xchg_cfg *cfg, struct skb *b)
+{
+	if (!cfg->mobike)
+		return;
+	chain_open(&b->c, IKEV2_PAYLOAD_NOTIFY, false);
+	notify_put(&b->w, 0, NULL, 0, IKEV2_N_MOBIKE_SUPPORTED, NULL, 0);
+}
+
 enum ike_err
 auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 {
@@ -315,6 +328,7 @@ auth_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 	ts_put(&b.w, &cfg->ts_local);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
 	ts_put(&b.w, &cfg->ts_remote);
+	put_mobike(cfg, &b);
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, false, sa->msgid, out)) != IKE_OK)
 		return e;
 	xchg_set(sa, SA_AUTH_SENT);
@@ -356,6 +370,8 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 		e = IKE_ESYNTAX;
 		goto out;
 	}
+	if (cfg->mobike && m.mobike)
+		sa->mobike = true;	/* in any of its IKE_AUTH answers */
 	if (m.error != 0) {
 		sa->peer_notify = m.error;
 		log_debug("IKE_AUTH: peer sent %s", ikev2_notify_name(m.error) ?
@@ -469,6 +485,7 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	size_t		 i, pt_len;
 	uint8_t		 first;
 	bool		 vip, done = false;
+	char		 who[300];	/* the peer's ID as text */
 
 	out->len = 0;
 	sa->auth_why[0] = '\0';
@@ -566,10 +583,12 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		    IKE_ENOPROP);
 		goto out;
 	}
-	/* RFC 7296 3.15.4: an address asked for that we cannot give */
+	/* RFC 7296 3.15.4: an address asked for that we cannot give; the
+	 * peer's ID as its SA records it: the address it held last comes back */
 	vip = m.has_cp && cp_wants_addr(&m.cp);
+	ike_id_format(&sa->peer_id, who, sizeof(who));
 	if (vip && (cfg->cp == NULL ||
-	    cp_assign(cfg->cp, &m.cp, &sa->vip) != IKE_OK)) {
+	    cp_assign_id(cfg->cp, &m.cp, &sa->vip, who) != IKE_OK)) {
 		log_debug("IKE_AUTH: no address for the peer's CFG_REQUEST");
 		e = respond_error(sa, cfg, out, true,
 		    IKEV2_N_INTERNAL_ADDRESS_FAILURE, IKE_EREFUSED);
@@ -605,6 +624,10 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	ts_put(&b.w, &sa->child.tsi);
 	chain_open(&b.c, IKEV2_PAYLOAD_TSR, false);
 	ts_put(&b.w, &sa->child.tsr);
+	/* MOBIKE only when the initiator offered it (RFC 4555 4.1) */
+	if (m.mobike)
+		put_mobike(cfg, &b);
+	sa->mobike = cfg->mobike && m.mobike;
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_IKE_AUTH, true, sa->msgid, out)) != IKE_OK)
 		goto out;
 	sa->msgid++;

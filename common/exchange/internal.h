@@ -90,6 +90,7 @@ struct auth_msg {
 	struct eap_pld	 eap;
 	bool		 has_idi, has_idr, has_auth, has_sa, has_tsi, has_tsr;
 	bool		 has_cp, has_eap;
+	bool		 mobike;	/* N(MOBIKE_SUPPORTED) */
 	uint16_t	 error;		/* first error Notify */
 	struct rd	 certs[SIG_CERTS_MAX];	/* X.509 CERT data, in order */
 	size_t		 n_certs;

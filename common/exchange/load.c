@@ -20,7 +20,7 @@ static const char *const keys[] = {
 	"name", "state", "role", "ispi", "rspi", "local", "remote", "encr",
 	"encr_keybits", "integ", "prf", "dh", "nat", "vip", "child", "sk_d",
 	"sk_ai", "sk_ar", "sk_ei", "sk_er", "sk_pi", "sk_pr", "msgid_out",
-	"msgid_in",
+	"msgid_in", "mobike",
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
@@ -51,7 +51,7 @@ load(const struct kvget *g, struct ike_sa *sa, struct ike_sa_file *f)
 	struct ike_keys	*k = &sa->keys;
 	uint64_t	 bits = 0, out = 0, in = 0;
 	size_t		 n;
-	int		 role = 0, state = 0, nat = 0;
+	int		 role = 0, state = 0, nat = 0, mobike = 0;
 	enum ike_err	 e;
 
 	if ((e = kvg_word(g, "state", states, &state)) != IKE_OK ||
@@ -65,6 +65,8 @@ load(const struct kvget *g, struct ike_sa *sa, struct ike_sa_file *f)
 	    (kvg_find(g, "dh") != NULL &&
 	    (e = kvg_xform(g, "dh", IKEV2_XFORM_DH, &sa->suite.dh)) != IKE_OK) ||
 	    (e = kvg_word(g, "nat", yesno, &nat)) != IKE_OK ||
+	    (kvg_find(g, "mobike") != NULL &&
+	    (e = kvg_word(g, "mobike", yesno, &mobike)) != IKE_OK) ||
 	    (e = copy(g, "name", f->name, sizeof(f->name))) != IKE_OK ||
 	    (e = copy(g, "child", f->child, sizeof(f->child))) != IKE_OK ||
 	    (e = copy(g, "local", f->local, sizeof(f->local))) != IKE_OK ||
@@ -74,6 +76,7 @@ load(const struct kvget *g, struct ike_sa *sa, struct ike_sa_file *f)
 	sa->role = role == 0 ? ROLE_INITIATOR : ROLE_RESPONDER;
 	sa->suite.encr_keybits = (uint16_t)bits;
 	f->nat = nat == 1;
+	sa->mobike = mobike == 1;
 	if ((e = kvg_hex(g, "sk_d", k->sk_d, sizeof(k->sk_d), &k->d_len)) != IKE_OK ||
 	    (e = kvg_hex(g, "sk_ai", k->sk_ai, sizeof(k->sk_ai), &k->a_len)) != IKE_OK ||
 	    (e = kvg_hex(g, "sk_ar", k->sk_ar, sizeof(k->sk_ar), &n)) != IKE_OK)

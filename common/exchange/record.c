@@ -72,6 +72,8 @@ ike_sa_record(struct kvbuf *b, const struct ike_sa *sa, const struct sa_where *w
 	kv_str(b, "remote", w->remote);
 	suite_record(b, &sa->suite);
 	kv_str(b, "nat", xchg_nat(sa) ? "yes" : "no");
+	if (sa->mobike)
+		kv_str(b, "mobike", "yes");	/* RFC 4555: both sent it */
 	id_kv(b, "local_id", sa->local_id.type != 0 ? &sa->local_id : w->cfg_local_id);
 	if (sa->peer_id.type != 0)
 		id_kv(b, "remote_id", &sa->peer_id);

@@ -73,6 +73,8 @@ struct xchg_cfg {
 					 * never match, so the peer sees a NAT and
 					 * encapsulates (strongSwan's encap = yes) */
 	bool		 frag;		/* send IKEV2_FRAGMENTATION_SUPPORTED */
+	bool		 mobike;	/* send MOBIKE_SUPPORTED in IKE_AUTH
+					 * (RFC 4555 4.1) */
 	const uint8_t	*cookie;	/* responder: demand this COOKIE (tests) */
 	size_t		 cookie_len;
 	uint8_t		 vip_req;	/* initiator: VIP_REQ_*: CP(CFG_REQUEST) */
@@ -125,6 +127,7 @@ struct ike_sa {
 	bool		 nat_local;	/* our address is translated (or faked) */
 	bool		 nat_remote;	/* the peer's is */
 	bool		 peer_frag;	/* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
+	bool		 mobike;	/* both ends sent MOBIKE_SUPPORTED */
 	uint16_t	 peer_notify;	/* the error Notify the peer sent, or 0 */
 	uint16_t	 want_group;	/* INVALID_KE_PAYLOAD: the group asked for */
 	uint16_t	 peer_hash_algs; /* its SIGNATURE_HASH_ALGORITHMS: bit 1 << id */

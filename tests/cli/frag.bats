@@ -94,9 +94,9 @@ cred() {	# cred NAME: --cert/--key of a lab certificate, --ca ca
 	run "$D" --keys "$T/keys" "$T/run.pcap"
 	assert_success
 	assert_line --index 2 --partial "IKE_AUTH I request msgid 1 spi ${spis%-*}/${spis#*-} [ SKF(1/3) ]"
-	assert_line --index 4 --regexp 'IKE_AUTH I request .*\[ SKF\(3/3\)\{ IDi CERT CERTREQ AUTH SA TSi TSr \} \]$'
+	assert_line --index 4 --regexp 'IKE_AUTH I request .*\[ SKF\(3/3\)\{ IDi CERT CERTREQ AUTH SA TSi TSr N\(MOBIKE_SUPPORTED\) \} \]$'
 	assert_line --index 5 --partial "IKE_AUTH R response msgid 1"
-	assert_line --index 6 --regexp 'IKE_AUTH R response .*\[ SKF\(2/2\)\{ IDr CERT AUTH SA TSi TSr \} \]$'
+	assert_line --index 6 --regexp 'IKE_AUTH R response .*\[ SKF\(2/2\)\{ IDr CERT AUTH SA TSi TSr N\(MOBIKE_SUPPORTED\) \} \]$'
 	# every datagram fits 576 bytes (raw IP in the capture)
 	run python3 -c '
 import struct, sys

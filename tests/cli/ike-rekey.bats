@@ -146,7 +146,7 @@ mkstate() {
 	run --separate-stderr "$R" --help
 	assert_success
 	[ -z "$stderr" ] || fail "stderr: $stderr"
-	assert_equal "${#lines[@]}" 7
+	assert_equal "${#lines[@]}" 9
 	assert_line --index 0 "$USAGE1"
 	assert_line --index 1 '                 [--pfs group] [-S dir] [--timeout secs] name | -'
 	assert_line --index 2 '       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -'
@@ -154,6 +154,8 @@ mkstate() {
 	assert_line --index 4 '                 [--timeout secs] name | -'
 	assert_line --index 5 '       ike-rekey --auto [-hv] [--esp proposals] [--json] [--pfs group]'
 	assert_line --index 6 '                 [-S dir] [--timeout secs] name'
+	assert_line --index 7 '       ike-rekey --move-to addr [-hv] [--json] [-S dir] [--timeout secs]'
+	assert_line --index 8 '                 name | -'
 	run "$R" -h
 	assert_success
 	assert_line --index 0 "$USAGE1"
