@@ -173,7 +173,6 @@ event_x(struct srv *s, const struct slot *sl, const char *what,
 			printf(" %s", x->detail);
 		printf("\n");
 	}
-	fflush(stdout);
 }
 
 /* event writes an event with at most a detail (established: the Child SA
@@ -230,9 +229,7 @@ static void
 send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
 {
 	struct sockaddr_storage	 ss;
-	uint8_t			 buf[XCHG_OUT_MAX + 4];
 	socklen_t		 sl_len;
-	size_t			 off = sl->sock == 1 ? 4 : 0;
 
 	if (len == 0 || len > XCHG_OUT_MAX)
 		return;
@@ -252,11 +249,7 @@ send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
 		memcpy(&sin6->sin6_addr, sl->peer, 16);
 		sl_len = sizeof(*sin6);
 	}
-	memset(buf, 0, off);
-	memcpy(buf + off, msg, len);
-	if (sendto(s->fd[sl->sock], buf, len + off, 0, (struct sockaddr *)&ss,
-	    sl_len) < 0)
-		log_debug("sendto: %s", strerror(errno));
+	dgram_queue(s, sl->sock, &ss, sl_len, msg, len);
 	record(s, sl, true, sl->sock, msg, len);
 }
 
@@ -989,73 +982,64 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	}
 }
 
-/* receive reads one datagram from socket i; false when there was none. */
-static bool
-receive(struct srv *s, int i)
+/* datagram handles one datagram of n bytes from socket i (dgram_fn). */
+static void
+datagram(struct srv *s, int i, const struct sockaddr_storage *ss,
+    uint8_t *buf, size_t n)
 {
-	static uint8_t		 buf[XCHG_OUT_MAX + 4];
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
 	uint8_t			 peer[16];
 	uint16_t		 pport;
-	ssize_t			 n;
 	size_t			 off = 0;
 	struct slot		 tmp;
 	char			 who[64];
 
-	/* MSG_TRUNC: n is the datagram's length even when it did not fit */
-	n = recvfrom(s->fd[i], buf, sizeof(buf), MSG_TRUNC,
-	    (struct sockaddr *)&ss, &len);
-	if (n < 0)
-		return false;
 	memset(peer, 0, sizeof(peer));
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
 		memcpy(peer, &sin->sin_addr, 4);
 		pport = ntohs(sin->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
 		memcpy(peer, &sin6->sin6_addr, 16);
 		pport = ntohs(sin6->sin6_port);
 	} else
-		return true;
+		return;
 	peer_name(s, peer, pport, who, sizeof(who));
 	if (i == 1) {
 		/* RFC 3948 2.2, 2.3: keepalive, non-ESP marker, or ESP */
 		if (n == 1 && buf[0] == 0xff) {
 			s->cnt.keepalive++;
 			trace(who, "NAT-T keepalive ignored");
-			return true;
+			return;
 		}
 		if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
 			s->cnt.esp++;
 			if (n < 8)
-				trace(who, "datagram dropped: %zd bytes on port "
+				trace(who, "datagram dropped: %zu bytes on port "
 				    "%u, neither IKE nor ESP", n, s->lport[1]);
 			else
 				trace(who, "ESP packet dropped: SPI 0x%02x%02x"
 				    "%02x%02x, no data path here (esp-tun)",
 				    buf[0], buf[1], buf[2], buf[3]);
-			return true;
+			return;
 		}
 		off = 4;
 	}
-	if ((size_t)n - off > XCHG_OUT_MAX) {
+	if (n - off > XCHG_OUT_MAX) {
 		s->cnt.dropped++;
 		trace(who, "message dropped: %zu bytes, more than %u",
-		    (size_t)n - off, XCHG_OUT_MAX);
-		return true;
+		    n - off, XCHG_OUT_MAX);
+		return;
 	}
 	if (s->pcap != NULL) {
 		memset(&tmp, 0, sizeof(tmp));
 		memcpy(tmp.peer, peer, sizeof(peer));
 		tmp.pport = pport;
-		record(s, &tmp, false, i, buf + off, (size_t)n - off);
+		record(s, &tmp, false, i, buf + off, n - off);
 	}
-	on_message(s, i, peer, pport, rd_init(buf + off, (size_t)n - off));
-	return true;
+	on_message(s, i, peer, pport, rd_init(buf + off, n - off));
 }
 
 /* expire drops half-open SAs older than HALF_OPEN_MS. */
@@ -1077,7 +1061,7 @@ serve(struct srv *s)
 {
 	struct pollfd	 p[2];
 	struct slot	*sl;
-	int		 n, k, j;
+	int		 n, k;
 
 	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
@@ -1093,11 +1077,14 @@ serve(struct srv *s)
 		if (n < 0 && errno != EINTR)
 			die(EXIT_LOCAL, "poll: %s", strerror(errno));
 		for (k = 0; n > 0 && k < 2; k++)
-			for (j = 0; (p[k].revents & POLLIN) && j < RX_BATCH &&
-			    receive(s, k); j++)
-				;
+			if (p[k].revents & POLLIN) {
+				(void)dgram_read(s, k, datagram);
+				dgram_flush(s);	/* the answers */
+			}
 		writer_flush(s, flushed);	/* the round's state files */
+		fflush(stdout);			/* and its events, at once */
 		expire(s);
+		dh_reuse_expire(&s->dh_reuse);
 		leases_check(s);
 		cookie_gen_tick(&s->cookies, net_now_ms());
 	}
@@ -1106,6 +1093,7 @@ serve(struct srv *s)
 	    "%lu cookies asked", s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi,
 	    s->cnt.bad_msgid, s->cnt.dropped, s->cnt.half_open_full,
 	    s->cnt.retransmits, s->cnt.cookies_sent);
+	dgram_flush(s);
 	writer_flush(s, flushed);
 	while ((sl = table_any(&s->tab)) != NULL)
 		free_slot(s, sl);

@@ -3,8 +3,8 @@
 # errors (exit 2), a missing key file (exit 5), bad proposal strings, a port
 # already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
 # SA against it (both state directories agree on the SPIs), --pool leases
-# taken back from the state dir after a restart, and SIGHUP re-reading
-# certificates and EAP secrets.  strongSwan as
+# taken back from the state dir after a restart, SIGHUP re-reading
+# certificates and EAP secrets, and --dh-reuse.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -531,4 +531,56 @@ wait_line() {
 	fi
 	stop
 	assert_equal "$STATUS" 0
+}
+
+# resp_kes PCAP : the KE data (hex) of each IKE_SA_INIT response in PCAP
+# (ike-respond's --pcap: raw IPv4, UDP, IKE), one a line
+resp_kes() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+at = 24
+while at + 16 <= len(d):
+    n = struct.unpack_from("<I", d, at + 8)[0]
+    pkt = d[at + 16:at + 16 + n]; at += 16 + n
+    ike = pkt[(pkt[0] & 15) * 4 + 8:]
+    if ike[:4] == b"\0\0\0\0": ike = ike[4:]
+    if len(ike) < 28 or ike[18] != 34 or not ike[19] & 0x20: continue
+    nxt, off = ike[16], 28
+    while nxt and off + 4 <= len(ike):
+        ln = struct.unpack_from(">H", ike, off + 2)[0]
+        if nxt == 34: print(ike[off + 8:off + ln].hex())
+        nxt, off = ike[off], off + ln
+PY
+}
+
+@test "--dh-reuse: one key pair answers every IKE_SA_INIT for its lifetime, each SA still gets its own keys; without it a key pair per SA; bad values are usage errors" {
+	local port n kes
+	for bad in -1 301 x ''; do
+		run --separate-stderr "$R" --local 127.0.0.1 "${ARGS[@]}" --dh-reuse "$bad"
+		assert_failure 2
+		[[ $stderr == *"--dh-reuse"* ]]
+	done
+	for reuse in 60 0; do
+		port=$(port_pair)
+		rm -rf "$T/state" "$T/istate"
+		start "$port" "${ARGS[@]}" --dh-reuse "$reuse" --pcap "$T/r$reuse.pcap"
+		for n in a b c; do
+			run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+				--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+				--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name $n --timeout 5
+			assert_success
+		done
+		stop
+		kes=$(resp_kes "$T/r$reuse.pcap")
+		assert_equal "$(wc -l <<<"$kes")" 3
+		[[ $kes =~ ^[0-9a-f]{64} ]] || fail "no KE data: $kes"
+		if [ "$reuse" = 60 ]; then
+			assert_equal "$(sort -u <<<"$kes" | wc -l)" 1
+		else
+			assert_equal "$(sort -u <<<"$kes" | wc -l)" 3
+		fi
+		# three SAs, three SK_d (the nonces differ)
+		assert_equal "$(cat "$T"/istate/*/ike.sa | sed -n 's/^sk_d=//p' | sort -u | wc -l)" 3
+	done
 }
