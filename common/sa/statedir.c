@@ -364,15 +364,17 @@ key_ok(const char *key)
 static bool
 has_key(const struct kvbuf *b, const char *key)
 {
-	size_t	klen = strlen(key), at = 0;
+	size_t		 klen = strlen(key), at = 0;
+	const char	*nl;
 
 	while (at < b->len) {
-		if (b->len - at > klen && memcmp(b->buf + at, key, klen) == 0 &&
-		    b->buf[at + klen] == '=')
+		if (b->len - at > klen && b->buf[at + klen] == '=' &&
+		    memcmp(b->buf + at, key, klen) == 0)
 			return true;
-		while (at < b->len && b->buf[at] != '\n')
-			at++;
-		at++;
+		/* memchr: a file is ~50 lines, each checked for every key */
+		if ((nl = memchr(b->buf + at, '\n', b->len - at)) == NULL)
+			break;
+		at = (size_t)(nl - b->buf) + 1;
 	}
 	return false;
 }
