@@ -47,9 +47,42 @@ record(struct run *r, bool sent, int sock, const uint8_t *msg, size_t len)
 		return;
 	memset(payload, 0, off);
 	memcpy(payload + off, msg, len);
+	/* flushed each time: a --stay may run for days */
 	if (pkt_build_udp(&w, r->net.af, src, dst, sport, dport, payload,
-	    len + off) != IKE_OK || pcapw_write(r->pcap, NULL, frame, w.len) != IKE_OK)
+	    len + off) != IKE_OK || pcapw_write(r->pcap, NULL, frame, w.len) !=
+	    IKE_OK || pcapw_flush(r->pcap) != IKE_OK)
 		die(EXIT_LOCAL, "%s: cannot write the packet", r->o.pcap);
+}
+
+enum ike_err
+run_send(struct run *r, int sock, const uint8_t *msg, size_t len)
+{
+	enum ike_err	 e;
+
+	if ((e = net_send(&r->net, sock, msg, len)) == IKE_OK)
+		record(r, true, sock, msg, len);
+	return e;
+}
+
+enum ike_err
+run_recv(struct run *r, int ms, uint8_t *buf, size_t cap, size_t *len,
+    int *which)
+{
+	enum ike_err	 e;
+
+	if ((e = net_recv(&r->net, ms, buf, cap, len, which)) == IKE_OK)
+		record(r, false, *which, buf, *len);
+	return e;
+}
+
+void
+run_pcap_close(struct run *r)
+{
+	if (pcapw_close(r->pcap) != IKE_OK) {
+		r->pcap = NULL;
+		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
+	}
+	r->pcap = NULL;
 }
 
 static void __attribute__((noreturn))
@@ -142,23 +175,21 @@ run_exchanges(struct run *r)
 				for (size_t k = 0; k < frags.n; k++) {	/* all fragments */
 					const uint8_t *f = frags.buf + frags.off[k];
 
-					if (net_send(&r->net, r->sock, f,
+					if (run_send(r, r->sock, f,
 					    frags.len[k]) != IKE_OK)
 						die(EXIT_LOCAL, "%s: send: %s",
 						    r->o.peer, strerror(errno));
-					record(r, true, r->sock, f, frags.len[k]);
 				}
 				resend = now + rto;
 				rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
 			}
-			e = net_recv(&r->net, (int)((resend < deadline ? resend :
+			e = run_recv(r, (int)((resend < deadline ? resend :
 			    deadline) - now), in, sizeof(in), &in_len, &which);
 			if (e == IKE_ETIMEOUT)
 				continue;
 			if (e != IKE_OK)
 				die(EXIT_LOCAL, "%s: receive: %s", r->o.peer,
 				    strerror(errno));
-			record(r, false, which, in, in_len);
 			msg = rd_init(in, in_len);
 			jw = wr_init(joined, sizeof(joined));
 			if (xchg_match(&r->sa, msg))
@@ -184,7 +215,4 @@ run_exchanges(struct run *r)
 	wipe(in, sizeof(in));
 	wipe(joined, sizeof(joined));
 	frag_pool_wipe(&frx);
-	if (pcapw_close(r->pcap) != IKE_OK)
-		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
-	r->pcap = NULL;
 }

@@ -149,14 +149,14 @@ stay_delete(struct run *r)
 		if (now >= deadline)
 			break;
 		if (now >= resend) {
-			if (net_send(&r->net, r->sock, out_buf, len) != IKE_OK) {
+			if (run_send(r, r->sock, out_buf, len) != IKE_OK) {
 				log_debug("%s: send: %s", r->o.peer, strerror(errno));
 				break;
 			}
 			resend = now + rto;
 			rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
 		}
-		e = net_recv(&r->net, (int)((resend < deadline ? resend : deadline) -
+		e = run_recv(r, (int)((resend < deadline ? resend : deadline) -
 		    now), in, sizeof(in), &in_len, &which);
 		if (e == IKE_ETIMEOUT)
 			continue;
@@ -199,7 +199,7 @@ answer(struct run *r, size_t len, int which)
 	if (cached_len > 0 && h.msgid == cached_msgid) {
 		log_debug("%s: %s request %u again: resending our response",
 		    r->o.peer, exch, h.msgid);
-		if (net_send(&r->net, which, cached, cached_len) != IKE_OK)
+		if (run_send(r, which, cached, cached_len) != IKE_OK)
 			log_debug("%s: send: %s", r->o.peer, strerror(errno));
 		return false;
 	}
@@ -229,7 +229,7 @@ answer(struct run *r, size_t len, int which)
 	    req.delete_ike ? " (Delete of the IKE SA)" : req.child_gone ?
 	    " (Delete of the Child SA)" : req.empty ? " (liveness check)" :
 	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA ? " (NO_ADDITIONAL_SAS)" : "");
-	if (net_send(&r->net, which, out_buf, w.len) != IKE_OK)
+	if (run_send(r, which, out_buf, w.len) != IKE_OK)
 		log_debug("%s: send: %s", r->o.peer, strerror(errno));
 	memcpy(cached, out_buf, w.len);
 	cached_len = w.len;
@@ -248,7 +248,7 @@ stay(struct run *r)
 	enum ike_err	 e;
 
 	while (stop_sig == 0) {
-		e = net_recv(&r->net, TICK_MS, in, sizeof(in), &len, &which);
+		e = run_recv(r, TICK_MS, in, sizeof(in), &len, &which);
 		if (e == IKE_ETIMEOUT)
 			continue;
 		if (e != IKE_OK)
