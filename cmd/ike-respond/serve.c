@@ -408,7 +408,9 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	free_slot(s, sl);
 }
 
-static void
+/* on_auth answers IKE_AUTH; false when the request did not verify (then
+ * nothing changed: it is dropped). */
+static bool
 on_auth(struct srv *s, struct slot *sl, struct rd in)
 {
 	static uint8_t	 obuf[XCHG_OUT_MAX];
@@ -422,7 +424,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		s->cnt.dropped++;
 		trace(sl->name, "IKE_AUTH dropped: %s%s%s", ike_strerror(e),
 		    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
-		return;
+		return false;
 	}
 	if (e != IKE_OK) {
 		send_msg(s, sl, out.buf, out.len);
@@ -445,7 +447,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		    "UNSUPPORTED_CRITICAL_PAYLOAD" : ike_strerror(e));
 		if (sl->sa.state != SA_ESTABLISHED) {
 			free_slot(s, sl);
-			return;
+			return true;
 		}
 		/* only the Child SA was refused: the IKE SA stays up, with no
 		 * files, to answer the peer's liveness checks and its Delete */
@@ -455,11 +457,11 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		sl->n_kids = 0;
 		if (!slot_keep(sl, out.buf, out.len))
 			log_debug("%s: response not kept: out of memory", sl->name);
-		return;
+		return true;
 	}
 	if (sl->sa.state == SA_EAP) {	/* an EAP round (RFC 7296 2.16) */
 		respond(s, sl, &out);
-		return;
+		return true;
 	}
 	s->n_half--;
 	table_up(&s->tab, sl);
@@ -471,6 +473,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 	    sl->sa.child.spi_in };
 	sl->n_kids = 1;
 	writer_save(s, sl);		/* files, then the event: flushed() */
+	return true;
 }
 
 /* flushed is called by writer_flush once an SA's files are written. */
@@ -535,8 +538,6 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 	struct info_req	 req;
 	enum ike_err	 e;
 
-	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
-		writer_flush(s, flushed);
 	if ((e = info_respond_pairs(&sl->sa, in, &out, &req, sl->kids,
 	    sl->n_kids)) != IKE_OK) {
 		s->cnt.dropped++;
@@ -702,8 +703,6 @@ on_ccsa(struct srv *s, struct slot *sl, struct rd in)
 	bool			 ok = true;
 	enum ike_err		 e;
 
-	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
-		writer_flush(s, flushed);
 	if (sl->n_kids >= SLOT_CHILD_MAX) {
 		/* no room for one more, not even for a rekey */
 		e = info_refuse(&sl->sa, in, IKEV2_N_NO_ADDITIONAL_SAS, &out);
@@ -752,8 +751,8 @@ on_ccsa(struct srv *s, struct slot *sl, struct rd in)
  * esp-tun answered the peer while it carried the SA (esp-tun(8)), maybe
  * rekeying or deleting Child SAs too, whose files say what they are now
  * (read at most once a second: the request is not verified yet). Only a
- * request that verifies moves our counter. */
-static void
+ * request that verifies moves our counter; false for one that does not. */
+static bool
 ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid,
     bool (*fn)(struct srv *, struct slot *, struct rd))
 {
@@ -766,11 +765,12 @@ ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid,
 		load_children(s, sl);
 	}
 	sl->sa.msgid = msgid;
-	if (!fn(s, sl, in)) {
-		sl->sa.msgid = ours;
-		if (msgid != ours)
-			s->cnt.bad_msgid++;
-	}
+	if (fn(s, sl, in))
+		return true;
+	sl->sa.msgid = ours;
+	if (msgid != ours)
+		s->cnt.bad_msgid++;
+	return false;
 }
 
 /* resend sends sl's last response again to where the retransmitted
@@ -864,6 +864,10 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	char		 who[64], xn[24];
 	const char	*x;
 	enum ike_err	 e;
+	uint8_t		 was_peer[16];
+	uint16_t	 was_pport;
+	int		 was_sock;
+	bool		 verified = false;
 
 	peer_name(s, peer, pport, who, sizeof(who));
 	memset(&h, 0, sizeof(h));
@@ -960,25 +964,37 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	case FRAG_WHOLE:
 		break;
 	}
-	/* the peer may move (to 4500, or behind a NAT): answer where it is */
+	/* the peer may move (to 4500, or behind a NAT: RFC 7296 2.23): the
+	 * answer goes where the request came from, and the SA stays there if
+	 * the request verifies; one that does not must not redirect it */
+	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
+		writer_flush(s, flushed);
+	memcpy(was_peer, sl->peer, sizeof(was_peer));
+	was_pport = sl->pport;
+	was_sock = sl->sock;
 	memcpy(sl->peer, peer, sizeof(sl->peer));
 	sl->pport = pport;
 	sl->sock = sock;
 	if ((sl->sa.state == SA_INIT_DONE || sl->sa.state == SA_EAP) &&
 	    h.exch == IKEV2_EXCH_IKE_AUTH)
-		on_auth(s, sl, in);
+		verified = on_auth(s, sl, in);	/* may free sl if true */
 	else if (sl->sa.state == SA_ESTABLISHED &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL)
-		ahead(s, sl, in, h.msgid, on_info);
+		verified = ahead(s, sl, in, h.msgid, on_info);
 	else if (sl->sa.state == SA_ESTABLISHED && !sl->rekeyed &&
 	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA)
-		ahead(s, sl, in, h.msgid, on_ccsa);
+		verified = ahead(s, sl, in, h.msgid, on_ccsa);
 	else {
 		s->cnt.dropped++;
 		trace(sl->name, "%s request %u dropped: %s", x, h.msgid,
 		    sl->sa.state == SA_INIT_DONE ? "IKE_AUTH not done yet" :
 		    sl->rekeyed ? "the IKE SA was rekeyed: only INFORMATIONAL "
 		    "until its Delete" : "exchange not handled here");
+	}
+	if (!verified) {
+		memcpy(sl->peer, was_peer, sizeof(sl->peer));
+		sl->pport = was_pport;
+		sl->sock = was_sock;
 	}
 }
 

@@ -4,7 +4,8 @@
 # already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
 # SA against it (both state directories agree on the SPIs), --pool leases
 # taken back from the state dir after a restart, SIGHUP re-reading
-# certificates and EAP secrets, and --dh-reuse.  strongSwan as
+# certificates and EAP secrets, --dh-reuse, and a forged request that
+# does not move the SA.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -583,4 +584,62 @@ PY
 		# three SAs, three SK_d (the nonces differ)
 		assert_equal "$(cat "$T"/istate/*/ike.sa | sed -n 's/^sk_d=//p' | sort -u | wc -l)" 3
 	done
+}
+
+# relay_forge LPORT RPORT RPID : a UDP relay on 127.0.0.3:LPORT and
+# 127.0.0.3:4500 (the NAT-T port an initiator floats to: the relay is a
+# NAT) to ike-respond on RPORT and RPORT+1 (pid RPID); the moment it has the IKE_AUTH
+# request it stops ike-respond, passes the request on and sends an
+# INFORMATIONAL request of that SA from 127.0.0.2 whose SK cannot verify,
+# then lets ike-respond go on: both are read in one round. Runs 10 s.
+relay_forge() {
+	python3 - "$@" <<'PY' &
+import os, select, signal, socket, struct, sys, time
+lp, rp, rpid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+up, down, client = [], [], {}
+for i in range(2):
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.3", (lp, 4500)[i])); up.append(a)
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0)); down.append(b)
+end, forged = time.time() + 10, False
+while time.time() < end:
+    for s in select.select(up + down, [], [], 0.2)[0]:
+        d, src = s.recvfrom(65535)
+        if s in up:
+            i = up.index(s); client[i] = src
+            ike = d[4:] if i == 1 else d
+            if len(ike) >= 28 and ike[18] == 35 and not forged:
+                forged = True
+                os.kill(rpid, signal.SIGSTOP)
+                down[i].sendto(d, ("127.0.0.1", rp + i))
+                sk = struct.pack(">BBH", 0, 0, 52) + bytes(48)
+                f = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); f.bind(("127.0.0.2", 0))
+                f.sendto(b"\0\0\0\0" * i + ike[:16] + struct.pack(">BBBBII", 46, 0x20, 37, 8, 2, 80) + sk,
+                         ("127.0.0.1", rp + i))
+                time.sleep(0.1)
+                os.kill(rpid, signal.SIGCONT)
+            else:
+                down[i].sendto(d, ("127.0.0.1", rp + i))
+        else:
+            i = down.index(s)
+            if i in client: up[i].sendto(d, client[i])
+PY
+	RELAY=$!
+}
+
+@test "a request that does not verify does not move the SA: after the IKE_AUTH, a forged request in the same round leaves ike.sa's remote= alone" {
+	local port lport
+	port=$(port_pair)
+	lport=$(port_pair)
+	start "$port" "${ARGS[@]}" -v
+	relay_forge "$lport" "$port" "$PID"
+	sleep 0.5
+	run --separate-stderr "$I" --peer "127.0.0.3:$lport" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s --timeout 5
+	assert_success
+	kill "$RELAY" 2>/dev/null; wait "$RELAY" 2>/dev/null || :
+	stop
+	grep -q 'INFORMATIONAL dropped: integrity check failed' "$T/err" || fail "no forgery seen: $(cat "$T/err")"
+	run sed -n 's/^remote=//p' "$T"/state/*/ike.sa
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
 }
