@@ -25,6 +25,7 @@
 
 enum {
 	TRACE_PER_SEC	= 100,		/* -v lines about peers' messages */
+	REFUSED_PER_SEC	= 10,		/* refused events of IKE_SA_INIT */
 };
 
 static volatile sig_atomic_t	 got_stop, got_hup;
@@ -52,33 +53,68 @@ signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A budget of lines a second for what anyone can make us write by sending
+ * datagrams: past it lines are only counted. */
+struct budget {
+	int64_t		 since, told;	/* this second's start, last report */
+	unsigned long	 n, lost;
+};
+
+static struct budget	 trace_budget, refused_budget;
+
+/* budget_take tells whether one more line fits b's budget of per_sec this
+ * second (counting it as left out if not). */
+static bool
+budget_take(struct budget *b, unsigned long per_sec)
+{
+	if (net_now_ms() - b->since >= 1000) {
+		b->since = net_now_ms();
+		b->n = 0;
+	}
+	if (b->n++ < per_sec)
+		return true;
+	b->lost++;
+	return false;
+}
+
+/* budget_over returns how many lines b left out since it last said so, at
+ * most once a second (and forgets them), else 0. */
+static unsigned long
+budget_over(struct budget *b)
+{
+	unsigned long	 lost = b->lost;
+
+	if (lost == 0 || net_now_ms() - b->told < 1000)
+		return 0;
+	b->told = net_now_ms();
+	b->lost = 0;
+	return lost;
+}
+
+/* budgets_report says how many lines the budgets left out, at most once a
+ * second (the loop calls it at least that often). */
+static void
+budgets_report(void)
+{
+	unsigned long	 n;
+
+	if ((n = budget_over(&trace_budget)) > 0)
+		log_debug("%lu more lines about peers' messages not written", n);
+	if ((n = budget_over(&refused_budget)) > 0)
+		log_warn("%lu refusals of IKE_SA_INIT not written as events "
+		    "(more than %d a second)", n, REFUSED_PER_SEC);
+}
+
 /* trace writes "ike-respond: WHO: what" at -v, for what a peer's datagram
- * made us do (mostly drop it), at most TRACE_PER_SEC lines a second: a
- * peer can send any number, so the rest are only counted, and the count is
- * written when the next second starts. */
+ * made us do (mostly drop it), at most TRACE_PER_SEC lines a second. */
 static void __attribute__((format(printf, 2, 3)))
 trace(const char *who, const char *fmt, ...)
 {
-	static int64_t		 since;
-	static unsigned long	 n, lost;
-	char			 msg[256];
-	int64_t			 now;
-	va_list			 ap;
+	char		 msg[256];
+	va_list		 ap;
 
-	if (log_verbose() < 1)
+	if (log_verbose() < 1 || !budget_take(&trace_budget, TRACE_PER_SEC))
 		return;
-	now = net_now_ms();
-	if (now - since >= 1000) {
-		if (lost > 0)
-			log_debug("%lu more lines about peers' messages not "
-			    "written", lost);
-		since = now;
-		n = lost = 0;
-	}
-	if (n++ >= TRACE_PER_SEC) {
-		lost++;
-		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -404,7 +440,9 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	trace(who, "IKE_SA_INIT %016llx refused: %s%s%s",
 	    (unsigned long long)h.ispi, detail,
 	    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
-	event(s, sl, "refused", detail);
+	/* unauthenticated: anyone can have one sent at will */
+	if (budget_take(&refused_budget, REFUSED_PER_SEC))
+		event(s, sl, "refused", detail);
 	free_slot(s, sl);
 }
 
@@ -1100,6 +1138,7 @@ serve(struct srv *s)
 		writer_flush(s, flushed);	/* the round's state files */
 		fflush(stdout);			/* and its events, at once */
 		expire(s);
+		budgets_report();
 		dh_reuse_expire(&s->dh_reuse);
 		leases_check(s);
 		cookie_gen_tick(&s->cookies, net_now_ms());

@@ -4,8 +4,8 @@
 # already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
 # SA against it (both state directories agree on the SPIs), --pool leases
 # taken back from the state dir after a restart, SIGHUP re-reading
-# certificates and EAP secrets, --dh-reuse, and a forged request that
-# does not move the SA.  strongSwan as
+# certificates and EAP secrets, --dh-reuse, a forged request that does
+# not move the SA, and refused events limited to 10 a second.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -642,4 +642,37 @@ PY
 	grep -q 'INFORMATIONAL dropped: integrity check failed' "$T/err" || fail "no forgery seen: $(cat "$T/err")"
 	run sed -n 's/^remote=//p' "$T"/state/*/ike.sa
 	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+}
+
+@test "refused IKE_SA_INIT events are at most 10 a second; the number left out is on stderr; others are still served" {
+	local port n
+	port=$(port_pair)
+	start "$port" "${ARGS[@]}"
+	# one refused request as ike-initiate sends it, kept in a capture ...
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes128-sha256-modp2048 --esp aes256gcm16 --pcap "$T/bad.pcap" \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --timeout 5
+	assert_failure 3
+	# ... then sent again 200 times with other SPIs, at once
+	python3 - "$T/bad.pcap" "$port" <<'PY'
+import socket, struct, sys
+d = open(sys.argv[1], "rb").read()
+n = struct.unpack_from("<I", d, 24 + 8)[0]
+pkt = d[40:40 + n]
+ike = pkt[(pkt[0] & 15) * 4 + 8:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):
+    s.sendto(struct.pack(">Q", 0x1000 + i) + ike[8:], ("127.0.0.1", int(sys.argv[2])))
+PY
+	sleep 1.2
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --timeout 5
+	assert_success
+	stop
+	n=$(grep -c '^refused .* NO_PROPOSAL_CHOSEN' "$T/out")
+	[ "$n" -ge 10 ] && [ "$n" -le 30 ] || fail "$n refused events"
+	grep -q 'refusals of IKE_SA_INIT not written as events (more than 10 a second)' "$T/err" ||
+		fail "no count of those left out: $(cat "$T/err")"
+	grep -q '^established ' "$T/out"
 }
