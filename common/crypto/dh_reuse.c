@@ -1,18 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* A responder's DH key pairs, each used for many IKE_SA_INIT exchanges for a short while (RFC 7296 2.12). */
-#include <time.h>
-
+#include "base/clock.h"
 #include "crypto/dh.h"
 #include "crypto/dh_reuse.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 enum ike_err
 dh_reuse_get(struct dh_reuse *r, uint16_t group, struct dh **out)
@@ -23,7 +13,7 @@ dh_reuse_get(struct dh_reuse *r, uint16_t group, struct dh **out)
 
 	if (r == NULL || r->max_ms <= 0)
 		return dh_new(out, group);
-	now = now_ms();
+	now = mono_ms();
 	for (i = 0; i < DH_REUSE_GROUPS; i++) {
 		if (r->pair[i].d == NULL) {
 			if (free_i < 0)
@@ -51,7 +41,7 @@ dh_reuse_get(struct dh_reuse *r, uint16_t group, struct dh **out)
 void
 dh_reuse_expire(struct dh_reuse *r)
 {
-	int64_t	 now = now_ms();
+	int64_t	 now = mono_ms();
 	int	 i;
 
 	for (i = 0; i < DH_REUSE_GROUPS; i++)

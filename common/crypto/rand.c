@@ -4,10 +4,10 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "crypto/secret.h"
 
 enum {
@@ -30,15 +30,6 @@ struct rng {
 
 static struct rng	*rng;		/* a page of its own */
 static bool		 rng_off;	/* no such page: the kernel each time */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* rng_page maps the generator's state where a fork child sees zeroes and
  * a core dump nothing; NULL where the kernel cannot (before Linux 4.14). */
@@ -104,7 +95,7 @@ rand_bytes(void *p, size_t n)
 		randombytes_buf(p, n);
 		return;
 	}
-	now = now_ms();
+	now = mono_ms();
 	if (!r->ready || r->since_seed >= RNG_RESEED_BYTES ||
 	    now - r->seeded_ms >= RNG_RESEED_MS || now < r->seeded_ms)
 		seed(r, now);

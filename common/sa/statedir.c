@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "crypto/secret.h"
 #include "sa/statedir.h"
 
@@ -190,21 +191,12 @@ sd_unlock(struct sd_lock *l)
 	l->lockfd = l->dirfd = -1;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* flock_wait takes an exclusive flock on fd within ms (see sd_lock_sa_timeout). */
 static enum ike_err
 flock_wait(int fd, int ms)
 {
 	struct timespec	 nap = { 0, LOCK_POLL_MS * 1000000L };
-	int64_t		 end = now_ms() + (ms > 0 ? ms : 0);
+	int64_t		 end = mono_ms() + (ms > 0 ? ms : 0);
 
 	if (ms < 0) {
 		while (flock(fd, LOCK_EX) != 0)
@@ -217,7 +209,7 @@ flock_wait(int fd, int ms)
 			return IKE_OK;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return IKE_EIO;
-		if (now_ms() >= end)
+		if (mono_ms() >= end)
 			break;
 		nanosleep(&nap, NULL);
 	}
@@ -280,7 +272,7 @@ enum ike_err
 sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
     struct sd_lock *out)
 {
-	int64_t		 start = now_ms();
+	int64_t		 start = mono_ms();
 	int		 left = ms, saved;
 	enum ike_err	 e;
 
@@ -309,7 +301,7 @@ sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
 			goto fail;
 		}
 		if (ms >= 0) {
-			left = ms - (int)(now_ms() - start);
+			left = ms - (int)(mono_ms() - start);
 			if (left < 0)
 				left = 0;
 		}
