@@ -9,14 +9,13 @@
 #include "codec/hdr.h"
 #include "crypto/secret.h"
 #include "exchange/record.h"
+#include "exchange/retx.h"
 #include "exchange/rekey_journal.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "esptun.h"
 
 enum {
-	RTO_FIRST_MS	= 500,
-	RTO_MAX_MS	= 8000,
 	LOCK_MS		= 1000,
 };
 
@@ -44,9 +43,7 @@ launch(struct tunnel *t, int64_t now)
 	struct dpd	*d = &t->dpd;
 
 	d->out = true;
-	d->rto = RTO_FIRST_MS;
-	d->next_ms = now + d->rto;
-	d->end_ms = now + (int64_t)t->o.dpd_timeout * 1000;
+	retx_start(&d->rt, now, (int64_t)t->o.dpd_timeout * 1000);
 	send_ike(t, d->p.req, d->p.len);
 }
 
@@ -176,7 +173,7 @@ dpd_tick(struct tunnel *t, int64_t now)
 {
 	struct dpd	*d = &t->dpd;
 
-	if (d->out && now >= d->end_ms) {
+	if (d->out && retx_over(&d->rt, now)) {
 		if (d->left && t->o.dpd_delay == 0) {
 			/* no liveness checks asked for: the next program
 			 * tries again */
@@ -191,12 +188,8 @@ dpd_tick(struct tunnel *t, int64_t now)
 		return true;
 	}
 	if (d->out) {
-		if (now >= d->next_ms) {
+		if (retx_due(&d->rt, now))
 			send_ike(t, d->p.req, d->p.len);
-			d->rto = d->rto * 2 < RTO_MAX_MS ? d->rto * 2 :
-			    RTO_MAX_MS;
-			d->next_ms = now + d->rto;
-		}
 		return false;
 	}
 	if (t->o.dpd_delay != 0 &&

@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@
 #include "crypto/esp.h"
 #include "crypto/replay.h"
 #include "exchange/record.h"
+#include "exchange/retx.h"
 #include "exchange/xchg.h"
 #include "sa/statedir.h"
 
@@ -77,8 +79,7 @@ struct dpd {
 	bool		 left;		/* an earlier program's request */
 	int		 hold;		/* .ike-rekey, or -1 */
 	struct pending	 p;
-	int		 rto;
-	int64_t		 next_ms, end_ms;
+	struct retx	 rt;		/* its resends, its end */
 };
 
 struct tunnel {
@@ -151,10 +152,24 @@ bool	 dpd_answer(struct tunnel *t, const uint8_t *msg, size_t len,
 void	 dpd_resume(struct tunnel *t);
 void	 dpd_drop(struct tunnel *t);
 
-/* path.c: the data path; the peer's MOBIKE requests */
+/* path.c: the data path; esp_in takes one ESP packet from the peer */
 int	 path_run(struct tunnel *t);
-bool	 path_mobike(struct tunnel *t, struct sd_lock *l, struct rd in,
+void	 esp_in(struct tunnel *t, uint8_t *pkt, size_t len);
+
+/* move.c: MOBIKE (RFC 4555). move_answer answers the peer's MOBIKE request
+ * in under l into w (*e the result): false for an ordinary INFORMATIONAL.
+ * move_follow rebinds the UDP socket where ike.sa now says the IKE SA is
+ * (the old one to *old, drained by move_drain); move_watch reads
+ * rtnetlink (fd) and starts or resends our own move, whose socket is
+ * move_fd() and whose answers move_input reads; move_release ends it. */
+bool	 move_answer(struct tunnel *t, struct sd_lock *l, struct rd in,
 	    struct wr *w, enum ike_err *e);
+void	 move_follow(struct tunnel *t, struct pollfd *udp, struct pollfd *old);
+void	 move_drain(struct pollfd *old, int64_t now);
+void	 move_watch(struct tunnel *t, int fd, bool readable, int64_t now);
+void	 move_input(struct tunnel *t, struct pollfd *udp, struct pollfd *old);
+int	 move_fd(void);
+void	 move_release(void);
 
 /* setup.c: sockets, TUN, privileges */
 void	 sockets_open(struct tunnel *t);

@@ -368,7 +368,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 		pairs[i] = (struct child_pair){ t->child[i]->spi_out,
 		    t->child[i]->spi_in };
 	if (exch == IKEV2_EXCH_INFORMATIONAL &&
-	    path_mobike(t, l, rd_init(msg, len), &w, &e))
+	    move_answer(t, l, rd_init(msg, len), &w, &e))
 		;	/* RFC 4555 (path.c) */
 	else if (exch == IKEV2_EXCH_INFORMATIONAL)
 		e = info_respond_pairs(sa, rd_init(msg, len), &w, &req, pairs,

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* esp-tun: carry the ESP traffic of an IKE SA's Child SAs between a TUN device and the peer. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -248,6 +250,8 @@ main(int argc, char *argv[])
 	int		 status;
 
 	log_init(argv[0]);
+	(void)secret_nodump();		/* no core file with the keys in it */
+	umask(077);
 	parse_opts(&t->o, argc, argv);
 	if (t->o.stats)
 		return stats_print(&t->o);

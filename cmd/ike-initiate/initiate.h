@@ -51,6 +51,15 @@ struct run {
  * failure. */
 void	 run_exchanges(struct run *r);
 
+/* run_send and run_recv are net_send and net_recv that also write what
+ * went through to --pcap, open from run_exchanges until run_pcap_close
+ * (which dies if the file could not be written). */
+enum ike_err	 run_send(struct run *r, int sock, const uint8_t *msg,
+		    size_t len);
+enum ike_err	 run_recv(struct run *r, int ms, uint8_t *buf, size_t cap,
+		    size_t *len, int *which);
+void	 run_pcap_close(struct run *r);
+
 /* save_state writes ike.sa (and child.NAME.sa when established) under the
  * state directory; save_keys writes --keys-out files; print_result writes
  * stdout. Each dies on failure. */

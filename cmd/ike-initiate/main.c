@@ -623,6 +623,7 @@ main(int argc, char *argv[])
 	print_result(&r);
 	if (r.o.stay)
 		status = stay(&r);	/* until the peer or a signal ends the SA */
+	run_pcap_close(&r);		/* the stay's messages in it too */
 	net_close(&r.net);
 	ike_sa_wipe(&r.sa);
 	psk_wipe(&r.psk);

@@ -11,13 +11,9 @@
 #include "base/log.h"
 #include "crypto/secret.h"
 #include "exchange/frag.h"
+#include "exchange/retx.h"
 #include "names/names.h"
 #include "initiate.h"
-
-enum {
-	RTO_FIRST_MS	= 500,		/* first retransmission after 0.5 s, then doubling */
-	RTO_MAX_MS	= 8000,
-};
 
 static uint8_t	 last[XCHG_OUT_MAX], next[XCHG_OUT_MAX], in[XCHG_OUT_MAX];
 static uint8_t	 joined[XCHG_OUT_MAX];	/* a reassembled response */
@@ -47,9 +43,42 @@ record(struct run *r, bool sent, int sock, const uint8_t *msg, size_t len)
 		return;
 	memset(payload, 0, off);
 	memcpy(payload + off, msg, len);
+	/* flushed each time: a --stay may run for days */
 	if (pkt_build_udp(&w, r->net.af, src, dst, sport, dport, payload,
-	    len + off) != IKE_OK || pcapw_write(r->pcap, NULL, frame, w.len) != IKE_OK)
+	    len + off) != IKE_OK || pcapw_write(r->pcap, NULL, frame, w.len) !=
+	    IKE_OK || pcapw_flush(r->pcap) != IKE_OK)
 		die(EXIT_LOCAL, "%s: cannot write the packet", r->o.pcap);
+}
+
+enum ike_err
+run_send(struct run *r, int sock, const uint8_t *msg, size_t len)
+{
+	enum ike_err	 e;
+
+	if ((e = net_send(&r->net, sock, msg, len)) == IKE_OK)
+		record(r, true, sock, msg, len);
+	return e;
+}
+
+enum ike_err
+run_recv(struct run *r, int ms, uint8_t *buf, size_t cap, size_t *len,
+    int *which)
+{
+	enum ike_err	 e;
+
+	if ((e = net_recv(&r->net, ms, buf, cap, len, which)) == IKE_OK)
+		record(r, false, *which, buf, *len);
+	return e;
+}
+
+void
+run_pcap_close(struct run *r)
+{
+	if (pcapw_close(r->pcap) != IKE_OK) {
+		r->pcap = NULL;
+		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
+	}
+	r->pcap = NULL;
 }
 
 static void __attribute__((noreturn))
@@ -79,6 +108,19 @@ fail(struct run *r, const char *exch, enum ike_err e)
 	die_err(e, "%s: %s", r->o.peer, exch);
 }
 
+/* send_all sends every fragment of the request (all of them again when
+ * it is retransmitted: RFC 7383 2.6). */
+static void
+send_all(struct run *r, const struct frag_set *f)
+{
+	size_t	 k;
+
+	for (k = 0; k < f->n; k++)
+		if (run_send(r, r->sock, f->buf + f->off[k], f->len[k]) != IKE_OK)
+			die(EXIT_LOCAL, "%s: send: %s", r->o.peer,
+			    strerror(errno));
+}
+
 void
 run_exchanges(struct run *r)
 {
@@ -87,9 +129,10 @@ run_exchanges(struct run *r)
 	struct rd	 msg;
 	enum xchg_wait	 w;
 	enum ike_err	 e;
-	int64_t		 deadline, now, resend;
+	struct retx	 rt;
+	int64_t		 deadline, now;
 	size_t		 last_len = 0, in_len = 0;
-	int		 rto, which;
+	int		 which;
 	const char	*exch = "IKE_SA_INIT";
 
 	if (r->o.pcap != NULL && pcapw_open(&r->pcap, r->o.pcap, DLT_RAW) != IKE_OK)
@@ -125,40 +168,28 @@ run_exchanges(struct run *r)
 			frags.off[0] = 0;
 			frags.len[0] = last_len;
 		}
-		rto = RTO_FIRST_MS;
-		resend = 0;
+		send_all(r, &frags);
+		now = net_now_ms();
+		retx_start(&rt, now, deadline - now);
 		for (;;) {
 			now = net_now_ms();
-			if (now >= deadline) {
+			if (retx_over(&rt, now)) {
 				(void)pcapw_close(r->pcap);
 				r->pcap = NULL;
 				die(EXIT_TIMEOUT, "%s: %s: no answer within %d s",
 				    r->o.peer, exch, r->o.timeout);
 			}
-			if (now >= resend) {
-				if (resend != 0)
-					log_debug("%s: %s: retransmitting", r->o.peer,
-					    exch);
-				for (size_t k = 0; k < frags.n; k++) {	/* all fragments */
-					const uint8_t *f = frags.buf + frags.off[k];
-
-					if (net_send(&r->net, r->sock, f,
-					    frags.len[k]) != IKE_OK)
-						die(EXIT_LOCAL, "%s: send: %s",
-						    r->o.peer, strerror(errno));
-					record(r, true, r->sock, f, frags.len[k]);
-				}
-				resend = now + rto;
-				rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
+			if (retx_due(&rt, now)) {
+				log_debug("%s: %s: retransmitting", r->o.peer, exch);
+				send_all(r, &frags);
 			}
-			e = net_recv(&r->net, (int)((resend < deadline ? resend :
-			    deadline) - now), in, sizeof(in), &in_len, &which);
+			e = run_recv(r, retx_wait(&rt, now), in, sizeof(in),
+			    &in_len, &which);
 			if (e == IKE_ETIMEOUT)
 				continue;
 			if (e != IKE_OK)
 				die(EXIT_LOCAL, "%s: receive: %s", r->o.peer,
 				    strerror(errno));
-			record(r, false, which, in, in_len);
 			msg = rd_init(in, in_len);
 			jw = wr_init(joined, sizeof(joined));
 			if (xchg_match(&r->sa, msg))
@@ -184,7 +215,4 @@ run_exchanges(struct run *r)
 	wipe(in, sizeof(in));
 	wipe(joined, sizeof(joined));
 	frag_pool_wipe(&frx);
-	if (pcapw_close(r->pcap) != IKE_OK)
-		die(EXIT_LOCAL, "%s: write failed", r->o.pcap);
-	r->pcap = NULL;
 }

@@ -9,14 +9,13 @@
 #include "base/log.h"
 #include "codec/hdr.h"
 #include "crypto/secret.h"
+#include "exchange/retx.h"
 #include "names/ikev2.h"
 #include "names/names.h"
 #include "sa/statedir.h"
 #include "initiate.h"
 
 enum {
-	RTO_FIRST_MS	= 500,		/* as run.c: 0.5 s, then doubling */
-	RTO_MAX_MS	= 8000,
 	TICK_MS		= 250,		/* how often the loop looks at signals */
 };
 
@@ -132,9 +131,10 @@ bool
 stay_delete(struct run *r)
 {
 	struct wr	 w = wr_init(out_buf, sizeof(out_buf));
-	int64_t		 deadline, now, resend = 0;
+	struct retx	 rt;
+	int64_t		 now;
 	size_t		 in_len = 0, len;
-	int		 rto = RTO_FIRST_MS, which;
+	int		 which;
 	enum ike_err	 e;
 	bool		 ok = false;
 
@@ -143,23 +143,20 @@ stay_delete(struct run *r)
 	len = w.len;
 	log_debug("%s: sending INFORMATIONAL request %u: Delete of the IKE SA",
 	    r->o.peer, r->sa.msgid);
-	deadline = net_now_ms() + (int64_t)r->o.timeout * 1000;
-	for (;;) {
+	retx_start(&rt, net_now_ms(), (int64_t)r->o.timeout * 1000);
+	for (e = run_send(r, r->sock, out_buf, len); e == IKE_OK;) {
 		now = net_now_ms();
-		if (now >= deadline)
+		if (retx_over(&rt, now))
 			break;
-		if (now >= resend) {
-			if (net_send(&r->net, r->sock, out_buf, len) != IKE_OK) {
-				log_debug("%s: send: %s", r->o.peer, strerror(errno));
-				break;
-			}
-			resend = now + rto;
-			rto = rto * 2 > RTO_MAX_MS ? RTO_MAX_MS : rto * 2;
-		}
-		e = net_recv(&r->net, (int)((resend < deadline ? resend : deadline) -
-		    now), in, sizeof(in), &in_len, &which);
-		if (e == IKE_ETIMEOUT)
+		if (retx_due(&rt, now) &&
+		    (e = run_send(r, r->sock, out_buf, len)) != IKE_OK)
+			break;
+		e = run_recv(r, retx_wait(&rt, now), in, sizeof(in), &in_len,
+		    &which);
+		if (e == IKE_ETIMEOUT) {
+			e = IKE_OK;
 			continue;
+		}
 		if (e != IKE_OK)
 			break;
 		if (info_consume(&r->sa, rd_init(in, in_len)) == IKE_OK) {
@@ -168,6 +165,8 @@ stay_delete(struct run *r)
 		}
 		log_debug("%s: dropped a message that is not the answer", r->o.peer);
 	}
+	if (e != IKE_OK)
+		log_debug("%s: INFORMATIONAL: %s", r->o.peer, strerror(errno));
 	wipe(out_buf, sizeof(out_buf));
 	wipe(in, sizeof(in));
 	if (ok)
@@ -199,7 +198,7 @@ answer(struct run *r, size_t len, int which)
 	if (cached_len > 0 && h.msgid == cached_msgid) {
 		log_debug("%s: %s request %u again: resending our response",
 		    r->o.peer, exch, h.msgid);
-		if (net_send(&r->net, which, cached, cached_len) != IKE_OK)
+		if (run_send(r, which, cached, cached_len) != IKE_OK)
 			log_debug("%s: send: %s", r->o.peer, strerror(errno));
 		return false;
 	}
@@ -229,7 +228,7 @@ answer(struct run *r, size_t len, int which)
 	    req.delete_ike ? " (Delete of the IKE SA)" : req.child_gone ?
 	    " (Delete of the Child SA)" : req.empty ? " (liveness check)" :
 	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA ? " (NO_ADDITIONAL_SAS)" : "");
-	if (net_send(&r->net, which, out_buf, w.len) != IKE_OK)
+	if (run_send(r, which, out_buf, w.len) != IKE_OK)
 		log_debug("%s: send: %s", r->o.peer, strerror(errno));
 	memcpy(cached, out_buf, w.len);
 	cached_len = w.len;
@@ -248,7 +247,7 @@ stay(struct run *r)
 	enum ike_err	 e;
 
 	while (stop_sig == 0) {
-		e = net_recv(&r->net, TICK_MS, in, sizeof(in), &len, &which);
+		e = run_recv(r, TICK_MS, in, sizeof(in), &len, &which);
 		if (e == IKE_ETIMEOUT)
 			continue;
 		if (e != IKE_OK)

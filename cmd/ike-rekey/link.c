@@ -13,12 +13,11 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "exchange/retx.h"
 #include "io/net.h"
 #include "rekey.h"
 
 enum {
-	RTO_FIRST_MS	= 500,
-	RTO_MAX_MS	= 8000,
 	MSG_MAX		= XCHG_OUT_MAX + 4,
 };
 
@@ -134,8 +133,7 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 {
 	uint8_t		 buf[MSG_MAX];
 	struct pollfd	 pfd;
-	int64_t		 end = net_now_ms() + timeout_ms, next;
-	int		 rto = RTO_FIRST_MS, wait;
+	struct retx	 rt;
 	ssize_t		 n;
 	size_t		 off;
 	enum ike_err	 e;
@@ -144,10 +142,11 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 	pfd.events = POLLIN;
 	if (!send_req(k, req, len))
 		return IKE_EIO;
-	next = net_now_ms() + rto;
+	retx_start(&rt, net_now_ms(), timeout_ms);
 	for (;;) {
-		wait = (int)((next < end ? next : end) - net_now_ms());
-		if (wait > 0 && poll(&pfd, 1, wait) < 0 && errno != EINTR)
+		pfd.revents = 0;
+		if (poll(&pfd, 1, retx_wait(&rt, net_now_ms())) < 0 &&
+		    errno != EINTR)
 			return IKE_EIO;
 		if (pfd.revents & (POLLIN | POLLERR)) {
 			n = recv(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -163,14 +162,12 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 				}
 			}
 		}
-		if (net_now_ms() >= end)
+		if (retx_over(&rt, net_now_ms()))
 			return IKE_ETIMEOUT;
-		if (net_now_ms() >= next) {
-			log_debug("no answer in %d ms: sending again", rto);
+		if (retx_due(&rt, net_now_ms())) {
+			log_debug("no answer: sending again");
 			if (!send_req(k, req, len))
 				return IKE_EIO;
-			rto = rto * 2 < RTO_MAX_MS ? rto * 2 : RTO_MAX_MS;
-			next = net_now_ms() + rto;
 		}
 	}
 }

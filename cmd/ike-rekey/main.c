@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* ike-rekey: rekey a Child SA (CREATE_CHILD_SA), or delete a Child SA or the IKE SA, of an SA in the state directory. */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 
 #include <dirent.h>
@@ -939,6 +941,8 @@ main(int argc, char *argv[])
 	int		 i, status = EXIT_OK, s;
 
 	log_init(argv[0]);
+	(void)secret_nodump();		/* no core file with the keys in it */
+	umask(077);
 	i = parse_opts(&o, argc, argv);
 	if (!crypto_init())
 		die(EXIT_FAIL, "cannot initialise libsodium");

@@ -35,6 +35,7 @@ enum {
 	OPT_OCSP_AIA,
 	OPT_REVOCATION,
 	OPT_COOKIE_THRESHOLD = 256,
+	OPT_DH_REUSE,
 	OPT_DNS,
 	OPT_ESP,
 	OPT_FRAG_MTU,
@@ -71,7 +72,8 @@ static const char synopsis[] =
     "usage: ike-respond --local addr[:port] --psk-file file | --cert file --key file\n"
     "                   --ca file --ike proposals\n"
     "                   --esp proposals --ts local-ts [-hv]\n"
-    "                   [--cookie-threshold n] [--crl file] [--dns addr]\n"
+    "                   [--cookie-threshold n] [--crl file] [--dh-reuse secs]\n"
+    "                   [--dns addr]\n"
     "                   [--eap-method methods] [--eap-secrets file]\n"
     "                   [--frag-mtu bytes] [--half-open-max n]\n"
     "                   [--id id] [--json] [--keys-out dir] [--lifetime secs]\n"
@@ -122,6 +124,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	bool		 tls;
 	static const struct option longopts[] = {
 		{ "cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD },
+		{ "dh-reuse",	required_argument,	NULL, OPT_DH_REUSE },
 		{ "dns",	required_argument,	NULL, OPT_DNS },
 		{ "eap-method",	required_argument,	NULL, OPT_EAP_METHOD },
 		{ "eap-secrets", required_argument,	NULL, OPT_EAP_SECRETS },
@@ -227,6 +230,9 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_NO_MOBIKE:	no_mobike = true; break;
 		case OPT_KEYS_OUT:	o->keys_out = optarg; break;
 		case OPT_LOCAL:		o->local = optarg; break;
+		case OPT_DH_REUSE:
+			o->dh_reuse = count_arg("--dh-reuse", 0, DH_REUSE_MAX);
+			break;
 		case OPT_MAX_SAS:
 			o->max_sas = count_arg("--max-sas", 1, MAX_SAS_MAX);
 			break;
@@ -654,6 +660,8 @@ setup(struct srv *s)
 	c->af = s->af;
 	c->frag = o->frag_mtu != 0;
 	c->mobike = !no_mobike;
+	s->dh_reuse.max_ms = o->dh_reuse * 1000;
+	c->dh_reuse = &s->dh_reuse;
 	memcpy(c->local_addr, s->local, sizeof(c->local_addr));
 	c->local_port = s->lport[0];
 
@@ -671,7 +679,9 @@ setup(struct srv *s)
 	if (o->pcap != NULL && pcapw_open(&s->pcap, o->pcap, DLT_RAW) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", o->pcap, strerror(errno));
 	lock_serving(s);
-	leases_load(s);			/* after the lock: ours alone */
+	if (sd_sweep_hidden(&s->sd) > 0)	/* after the lock: ours alone */
+		log_warn("%s: removed what killed programs left", s->dir);
+	leases_load(s);
 	for (i = 0; i < 2; i++)
 		if ((s->fd[i] = bind_udp(s->af, s->local, s->lport[i])) < 0)
 			die(EXIT_LOCAL, "%s port %u: bind: %s", o->local,
@@ -702,6 +712,7 @@ main(int argc, char *argv[])
 	sig_cred_free(s.cred);
 	cookie_gen_wipe(&s.cookies);
 	leases_free(&s);
+	dh_reuse_clear(&s.dh_reuse);
 	cp_cfg_free(&s.cp);
 	table_free(&s.tab);
 	sd_close(&s.sd);

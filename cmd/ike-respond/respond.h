@@ -3,9 +3,12 @@
 #ifndef IKEKIT_CMD_IKE_RESPOND_H
 #define IKEKIT_CMD_IKE_RESPOND_H
 
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "crypto/dh_reuse.h"
 #include "exchange/cookie.h"
 #include "exchange/cp.h"
 #include "exchange/xchg.h"
@@ -18,7 +21,9 @@ enum {
 	MAX_SAS		= 65536,	/* IKE SAs at once, half-open included
 					 * (default of --max-sas) */
 	MAX_SAS_MAX	= 1 << 24,	/* largest --max-sas */
+	DH_REUSE_MAX	= 300,		/* longest --dh-reuse, seconds */
 	RX_BATCH	= 64,		/* datagrams read per socket per round */
+	TX_BATCH	= 64,		/* answers queued per socket at most */
 	CRL_FILES_MAX	= 16,		/* --crl files */
 	HALF_OPEN_MAX	= 64,		/* half-open IKE SAs at once (default) */
 	COOKIE_THRESHOLD = 10,		/* half-open SAs before cookies (default) */
@@ -52,6 +57,7 @@ struct opts {
 	long		 cookie_threshold;	/* 0: always */
 	long		 half_open_max;
 	long		 max_sas;
+	long		 dh_reuse;	/* --dh-reuse: seconds, 0 none */
 	unsigned	 frag_mtu;	/* --frag-mtu: 0 none (RFC 7383) */
 	enum sync_mode	 sync;
 	bool		 json;
@@ -139,8 +145,23 @@ struct srv {
 	size_t		 n_old;
 	int64_t		 old_checked_ms;
 	struct cookie_gen cookies;
+	struct dh_reuse	 dh_reuse;	/* --dh-reuse */
 	char		 dir[4096];	/* the state directory */
 };
+
+/* dgram_fn handles datagram buf of n bytes (its real length: more than
+ * the buffer when it was cut) from socket i. */
+typedef void dgram_fn(struct srv *s, int i, const struct sockaddr_storage *from,
+    uint8_t *buf, size_t n);
+
+/* dgram_read reads up to RX_BATCH datagrams of socket i at once and calls
+ * fn on each; returns how many (0: none waiting). dgram_queue queues one
+ * datagram to send from socket i (with the non-ESP marker on socket 1);
+ * dgram_flush sends what is queued. */
+int	 dgram_read(struct srv *s, int i, dgram_fn *fn);
+void	 dgram_queue(struct srv *s, int i, const struct sockaddr_storage *to,
+	    socklen_t to_len, const uint8_t *msg, size_t len);
+void	 dgram_flush(struct srv *s);
 
 /* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload. */
 void	 serve(struct srv *s);

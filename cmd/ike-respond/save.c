@@ -48,6 +48,35 @@ lock(struct srv *s, const char *name, bool create, struct sd_lock *l)
 	return true;
 }
 
+/* create_sa writes sl's new SA, its IKE SA and Child SA at once;
+ * IKE_EIO when it must be written under the lock instead (errno EEXIST: the
+ * name is taken) or cannot be written at all. */
+static enum ike_err
+create_sa(struct srv *s, struct slot *sl, const struct sa_where *w)
+{
+	static struct kvbuf	 ike, child;
+	char			 file[SD_FILE_MAX + 1];
+	const char		*files[2] = { "ike.sa", file };
+	const struct kvbuf	*bufs[2] = { &ike, &child };
+	enum ike_err		 e;
+
+	kv_init(&ike);
+	ike_sa_record(&ike, &sl->sa, w);
+	kv_init(&child);
+	if (sl->sa.child.spi_in != 0) {
+		child_sa_record(&child, &sl->sa, w);
+		snprintf(file, sizeof(file), "child.%s.sa", sl->child_name);
+	}
+	e = sd_create_sa(&s->sd, sl->name, files, bufs,
+	    sl->sa.child.spi_in != 0 ? 2 : 1);
+	kv_wipe(&ike);
+	kv_wipe(&child);
+	if (e != IKE_OK && e != IKE_EIO)	/* IKE_EIO: tried again locked */
+		log_warn("%s/%s: %s", s->dir, sl->name,
+		    ike_strerror(e));
+	return e;
+}
+
 bool
 save_sa(struct srv *s, struct slot *sl)
 {
@@ -59,9 +88,12 @@ save_sa(struct srv *s, struct slot *sl)
 	char			 addr[4][64];
 	uint32_t		 spi;
 
+	where_for(s, sl, &w, addr);
+	if (!sl->saved && (e = create_sa(s, sl, &w)) != IKE_EIO)
+		return e == IKE_OK;
+	e = IKE_OK;
 	if (!lock(s, sl->name, true, &l))
 		return false;
-	where_for(s, sl, &w, addr);
 	/* a new SA killed at any point leaves an IKE SA with or without its
 	 * Child SA, never a Child SA without ike.sa: ike.sa first (without
 	 * child=), then the Child SA, then ike.sa naming it */

@@ -26,6 +26,7 @@
 
 enum {
 	TRACE_PER_SEC	= 100,		/* -v lines about peers' messages */
+	REFUSED_PER_SEC	= 10,		/* refused events of IKE_SA_INIT */
 };
 
 static volatile sig_atomic_t	 got_stop, got_hup;
@@ -53,33 +54,68 @@ signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A budget of lines a second for what anyone can make us write by sending
+ * datagrams: past it lines are only counted. */
+struct budget {
+	int64_t		 since, told;	/* this second's start, last report */
+	unsigned long	 n, lost;
+};
+
+static struct budget	 trace_budget, refused_budget;
+
+/* budget_take tells whether one more line fits b's budget of per_sec this
+ * second (counting it as left out if not). */
+static bool
+budget_take(struct budget *b, unsigned long per_sec)
+{
+	if (net_now_ms() - b->since >= 1000) {
+		b->since = net_now_ms();
+		b->n = 0;
+	}
+	if (b->n++ < per_sec)
+		return true;
+	b->lost++;
+	return false;
+}
+
+/* budget_over returns how many lines b left out since it last said so, at
+ * most once a second (and forgets them), else 0. */
+static unsigned long
+budget_over(struct budget *b)
+{
+	unsigned long	 lost = b->lost;
+
+	if (lost == 0 || net_now_ms() - b->told < 1000)
+		return 0;
+	b->told = net_now_ms();
+	b->lost = 0;
+	return lost;
+}
+
+/* budgets_report says how many lines the budgets left out, at most once a
+ * second (the loop calls it at least that often). */
+static void
+budgets_report(void)
+{
+	unsigned long	 n;
+
+	if ((n = budget_over(&trace_budget)) > 0)
+		log_debug("%lu more lines about peers' messages not written", n);
+	if ((n = budget_over(&refused_budget)) > 0)
+		log_warn("%lu refusals of IKE_SA_INIT not written as events "
+		    "(more than %d a second)", n, REFUSED_PER_SEC);
+}
+
 /* trace writes "ike-respond: WHO: what" at -v, for what a peer's datagram
- * made us do (mostly drop it), at most TRACE_PER_SEC lines a second: a
- * peer can send any number, so the rest are only counted, and the count is
- * written when the next second starts. */
+ * made us do (mostly drop it), at most TRACE_PER_SEC lines a second. */
 static void __attribute__((format(printf, 2, 3)))
 trace(const char *who, const char *fmt, ...)
 {
-	static int64_t		 since;
-	static unsigned long	 n, lost;
-	char			 msg[256];
-	int64_t			 now;
-	va_list			 ap;
+	char		 msg[256];
+	va_list		 ap;
 
-	if (log_verbose() < 1)
+	if (log_verbose() < 1 || !budget_take(&trace_budget, TRACE_PER_SEC))
 		return;
-	now = net_now_ms();
-	if (now - since >= 1000) {
-		if (lost > 0)
-			log_debug("%lu more lines about peers' messages not "
-			    "written", lost);
-		since = now;
-		n = lost = 0;
-	}
-	if (n++ >= TRACE_PER_SEC) {
-		lost++;
-		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -174,7 +210,6 @@ event_x(struct srv *s, const struct slot *sl, const char *what,
 			printf(" %s", x->detail);
 		printf("\n");
 	}
-	fflush(stdout);
 }
 
 /* event writes an event with at most a detail (established: the Child SA
@@ -231,9 +266,7 @@ static void
 send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
 {
 	struct sockaddr_storage	 ss;
-	uint8_t			 buf[XCHG_OUT_MAX + 4];
 	socklen_t		 sl_len;
-	size_t			 off = sl->sock == 1 ? 4 : 0;
 
 	if (len == 0 || len > XCHG_OUT_MAX)
 		return;
@@ -253,11 +286,7 @@ send_to(struct srv *s, struct slot *sl, const uint8_t *msg, size_t len)
 		memcpy(&sin6->sin6_addr, sl->peer, 16);
 		sl_len = sizeof(*sin6);
 	}
-	memset(buf, 0, off);
-	memcpy(buf + off, msg, len);
-	if (sendto(s->fd[sl->sock], buf, len + off, 0, (struct sockaddr *)&ss,
-	    sl_len) < 0)
-		log_debug("sendto: %s", strerror(errno));
+	dgram_queue(s, sl->sock, &ss, sl_len, msg, len);
 	record(s, sl, true, sl->sock, msg, len);
 }
 
@@ -412,11 +441,15 @@ on_sa_init(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	trace(who, "IKE_SA_INIT %016llx refused: %s%s%s",
 	    (unsigned long long)h.ispi, detail,
 	    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
-	event(s, sl, "refused", detail);
+	/* unauthenticated: anyone can have one sent at will */
+	if (budget_take(&refused_budget, REFUSED_PER_SEC))
+		event(s, sl, "refused", detail);
 	free_slot(s, sl);
 }
 
-static void
+/* on_auth answers IKE_AUTH; false when the request did not verify (then
+ * nothing changed: it is dropped). */
+static bool
 on_auth(struct srv *s, struct slot *sl, struct rd in)
 {
 	static uint8_t	 obuf[XCHG_OUT_MAX];
@@ -430,7 +463,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		s->cnt.dropped++;
 		trace(sl->name, "IKE_AUTH dropped: %s%s%s", ike_strerror(e),
 		    sl->sa.auth_why[0] != '\0' ? ": " : "", sl->sa.auth_why);
-		return;
+		return false;
 	}
 	if (e != IKE_OK) {
 		send_msg(s, sl, out.buf, out.len);
@@ -453,7 +486,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		    "UNSUPPORTED_CRITICAL_PAYLOAD" : ike_strerror(e));
 		if (sl->sa.state != SA_ESTABLISHED) {
 			free_slot(s, sl);
-			return;
+			return true;
 		}
 		/* only the Child SA was refused: the IKE SA stays up, with no
 		 * files, to answer the peer's liveness checks and its Delete */
@@ -463,11 +496,11 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 		sl->n_kids = 0;
 		if (!slot_keep(sl, out.buf, out.len))
 			log_debug("%s: response not kept: out of memory", sl->name);
-		return;
+		return true;
 	}
 	if (sl->sa.state == SA_EAP) {	/* an EAP round (RFC 7296 2.16) */
 		respond(s, sl, &out);
-		return;
+		return true;
 	}
 	s->n_half--;
 	table_up(&s->tab, sl);
@@ -479,6 +512,7 @@ on_auth(struct srv *s, struct slot *sl, struct rd in)
 	    sl->sa.child.spi_in };
 	sl->n_kids = 1;
 	writer_save(s, sl);		/* files, then the event: flushed() */
+	return true;
 }
 
 /* flushed is called by writer_flush once an SA's files are written. */
@@ -588,8 +622,6 @@ on_info(struct srv *s, struct slot *sl, struct rd in)
 	enum ike_err	 e;
 	int		 m;
 
-	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
-		writer_flush(s, flushed);
 	if (sl->sa.mobike && !sl->rekeyed && (m = on_mobike(s, sl, in)) >= 0)
 		return m == 1;		/* RFC 4555 */
 	if ((e = info_respond_pairs(&sl->sa, in, &out, &req, sl->kids,
@@ -757,8 +789,6 @@ on_ccsa(struct srv *s, struct slot *sl, struct rd in)
 	bool			 ok = true;
 	enum ike_err		 e;
 
-	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
-		writer_flush(s, flushed);
 	if (sl->n_kids >= SLOT_CHILD_MAX) {
 		/* no room for one more, not even for a rekey */
 		e = info_refuse(&sl->sa, in, IKEV2_N_NO_ADDITIONAL_SAS, &out);
@@ -807,8 +837,8 @@ on_ccsa(struct srv *s, struct slot *sl, struct rd in)
  * esp-tun answered the peer while it carried the SA (esp-tun(8)), maybe
  * rekeying or deleting Child SAs too, whose files say what they are now
  * (read at most once a second: the request is not verified yet). Only a
- * request that verifies moves our counter. */
-static void
+ * request that verifies moves our counter; false for one that does not. */
+static bool
 ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid,
     bool (*fn)(struct srv *, struct slot *, struct rd))
 {
@@ -821,11 +851,12 @@ ahead(struct srv *s, struct slot *sl, struct rd in, uint32_t msgid,
 		load_children(s, sl);
 	}
 	sl->sa.msgid = msgid;
-	if (!fn(s, sl, in)) {
-		sl->sa.msgid = ours;
-		if (msgid != ours)
-			s->cnt.bad_msgid++;
-	}
+	if (fn(s, sl, in))
+		return true;
+	sl->sa.msgid = ours;
+	if (msgid != ours)
+		s->cnt.bad_msgid++;
+	return false;
 }
 
 /* resend sends sl's last response again to where the retransmitted
@@ -919,6 +950,10 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	char		 who[64], xn[24];
 	const char	*x;
 	enum ike_err	 e;
+	uint8_t		 was_peer[16];
+	uint16_t	 was_pport;
+	int		 was_sock;
+	bool		 verified = false;
 
 	peer_name(s, peer, pport, who, sizeof(who));
 	memset(&h, 0, sizeof(h));
@@ -1015,19 +1050,26 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 	case FRAG_WHOLE:
 		break;
 	}
-	/* the peer may move (to 4500, or behind a NAT): answer where it is */
+	/* the peer may move (to 4500, or behind a NAT: RFC 7296 2.23): the
+	 * answer goes where the request came from, and the SA stays there if
+	 * the request verifies; one that does not must not redirect it */
+	if (sl->wjob != WJOB_NONE)	/* its files first, in order */
+		writer_flush(s, flushed);
+	memcpy(was_peer, sl->peer, sizeof(was_peer));
+	was_pport = sl->pport;
+	was_sock = sl->sock;
 	memcpy(sl->peer, peer, sizeof(sl->peer));
 	sl->pport = pport;
 	sl->sock = sock;
 	if ((sl->sa.state == SA_INIT_DONE || sl->sa.state == SA_EAP) &&
 	    h.exch == IKEV2_EXCH_IKE_AUTH)
-		on_auth(s, sl, in);
+		verified = on_auth(s, sl, in);	/* may free sl if true */
 	else if (sl->sa.state == SA_ESTABLISHED &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL)
-		ahead(s, sl, in, h.msgid, on_info);
+		verified = ahead(s, sl, in, h.msgid, on_info);
 	else if (sl->sa.state == SA_ESTABLISHED && !sl->rekeyed &&
 	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA)
-		ahead(s, sl, in, h.msgid, on_ccsa);
+		verified = ahead(s, sl, in, h.msgid, on_ccsa);
 	else {
 		s->cnt.dropped++;
 		trace(sl->name, "%s request %u dropped: %s", x, h.msgid,
@@ -1035,75 +1077,71 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 		    sl->rekeyed ? "the IKE SA was rekeyed: only INFORMATIONAL "
 		    "until its Delete" : "exchange not handled here");
 	}
+	if (!verified) {
+		memcpy(sl->peer, was_peer, sizeof(sl->peer));
+		sl->pport = was_pport;
+		sl->sock = was_sock;
+	}
 }
 
-/* receive reads one datagram from socket i; false when there was none. */
-static bool
-receive(struct srv *s, int i)
+/* datagram handles one datagram of n bytes from socket i (dgram_fn). */
+static void
+datagram(struct srv *s, int i, const struct sockaddr_storage *ss,
+    uint8_t *buf, size_t n)
 {
-	static uint8_t		 buf[XCHG_OUT_MAX + 4];
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
 	uint8_t			 peer[16];
 	uint16_t		 pport;
-	ssize_t			 n;
 	size_t			 off = 0;
 	struct slot		 tmp;
 	char			 who[64];
 
-	/* MSG_TRUNC: n is the datagram's length even when it did not fit */
-	n = recvfrom(s->fd[i], buf, sizeof(buf), MSG_TRUNC,
-	    (struct sockaddr *)&ss, &len);
-	if (n < 0)
-		return false;
 	memset(peer, 0, sizeof(peer));
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
 		memcpy(peer, &sin->sin_addr, 4);
 		pport = ntohs(sin->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
 		memcpy(peer, &sin6->sin6_addr, 16);
 		pport = ntohs(sin6->sin6_port);
 	} else
-		return true;
+		return;
 	peer_name(s, peer, pport, who, sizeof(who));
 	if (i == 1) {
 		/* RFC 3948 2.2, 2.3: keepalive, non-ESP marker, or ESP */
 		if (n == 1 && buf[0] == 0xff) {
 			s->cnt.keepalive++;
 			trace(who, "NAT-T keepalive ignored");
-			return true;
+			return;
 		}
 		if (n < 4 || buf[0] || buf[1] || buf[2] || buf[3]) {
 			s->cnt.esp++;
 			if (n < 8)
-				trace(who, "datagram dropped: %zd bytes on port "
+				trace(who, "datagram dropped: %zu bytes on port "
 				    "%u, neither IKE nor ESP", n, s->lport[1]);
 			else
 				trace(who, "ESP packet dropped: SPI 0x%02x%02x"
 				    "%02x%02x, no data path here (esp-tun)",
 				    buf[0], buf[1], buf[2], buf[3]);
-			return true;
+			return;
 		}
 		off = 4;
 	}
-	if ((size_t)n - off > XCHG_OUT_MAX) {
+	if (n - off > XCHG_OUT_MAX) {
 		s->cnt.dropped++;
 		trace(who, "message dropped: %zu bytes, more than %u",
-		    (size_t)n - off, XCHG_OUT_MAX);
-		return true;
+		    n - off, XCHG_OUT_MAX);
+		return;
 	}
 	if (s->pcap != NULL) {
 		memset(&tmp, 0, sizeof(tmp));
 		memcpy(tmp.peer, peer, sizeof(peer));
 		tmp.pport = pport;
-		record(s, &tmp, false, i, buf + off, (size_t)n - off);
+		record(s, &tmp, false, i, buf + off, n - off);
 	}
-	on_message(s, i, peer, pport, rd_init(buf + off, (size_t)n - off));
-	return true;
+	on_message(s, i, peer, pport, rd_init(buf + off, n - off));
 }
 
 /* expire drops half-open SAs older than HALF_OPEN_MS. */
@@ -1125,7 +1163,7 @@ serve(struct srv *s)
 {
 	struct pollfd	 p[2];
 	struct slot	*sl;
-	int		 n, k, j;
+	int		 n, k;
 
 	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
@@ -1141,11 +1179,15 @@ serve(struct srv *s)
 		if (n < 0 && errno != EINTR)
 			die(EXIT_LOCAL, "poll: %s", strerror(errno));
 		for (k = 0; n > 0 && k < 2; k++)
-			for (j = 0; (p[k].revents & POLLIN) && j < RX_BATCH &&
-			    receive(s, k); j++)
-				;
+			if (p[k].revents & POLLIN) {
+				(void)dgram_read(s, k, datagram);
+				dgram_flush(s);	/* the answers */
+			}
 		writer_flush(s, flushed);	/* the round's state files */
+		fflush(stdout);			/* and its events, at once */
 		expire(s);
+		budgets_report();
+		dh_reuse_expire(&s->dh_reuse);
 		leases_check(s);
 		cookie_gen_tick(&s->cookies, net_now_ms());
 	}
@@ -1154,6 +1196,7 @@ serve(struct srv *s)
 	    "%lu cookies asked", s->cnt.esp, s->cnt.keepalive, s->cnt.unknown_spi,
 	    s->cnt.bad_msgid, s->cnt.dropped, s->cnt.half_open_full,
 	    s->cnt.retransmits, s->cnt.cookies_sent);
+	dgram_flush(s);
 	writer_flush(s, flushed);
 	while ((sl = table_any(&s->tab)) != NULL)
 		free_slot(s, sl);

@@ -41,6 +41,7 @@ static const struct dh_group groups[] = {
 
 struct dh {
 	const struct dh_group	*g;
+	unsigned		 refs;		/* dh_ref; freed at 0 */
 	EVP_PKEY		*pkey;		/* MODP, ECP, X448 */
 	uint8_t			 x_priv[32];	/* X25519 */
 	uint8_t			 x_pub[32];
@@ -92,6 +93,7 @@ dh_alloc(struct dh **out, uint16_t group)
 	if ((*out = calloc(1, sizeof(**out))) == NULL)
 		return IKE_ENOMEM;
 	(*out)->g = g;
+	(*out)->refs = 1;
 	return IKE_OK;
 }
 
@@ -540,10 +542,17 @@ out:
 	return e;
 }
 
+struct dh *
+dh_ref(struct dh *d)
+{
+	d->refs++;
+	return d;
+}
+
 void
 dh_free(struct dh *d)
 {
-	if (d == NULL)
+	if (d == NULL || --d->refs > 0)
 		return;
 	EVP_PKEY_free(d->pkey);		/* OpenSSL clears private values */
 	wipe(d, sizeof(*d));

@@ -63,7 +63,9 @@ enum ike_err	 dh_public(const struct dh *d, uint8_t *out, size_t cap,
 enum ike_err	 dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len,
 		    uint8_t *out, size_t cap, size_t *out_len);
 
-/* dh_free wipes the private value and frees d; NULL is fine. */
+/* dh_ref returns d with one more holder: dh_free frees it (and wipes the
+ * private value) when the last holder lets go. NULL is fine for dh_free. */
+struct dh	*dh_ref(struct dh *d);
 void	 dh_free(struct dh *d);
 
 #endif

@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "crypto/internal.h"
 #include "crypto/revoke.h"
@@ -616,15 +617,6 @@ http_err(char *buf, size_t n)
 		snprintf(buf, n, "no response");
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* tcp_connect connects to host:port by the deadline (CLOCK_MONOTONIC ms)
  * and returns the socket, non-blocking, or -1 with why. OpenSSL's own
  * connect would retry a refused connection until its timeout. */
@@ -658,7 +650,7 @@ tcp_connect(const char *host, const char *port, int64_t deadline, char *why,
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
 			do {
-				left = deadline - now_ms();
+				left = deadline - mono_ms();
 				r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 			} while (r < 0 && errno == EINTR);
 			sl = sizeof(err);
@@ -689,7 +681,7 @@ ocsp_post(const struct http_target *t, OCSP_REQUEST *req,
 	OCSP_RESPONSE	*resp = NULL;
 	BIO		*in, *rsp, *sock;
 	char		 err[96];
-	int64_t		 deadline = now_ms() + REVOKE_OCSP_TIMEOUT * 1000, left;
+	int64_t		 deadline = mono_ms() + REVOKE_OCSP_TIMEOUT * 1000, left;
 	int		 fd;
 
 	if ((fd = tcp_connect(t->host, t->port, deadline, err, sizeof(err))) < 0) {
@@ -711,7 +703,7 @@ ocsp_post(const struct http_target *t, OCSP_REQUEST *req,
 	/* on our connected socket (given as both BIOs: OpenSSL connects
 	 * nothing itself, and no proxy is used); what is left of the time (a
 	 * second at least) for the request and its answer */
-	left = (deadline - now_ms() + 999) / 1000;
+	left = (deadline - mono_ms() + 999) / 1000;
 	rsp = OSSL_HTTP_transfer(NULL, t->host, t->port, t->path, 0, NULL, NULL,
 	    sock, sock, NULL, NULL, 0, NULL, "application/ocsp-request", in,
 	    "application/ocsp-response", 1, REVOKE_OCSP_RESP_MAX,

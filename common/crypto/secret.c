@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Constant-time compares, zeroisation, no core dumps and randomness, through libsodium and prctl(2). */
+/* Constant-time compares, zeroisation and no core dumps, through libsodium and prctl(2). */
 #include <sys/prctl.h>
 
 #include <sodium.h>
@@ -30,13 +30,4 @@ bool
 secret_nodump(void)
 {
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
-}
-
-void
-rand_bytes(void *p, size_t n)
-{
-	/* randombytes_buf works before sodium_init too, but init picks the
-	 * best source once. */
-	(void)crypto_init();
-	randombytes_buf(p, n);
 }

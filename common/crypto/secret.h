@@ -24,7 +24,10 @@ void	 wipe(void *p, size_t n);
  * program calls it first thing; false if the kernel refused. */
 bool	 secret_nodump(void);
 
-/* rand_bytes fills p with n bytes from libsodium's CSPRNG (calls crypto_init). */
+/* rand_bytes fills p with n random bytes (rand.c; calls crypto_init): a
+ * ChaCha20 generator with key erasure seeded from the kernel, for small
+ * asks; larger ones straight from libsodium's randombytes_buf. Not for
+ * threads. */
 void	 rand_bytes(void *p, size_t n);
 
 #endif

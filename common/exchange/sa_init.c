@@ -13,6 +13,7 @@
 #include "codec/notify.h"
 #include "codec/sa_pld.h"
 #include "crypto/dh.h"
+#include "crypto/dh_reuse.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "names/ikev2.h"
@@ -504,7 +505,7 @@ sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		rand_bytes(&sa->rspi, sizeof(sa->rspi));
 	rand_bytes(sa->nr, IKE_NONCE_LEN);
 	sa->nr_len = IKE_NONCE_LEN;
-	if ((e = dh_new(&sa->dh, group)) != IKE_OK ||
+	if ((e = dh_reuse_get(cfg->dh_reuse, group, &sa->dh)) != IKE_OK ||
 	    (e = dh_public(sa->dh, pub, sizeof(pub), &pub_len)) != IKE_OK)
 		return e;
 	/* the keys before the answer: a KE that is no public value of its

@@ -79,6 +79,8 @@ struct xchg_cfg {
 	size_t		 cookie_len;
 	uint8_t		 vip_req;	/* initiator: VIP_REQ_*: CP(CFG_REQUEST) */
 	struct cp_cfg	*cp;		/* responder: pools for CP, or NULL */
+	struct dh_reuse	*dh_reuse;	/* responder: key pairs used for many
+					 * IKE_SA_INIT (NULL: fresh each) */
 	const struct eap_cfg *eap;	/* initiator: authenticate by EAP (no
 					 * AUTH of ours: cred holds only the
 					 * anchors for the responder's
@@ -99,6 +101,7 @@ struct child_sa {
 };
 
 struct dh;
+struct dh_reuse;
 
 /* One IKE SA in memory. ike_sa_init() it, ike_sa_wipe() it on every path. */
 struct ike_sa {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "buf/buf.h"
 #include "codec/natt.h"
@@ -60,10 +61,7 @@ sockaddr_get(const struct sockaddr_storage *ss, uint8_t *addr, uint16_t *port)
 int64_t
 net_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_ms();
 }
 
 static enum ike_err

@@ -231,6 +231,12 @@ pcapw_write(struct pcapw *w, const struct timeval *ts, const uint8_t *frame,
 }
 
 enum ike_err
+pcapw_flush(struct pcapw *w)
+{
+	return pcap_dump_flush(w->d) == 0 ? IKE_OK : IKE_EIO;
+}
+
+enum ike_err
 pcapw_close(struct pcapw *w)
 {
 	enum ike_err e = IKE_OK;

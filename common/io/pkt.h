@@ -109,6 +109,10 @@ enum ike_err	 pcapw_open(struct pcapw **out, const char *path, int dlt);
 enum ike_err	 pcapw_write(struct pcapw *w, const struct timeval *ts,
 		    const uint8_t *frame, size_t len);
 
+/* pcapw_flush writes out what w buffers, so that a reader of the file sees
+ * every frame so far; IKE_EIO if that failed. */
+enum ike_err	 pcapw_flush(struct pcapw *w);
+
 /* pcapw_close flushes and closes w (NULL is allowed); it returns IKE_EIO if
  * a write failed at any point. */
 enum ike_err	 pcapw_close(struct pcapw *w);

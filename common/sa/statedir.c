@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "crypto/secret.h"
 #include "sa/statedir.h"
 
@@ -23,6 +25,28 @@ enum {
 	LOCK_POLL_MS	= 10,		/* sd_lock_sa_timeout retries this often */
 	REMOVE_TRIES	= 8,		/* sd_remove_sa: rmdir raced by a locker */
 };
+
+static pid_t	 pid_cached;
+
+static void
+pid_forget(void)
+{
+	pid_cached = 0;
+}
+
+/* self_pid is getpid(), a system call each time, for the names of our
+ * temporary files: a child of fork() asks again. */
+static long
+self_pid(void)
+{
+	static bool	 hooked;
+
+	if (!hooked)
+		hooked = pthread_atfork(NULL, NULL, pid_forget) == 0;
+	if (pid_cached == 0 || !hooked)
+		pid_cached = getpid();
+	return (long)pid_cached;
+}
 
 /* einval sets errno and returns IKE_EINVAL. */
 static enum ike_err
@@ -167,21 +191,12 @@ sd_unlock(struct sd_lock *l)
 	l->lockfd = l->dirfd = -1;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* flock_wait takes an exclusive flock on fd within ms (see sd_lock_sa_timeout). */
 static enum ike_err
 flock_wait(int fd, int ms)
 {
 	struct timespec	 nap = { 0, LOCK_POLL_MS * 1000000L };
-	int64_t		 end = now_ms() + (ms > 0 ? ms : 0);
+	int64_t		 end = mono_ms() + (ms > 0 ? ms : 0);
 
 	if (ms < 0) {
 		while (flock(fd, LOCK_EX) != 0)
@@ -194,7 +209,7 @@ flock_wait(int fd, int ms)
 			return IKE_OK;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return IKE_EIO;
-		if (now_ms() >= end)
+		if (mono_ms() >= end)
 			break;
 		nanosleep(&nap, NULL);
 	}
@@ -257,7 +272,7 @@ enum ike_err
 sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
     struct sd_lock *out)
 {
-	int64_t		 start = now_ms();
+	int64_t		 start = mono_ms();
 	int		 left = ms, saved;
 	enum ike_err	 e;
 
@@ -286,7 +301,7 @@ sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
 			goto fail;
 		}
 		if (ms >= 0) {
-			left = ms - (int)(now_ms() - start);
+			left = ms - (int)(mono_ms() - start);
 			if (left < 0)
 				left = 0;
 		}
@@ -341,15 +356,17 @@ key_ok(const char *key)
 static bool
 has_key(const struct kvbuf *b, const char *key)
 {
-	size_t	klen = strlen(key), at = 0;
+	size_t		 klen = strlen(key), at = 0;
+	const char	*nl;
 
 	while (at < b->len) {
-		if (b->len - at > klen && memcmp(b->buf + at, key, klen) == 0 &&
-		    b->buf[at + klen] == '=')
+		if (b->len - at > klen && b->buf[at + klen] == '=' &&
+		    memcmp(b->buf + at, key, klen) == 0)
 			return true;
-		while (at < b->len && b->buf[at] != '\n')
-			at++;
-		at++;
+		/* memchr: a file is ~50 lines, each checked for every key */
+		if ((nl = memchr(b->buf + at, '\n', b->len - at)) == NULL)
+			break;
+		at = (size_t)(nl - b->buf) + 1;
 	}
 	return false;
 }
@@ -519,7 +536,7 @@ tmp_dead(const char *name)
 	for (q = p + 5; *q >= '0' && *q <= '9' && pid < 1L << 30; q++)
 		pid = pid * 10 + (*q - '0');
 	if (q == p + 5 || *q != '\0' || pid <= 0 || pid >= 1L << 30 ||
-	    pid == (long)getpid())
+	    pid == self_pid())
 		return false;
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
@@ -568,7 +585,7 @@ sd_write(struct sd_lock *l, const char *file, const struct kvbuf *b)
 	 * file: once per lock, before we leave ours */
 	if (!l->swept)
 		(void)sd_sweep(l);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, self_pid());
 	for (tries = 0;; tries++) {
 		fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -828,36 +845,33 @@ sd_remove(struct sd_lock *l, const char *file)
 	return IKE_OK;
 }
 
-/* empty_dir removes every file of directory dirfd, the lock file too. */
+/* empty_dir removes every file of directory dirfd, the lock file too. It
+ * reads dirfd itself (getdents64 from offset 0: no DIR stream, no dup), one
+ * of the costs of every Delete ike-respond answers. */
 static enum ike_err
 empty_dir(int dirfd)
 {
-	struct dirent	*d;
-	DIR		*dir;
-	int		 fd, saved;
-	enum ike_err	 e = IKE_OK;
+	union {
+		char		 b[4096];
+		struct dirent64	 align;
+	}			 u;
+	struct dirent64		*d;
+	ssize_t			 n, at;
 
-	if ((fd = dup(dirfd)) < 0)
+	if (lseek(dirfd, 0, SEEK_SET) != 0)
 		return IKE_EIO;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return IKE_EIO;
-	}
-	rewinddir(dir);
-	while ((errno = 0, d = readdir(dir)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd, d->d_name, 0) != 0 && errno != ENOENT) {
-			e = IKE_EIO;
-			break;
+	while ((n = getdents64(dirfd, u.b, sizeof(u.b))) > 0) {
+		for (at = 0; at < n; at += d->d_reclen) {
+			d = (struct dirent64 *)(void *)(u.b + at);
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				continue;
+			if (unlinkat(dirfd, d->d_name, 0) != 0 &&
+			    errno != ENOENT)
+				return IKE_EIO;
 		}
 	}
-	if (d == NULL && errno != 0)
-		e = IKE_EIO;
-	saved = errno;
-	closedir(dir);
-	errno = saved;
-	return e;
+	return n == 0 ? IKE_OK : IKE_EIO;
 }
 
 enum ike_err
@@ -873,7 +887,7 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 	/* Move it out of sight first: waiters for the lock see that the name
 	 * no longer leads to their directory, and readers skip dot names. */
 	snprintf(hidden, sizeof(hidden), ".del.%s.%ld", sa_name,
-	    (long)getpid());
+	    self_pid());
 	if (renameat(sd->fd, sa_name, sd->fd, hidden) != 0 ||
 	    (!sd->nosync && fsync(sd->fd) != 0)) {
 		saved = errno;
@@ -898,6 +912,132 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 		return IKE_EIO;
 	errno = saved;
 	return e;
+}
+
+/* remove_hidden empties and removes directory name of sd (a ".new." or
+ * ".del." one), keeping errno. */
+static void
+remove_hidden(struct sd *sd, const char *name)
+{
+	int	 fd, saved = errno;
+
+	if ((fd = openat(sd->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
+		(void)empty_dir(fd);
+		close(fd);
+	}
+	(void)unlinkat(sd->fd, name, AT_REMOVEDIR);
+	errno = saved;
+}
+
+enum ike_err
+sd_create_sa(struct sd *sd, const char *sa_name, const char *const *files,
+    const struct kvbuf *const *bufs, size_t n)
+{
+	char	 hidden[SD_NAME_MAX + 32];
+	int	 dirfd = -1, fd = -1;
+	size_t	 i;
+
+	if (!sd_name_ok(sa_name))
+		return einval();
+	for (i = 0; i < n; i++) {
+		if (!file_ok(files[i]) || strcmp(files[i], LOCK_FILE) == 0)
+			return einval();
+		if (bufs[i]->err != IKE_OK) {
+			errno = bufs[i]->err == IKE_EINVAL ? EINVAL : EFBIG;
+			return bufs[i]->err;
+		}
+	}
+	if (sd->fd < 0) {
+		errno = EBADF;
+		return IKE_EIO;
+	}
+	/* built out of sight, then renamed in whole: a reader or a locker
+	 * finds no SA or all of it, and a new SA costs no lock and no
+	 * per-file rename */
+	snprintf(hidden, sizeof(hidden), ".new.%s.%ld", sa_name,
+	    self_pid());
+	if (mkdirat(sd->fd, hidden, 0700) != 0) {
+		if (errno != EEXIST)	/* else left by a dead namesake */
+			return IKE_EIO;
+		remove_hidden(sd, hidden);
+		if (mkdirat(sd->fd, hidden, 0700) != 0)
+			return IKE_EIO;
+	}
+	if ((dirfd = openat(sd->fd, hidden, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((fd = openat(dirfd, files[i], O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+		    !write_all(fd, bufs[i]->buf, bufs[i]->len) ||
+		    (!sd->nosync && fsync(fd) != 0))
+			goto fail;
+		if (close(fd) != 0) {
+			fd = -1;
+			goto fail;
+		}
+		fd = -1;
+	}
+	if ((!sd->nosync && fsync(dirfd) != 0) ||
+	    renameat2(sd->fd, hidden, sd->fd, sa_name, RENAME_NOREPLACE) != 0)
+		goto fail;
+	close(dirfd);
+	if (!sd->nosync && fsync(sd->fd) != 0)
+		return IKE_EIO;
+	return IKE_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	remove_hidden(sd, hidden);
+	return IKE_EIO;
+}
+
+/* hidden_pid returns the PID ending ".new.SA.PID" or ".del.SA.PID", 0 if
+ * name is not one. */
+static long
+hidden_pid(const char *name)
+{
+	const char	*p;
+	long		 pid = 0;
+
+	if (strncmp(name, ".new.", 5) != 0 && strncmp(name, ".del.", 5) != 0)
+		return 0;
+	if ((p = strrchr(name, '.')) == name + 4)
+		return 0;
+	for (p++; *p >= '0' && *p <= '9' && pid < 1L << 30; p++)
+		pid = pid * 10 + (*p - '0');
+	return *p == '\0' ? pid : 0;
+}
+
+int
+sd_sweep_hidden(struct sd *sd)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	int		 fd, saved = errno, n = 0;
+	long		 pid;
+
+	if (sd->fd < 0 || (fd = openat(sd->fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = hidden_pid(d->d_name)) <= 0 ||
+		    pid >= 1L << 30 || pid == self_pid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		remove_hidden(sd, d->d_name);
+		n++;
+	}
+	closedir(dir);
+	errno = saved;
+	return n;
 }
 
 static int

@@ -179,6 +179,22 @@ enum ike_err	 sd_remove(struct sd_lock *l, const char *file);
  * SA. */
 enum ike_err	 sd_remove_sa(struct sd *sd, const char *sa_name);
 
+/* sd_create_sa makes the new SA sa_name with its n files at once (files[i]
+ * holding bufs[i]; not the lock file, made by the first sd_lock_sa): they
+ * are written in the hidden directory ".new.SA.PID", then renamed to
+ * sa_name, so no reader or locker ever sees it partly made. IKE_EIO with
+ * errno EEXIST when sa_name exists: the caller then locks it and writes its
+ * files one by one. Honours sd->nosync as sd_write does. */
+enum ike_err	 sd_create_sa(struct sd *sd, const char *sa_name,
+		    const char *const *files, const struct kvbuf *const *bufs,
+		    size_t n);
+
+/* sd_sweep_hidden removes the ".new.SA.PID" and ".del.SA.PID" directories
+ * that processes no more running left in sd (killed while making or
+ * removing an SA); for a program that serves the whole state directory,
+ * at its start. Returns how many, or -1 with errno. */
+int	 sd_sweep_hidden(struct sd *sd);
+
 /* sd_list calls fn(sa_name, arg) for every SA directory of sd that holds an
  * ike.sa, in strcmp order, skipping names that are not valid SA names; a
  * non-zero return from fn stops the walk (still IKE_OK). */

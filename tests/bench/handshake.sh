@@ -23,7 +23,8 @@
 #      pinned to CPU 1 and the flood to CPU 0 (HS_PIN=0: no pinning), and the
 #      responder's CPU time is read from /proc, so the figures are also given
 #      per CPU-second; ike-respond is run with its state directory on tmpfs
-#      (as /run normally is) and again on the disk (fsync per SA);
+#      (as /run normally is), again on the disk (fsync per SA), and on
+#      tmpfs with --dh-reuse HS_DH_REUSE (a key pair per 10 s, RFC 7296 2.12);
 #   2. the latency of one ike-initiate establishing with charon (HS_LAT_RUNS
 #      runs; process wall time and, from a tcpdump capture, IKE_SA_INIT
 #      request to IKE_AUTH response on the wire) and of charon -> charon
@@ -35,7 +36,8 @@
 #
 # Knobs (environment): B (build folder), CHARON (/usr/lib/ipsec/charon),
 # HS_SECS (8), HS_CONC (48; ike-respond keeps at most 64 half-open SAs),
-# HS_LAT_RUNS (30), HS_MEM_SAS (10000), HS_PIN (1), HS_KEEP=1 (keep the run
+# HS_LAT_RUNS (30), HS_MEM_SAS (10000), HS_PIN (1), HS_DH_REUSE (10),
+# HS_KEEP=1 (keep the run
 # folder), HS_PERF=1 (perf record ike-respond during its flood and print
 # the top of the profile). Not pass/fail: exit 0 unless something could not be set up.
 set -u
@@ -53,6 +55,7 @@ conc=${HS_CONC:-48}
 lat_runs=${HS_LAT_RUNS:-30}
 mem_sas=${HS_MEM_SAS:-10000}
 pin=${HS_PIN:-1}
+DH_REUSE=${HS_DH_REUSE:-10}
 IKE=aes256gcm16-prfsha256-x25519
 ESP=aes256gcm16
 
@@ -336,12 +339,13 @@ if "$respond" -h 2>&1 | grep -q -- --cookie-threshold; then
 	dos=(--cookie-threshold 1000 --half-open-max 1000)
 fi
 
-# respond_start STATEDIR : a fresh ike-respond on 198.51.100.2
+# respond_start STATEDIR [ARGS...] : a fresh ike-respond on 198.51.100.2
 respond_start() {
-	local i=0
-	mkdir -p "$1"
+	local i=0 dir=$1
+	shift
+	mkdir -p "$dir"
 	start respond ike-respond "$NS_R" "${tset_r[@]}" "$respond" --local $A_R \
-		--psk-file "$run/psk" --ike $IKE --esp $ESP --ts $NET_S -S "$1" "${dos[@]}" ||
+		--psk-file "$run/psk" --ike $IKE --esp $ESP --ts $NET_S -S "$dir" "${dos[@]}" "$@" ||
 		{ log "ike-respond did not start"; return 1; }
 	until ip netns exec "$NS_R" ss -Hlun 2>/dev/null | grep -q "$A_R:4500 "; do
 		i=$((i + 1))
@@ -399,6 +403,11 @@ stop respond ike-respond
 respond_start "$run/state-disk" || exit 1
 flood_run respond-disk "$A_R" "$(pidof_ respond)" -c "$conc" -t "$(((secs + 1) / 2))" || exit 1
 stop respond ike-respond
+if "$respond" -h 2>&1 | grep -q -- --dh-reuse; then
+	respond_start "$shm/state-reuse" --dh-reuse "$DH_REUSE" || exit 1
+	flood_run respond-reuse "$A_R" "$(pidof_ respond)" -c "$conc" -t "$secs" || exit 1
+	stop respond ike-respond
+fi
 
 # 2. latency ---------------------------------------------------------------------
 start tcpdump tcpdump "$NS_S" tcpdump --immediate-mode -U -n -i "$V_SC" -w "$run/lat.pcap" \
@@ -506,7 +515,7 @@ echo "IKE $IKE, ESP $ESP, PSK; flood: $conc initiators x ${secs} s, each deletin
 echo "ike-respond options: ${dos[*]:-(defaults)}"
 echo "pinning: $([ "$pin" = 1 ] && echo "responder CPU 1, flood CPU 0" || echo none); peer: ${sver:-strongSwan}; took $((t_end - t_start)) s"
 report() {
-	awk -F'|' -v part="$1" -v asked="$mem_sas" '
+	awk -F'|' -v part="$1" -v asked="$mem_sas" -v reuse="$DH_REUSE" '
 function kv(s, k,   n, f, i) {
 	n = split(s, f, " ")
 	for (i = 1; i <= n; i++) if (index(f[i], k "=") == 1) return substr(f[i], length(k) + 2)
@@ -519,8 +528,9 @@ END {
 	printf "\n1. handshakes/s (IKE_SA_INIT + IKE_AUTH; a Delete exchange after each)\n"
 	printf "%-26s %8s %8s %9s %9s %7s %7s %7s %6s\n", "responder", "SAs", "secs", "hs/s", "hs/cpu-s",
 		"cpu %", "p50 ms", "p99 ms", "lost"
-	n = split("respond respond-disk charon", who, " ")
+	n = split("respond respond-disk respond-reuse charon", who, " ")
 	label["respond"] = "ike-respond (tmpfs state)"; label["respond-disk"] = "ike-respond (disk, fsync)"
+	label["respond-reuse"] = "ike-respond --dh-reuse " reuse
 	label["charon"] = "charon 5.9 + libipsec"
 	for (i = 1; i <= n; i++) {
 		w = who[i]; l = line[w]; if (l == "") continue
@@ -542,6 +552,14 @@ END {
 	if (ceil > 0)
 		printf "%-44s %8.0f%% %8.0f%%  >= 60%% %s\n", "ike-respond / X25519 ceiling", 100 * rate["respond"] / ceil,
 			100 * crate["respond"] / ceilc, (crate["respond"] / ceilc >= 0.6 ? "(met)" : "(below goal)")
+	if (rate["charon"] > 0 && rate["respond-reuse"] > 0)
+		printf "%-44s %8.1fx %8.1fx  >= 3x %s\n", "ike-respond --dh-reuse " reuse " / charon",
+			rate["respond-reuse"] / rate["charon"], crate["respond-reuse"] / crate["charon"],
+			(crate["respond-reuse"] / crate["charon"] >= 3 ? "(met)" : "(below goal)")
+	if (ceil > 0 && rate["respond-reuse"] > 0)
+		printf "%-44s %8.0f%% %8.0f%%  (the ceiling makes a key pair per handshake)\n",
+			"ike-respond --dh-reuse " reuse " / ceiling", 100 * rate["respond-reuse"] / ceil,
+			100 * crate["respond-reuse"] / ceilc
 	if (ceil > 0 && rate["respond-disk"] > 0)
 		printf "%-44s %8.0f%% %8.0f%%\n", "ike-respond, state on disk / X25519 ceiling",
 			100 * rate["respond-disk"] / ceil, 100 * crate["respond-disk"] / ceilc

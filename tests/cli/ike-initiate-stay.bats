@@ -4,7 +4,8 @@
 # and keeps running; SIGTERM or SIGINT sends a Delete of the IKE SA
 # (ike-respond reports "deleted"), empties the state dir and exits 0, with a
 # "deleted" event (--json: on stdout; else on stderr); a peer gone silent
-# makes that exit 4 after --timeout.  strongSwan's DPD and Deletes are in
+# makes that exit 4 after --timeout; --pcap holds the stay's messages too.
+# strongSwan's DPD and Deletes are in
 # tests/interop/stay-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -86,6 +87,8 @@ stay() {
 	done
 }
 
+ike_decode() { "$IKEKIT_BIN/ike-decode" "$@"; }
+
 # stop_stay SIGNAL : send it to ike-initiate, wait (at most 10 s), sets STATUS
 stop_stay() {
 	local i=0
@@ -154,4 +157,20 @@ stop_stay() {
 	assert_equal "$STATUS" 4
 	grep -q 'INFORMATIONAL: no answer to our Delete within 1 s' "$T/err"
 	[ -z "$(ls -A "$T/istate")" ]
+}
+
+@test "--stay --pcap: the capture holds the exchanges, then the stay's Delete and its answer, written as they go" {
+	respond
+	stay --timeout 5 --pcap "$T/stay.pcap"
+	sleep 0.3
+	# while it stays, the capture already holds the two exchanges
+	run ike_decode "$T/stay.pcap"
+	assert_equal "$(grep -c 'IKE_SA_INIT' <<<"$output")" 2
+	assert_equal "$(grep -c 'IKE_AUTH' <<<"$output")" 2
+	stop_stay TERM
+	assert_equal "$STATUS" 0
+	run ike_decode "$T/stay.pcap"
+	assert_equal "$(grep -c 'INFORMATIONAL' <<<"$output")" 2
+	assert_equal "$(grep -c 'INFORMATIONAL.*msgid 2' <<<"$output")" 2
+	stop_respond
 }

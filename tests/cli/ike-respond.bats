@@ -3,8 +3,9 @@
 # errors (exit 2), a missing key file (exit 5), bad proposal strings, a port
 # already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
 # SA against it (both state directories agree on the SPIs), --pool leases
-# taken back from the state dir after a restart, and SIGHUP re-reading
-# certificates and EAP secrets.  strongSwan as
+# taken back from the state dir after a restart, SIGHUP re-reading
+# certificates and EAP secrets, --dh-reuse, a forged request that does
+# not move the SA, and refused events limited to 10 a second.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -531,4 +532,147 @@ wait_line() {
 	fi
 	stop
 	assert_equal "$STATUS" 0
+}
+
+# resp_kes PCAP : the KE data (hex) of each IKE_SA_INIT response in PCAP
+# (ike-respond's --pcap: raw IPv4, UDP, IKE), one a line
+resp_kes() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+at = 24
+while at + 16 <= len(d):
+    n = struct.unpack_from("<I", d, at + 8)[0]
+    pkt = d[at + 16:at + 16 + n]; at += 16 + n
+    ike = pkt[(pkt[0] & 15) * 4 + 8:]
+    if ike[:4] == b"\0\0\0\0": ike = ike[4:]
+    if len(ike) < 28 or ike[18] != 34 or not ike[19] & 0x20: continue
+    nxt, off = ike[16], 28
+    while nxt and off + 4 <= len(ike):
+        ln = struct.unpack_from(">H", ike, off + 2)[0]
+        if nxt == 34: print(ike[off + 8:off + ln].hex())
+        nxt, off = ike[off], off + ln
+PY
+}
+
+@test "--dh-reuse: one key pair answers every IKE_SA_INIT for its lifetime, each SA still gets its own keys; without it a key pair per SA; bad values are usage errors" {
+	local port n kes
+	for bad in -1 301 x ''; do
+		run --separate-stderr "$R" --local 127.0.0.1 "${ARGS[@]}" --dh-reuse "$bad"
+		assert_failure 2
+		[[ $stderr == *"--dh-reuse"* ]]
+	done
+	for reuse in 60 0; do
+		port=$(port_pair)
+		rm -rf "$T/state" "$T/istate"
+		start "$port" "${ARGS[@]}" --dh-reuse "$reuse" --pcap "$T/r$reuse.pcap"
+		for n in a b c; do
+			run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+				--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+				--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name $n --timeout 5
+			assert_success
+		done
+		stop
+		kes=$(resp_kes "$T/r$reuse.pcap")
+		assert_equal "$(wc -l <<<"$kes")" 3
+		[[ $kes =~ ^[0-9a-f]{64} ]] || fail "no KE data: $kes"
+		if [ "$reuse" = 60 ]; then
+			assert_equal "$(sort -u <<<"$kes" | wc -l)" 1
+		else
+			assert_equal "$(sort -u <<<"$kes" | wc -l)" 3
+		fi
+		# three SAs, three SK_d (the nonces differ)
+		assert_equal "$(cat "$T"/istate/*/ike.sa | sed -n 's/^sk_d=//p' | sort -u | wc -l)" 3
+	done
+}
+
+# relay_forge LPORT RPORT RPID : a UDP relay on 127.0.0.3:LPORT and
+# 127.0.0.3:4500 (the NAT-T port an initiator floats to: the relay is a
+# NAT) to ike-respond on RPORT and RPORT+1 (pid RPID); the moment it has the IKE_AUTH
+# request it stops ike-respond, passes the request on and sends an
+# INFORMATIONAL request of that SA from 127.0.0.2 whose SK cannot verify,
+# then lets ike-respond go on: both are read in one round. Runs 10 s.
+relay_forge() {
+	python3 - "$@" <<'PY' &
+import os, select, signal, socket, struct, sys, time
+lp, rp, rpid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+up, down, client = [], [], {}
+for i in range(2):
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.3", (lp, 4500)[i])); up.append(a)
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0)); down.append(b)
+end, forged = time.time() + 10, False
+while time.time() < end:
+    for s in select.select(up + down, [], [], 0.2)[0]:
+        d, src = s.recvfrom(65535)
+        if s in up:
+            i = up.index(s); client[i] = src
+            ike = d[4:] if i == 1 else d
+            if len(ike) >= 28 and ike[18] == 35 and not forged:
+                forged = True
+                os.kill(rpid, signal.SIGSTOP)
+                down[i].sendto(d, ("127.0.0.1", rp + i))
+                sk = struct.pack(">BBH", 0, 0, 52) + bytes(48)
+                f = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); f.bind(("127.0.0.2", 0))
+                f.sendto(b"\0\0\0\0" * i + ike[:16] + struct.pack(">BBBBII", 46, 0x20, 37, 8, 2, 80) + sk,
+                         ("127.0.0.1", rp + i))
+                time.sleep(0.1)
+                os.kill(rpid, signal.SIGCONT)
+            else:
+                down[i].sendto(d, ("127.0.0.1", rp + i))
+        else:
+            i = down.index(s)
+            if i in client: up[i].sendto(d, client[i])
+PY
+	RELAY=$!
+}
+
+@test "a request that does not verify does not move the SA: after the IKE_AUTH, a forged request in the same round leaves ike.sa's remote= alone" {
+	local port lport
+	port=$(port_pair)
+	lport=$(port_pair)
+	start "$port" "${ARGS[@]}" -v
+	relay_forge "$lport" "$port" "$PID"
+	sleep 0.5
+	run --separate-stderr "$I" --peer "127.0.0.3:$lport" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s --timeout 5
+	assert_success
+	kill "$RELAY" 2>/dev/null; wait "$RELAY" 2>/dev/null || :
+	stop
+	grep -q 'INFORMATIONAL dropped: integrity check failed' "$T/err" || fail "no forgery seen: $(cat "$T/err")"
+	run sed -n 's/^remote=//p' "$T"/state/*/ike.sa
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+}
+
+@test "refused IKE_SA_INIT events are at most 10 a second; the number left out is on stderr; others are still served" {
+	local port n
+	port=$(port_pair)
+	start "$port" "${ARGS[@]}"
+	# one refused request as ike-initiate sends it, kept in a capture ...
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes128-sha256-modp2048 --esp aes256gcm16 --pcap "$T/bad.pcap" \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --timeout 5
+	assert_failure 3
+	# ... then sent again 200 times with other SPIs, at once
+	python3 - "$T/bad.pcap" "$port" <<'PY'
+import socket, struct, sys
+d = open(sys.argv[1], "rb").read()
+n = struct.unpack_from("<I", d, 24 + 8)[0]
+pkt = d[40:40 + n]
+ike = pkt[(pkt[0] & 15) * 4 + 8:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):
+    s.sendto(struct.pack(">Q", 0x1000 + i) + ike[8:], ("127.0.0.1", int(sys.argv[2])))
+PY
+	sleep 1.2
+	run --separate-stderr "$I" --peer "127.0.0.1:$port" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 \
+		--ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --timeout 5
+	assert_success
+	stop
+	n=$(grep -c '^refused .* NO_PROPOSAL_CHOSEN' "$T/out")
+	[ "$n" -ge 10 ] && [ "$n" -le 30 ] || fail "$n refused events"
+	grep -q 'refusals of IKE_SA_INIT not written as events (more than 10 a second)' "$T/err" ||
+		fail "no count of those left out: $(cat "$T/err")"
+	grep -q '^established ' "$T/out"
 }

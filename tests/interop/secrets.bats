@@ -31,10 +31,11 @@
 #     control first: the search finds them in a state file, in upper-case
 #     hex with colons, and a 12-byte piece of the PSK in a line of text;
 #     strongSwan's own log, which we set to print keys, is not looked at;
-#   - ike-initiate and ike-decode mark themselves not dumpable
-#     (PR_SET_DUMPABLE 0: no core file): run as nobody, blocked opening a
-#     FIFO given as their key file, their /proc/PID/environ belongs to root
-#     (a plain `sleep` as nobody, the control, owns its own).
+#   - ike-initiate, ike-decode, ike-rekey and esp-tun mark themselves not
+#     dumpable (PR_SET_DUMPABLE 0: no core file): run as nobody, blocked
+#     opening a FIFO given as their key file or reading SA names from one
+#     (`-`), their /proc/PID/environ belongs to root (a plain `sleep` as
+#     nobody, the control, owns its own).
 #
 #   ns ikx-ID-l: ike-initiate, esp-tun, ike-rekey,   ns ikx-ID-r: charon (1),
 #                ike-decode -i; charon (2)                ike-respond, esp-tun (2)
@@ -328,13 +329,16 @@ sec_decode() {
 # ---- core dumps --------------------------------------------------------------------
 
 # sec_nodump : ike-initiate and ike-decode as nobody, each blocked in open()
-# of a FIFO given as its key file: /proc/PID/environ belongs to root when
-# the process is not dumpable; the control (sleep) owns its own
+# of a FIFO given as its key file, ike-rekey and esp-tun reading SA names
+# from a FIFO we hold open: /proc/PID/environ belongs to root when the
+# process is not dumpable; the control (sleep) owns its own
 sec_nodump() {
-	local d pid owner uid comm
+	local d pid owner uid comm names
 	d=$(mktemp -d /tmp/ikx-nodump.XXXXXX) || return 1
-	chmod 711 "$d" && mkfifo -m 666 "$d/fifo" || { rm -rf "$d"; return 1; }
-	for comm in sleep ike-initiate ike-decode; do
+	chmod 711 "$d" && mkfifo -m 666 "$d/fifo" "$d/names" &&
+		install -d -m 700 -o 65534 -g 65534 "$d/s" || { rm -rf "$d"; return 1; }
+	exec {names}<>"$d/names"	# read-write: no EOF, no blocking open
+	for comm in sleep ike-initiate ike-decode ike-rekey esp-tun; do
 		case $comm in
 		sleep) setpriv --reuid=65534 --regid=65534 --clear-groups sleep 10 & ;;
 		ike-initiate) setpriv --reuid=65534 --regid=65534 --clear-groups "$I" \
@@ -343,6 +347,11 @@ sec_nodump() {
 			</dev/null >/dev/null 2>"$W/out/nodump-$comm.err" & ;;
 		ike-decode) setpriv --reuid=65534 --regid=65534 --clear-groups "$D" \
 			--ike-keys "$d/fifo" - </dev/null >/dev/null 2>"$W/out/nodump-$comm.err" & ;;
+		ike-rekey) setpriv --reuid=65534 --regid=65534 --clear-groups "$K" \
+			-S "$d/s" - <&"$names" >/dev/null 2>"$W/out/nodump-$comm.err" & ;;
+		esp-tun) setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$IKEKIT_BIN/esp-tun" -S "$d/s" --sa - <&"$names" >/dev/null \
+			2>"$W/out/nodump-$comm.err" & ;;
 		esac
 		pid=$!
 		if ikx_wait_exec "$pid" "$comm"; then
@@ -354,6 +363,7 @@ sec_nodump() {
 		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ] && kill -KILL "$pid"
 		wait "$pid" 2>/dev/null
 	done
+	exec {names}>&-
 	rm -rf "$d"
 }
 
@@ -470,7 +480,7 @@ search_secrets() {
 	[ "$status" = 0 ] || fail "secrets found: $output"
 }
 
-@test "secrets: ike-initiate and ike-decode are not dumpable (no core file)" {
+@test "secrets: ike-initiate, ike-decode, ike-rekey and esp-tun are not dumpable (no core file)" {
 	[ -s "$W/nodump" ] || fail "no result"
 	grep -qx 'sleep uid=65534 environ-owner=65534' "$W/nodump" ||
 		fail "control: $(cat "$W/nodump")"
@@ -478,4 +488,8 @@ search_secrets() {
 		fail "ike-initiate: $(cat "$W/nodump")"
 	grep -qx 'ike-decode uid=65534 environ-owner=0' "$W/nodump" ||
 		fail "ike-decode: $(cat "$W/nodump")"
+	grep -qx 'ike-rekey uid=65534 environ-owner=0' "$W/nodump" ||
+		fail "ike-rekey: $(cat "$W/nodump")"
+	grep -qx 'esp-tun uid=65534 environ-owner=0' "$W/nodump" ||
+		fail "esp-tun: $(cat "$W/nodump")"
 }

@@ -90,7 +90,7 @@ no_ike_right() { [ -z "$(ikx_ike_spis_any right)" ]; }
 
 @test "ike-initiate --stay -> strongSwan: DPD every 2 s is answered, the SA stays ESTABLISHED" {
 	local ispi rspi n
-	stay
+	stay --pcap "$W/stay.pcap"
 	assert_equal "$(cat "$W/out")" site-b
 	ispi=$(sed -n 's/^ispi=//p' "$W/state/site-b/ike.sa")
 	rspi=$(sed -n 's/^rspi=//p' "$W/state/site-b/ike.sa")
@@ -108,6 +108,10 @@ no_ike_right() { [ -z "$(ikx_ike_spis_any right)" ]; }
 	kill -TERM "$PID"
 	wait_stay
 	assert_equal "$STATUS" 0
+	# --pcap: each liveness check and its answer, then our Delete and its
+	run "$IKEKIT_BIN/ike-decode" "$W/stay.pcap"
+	n=$(grep -c 'INFORMATIONAL' <<<"$output")
+	[ "$n" -ge 6 ] && [ $((n % 2)) = 0 ] || fail "$n INFORMATIONAL messages in the capture: $output"
 }
 
 @test "ike-initiate --stay -> strongSwan: swanctl --terminate --ike: exit 0, state dir entry gone" {

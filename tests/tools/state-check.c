@@ -15,7 +15,7 @@
  *
  * Each problem is one line "state-check: FILE: why" on stderr, and the exit
  * status is 1. What the format allows a killed writer to leave (FILE.tmp.PID,
- * .del.* directories, sockets, a stats file whose Child SA is gone) is
+ * .del.* and .new.* directories, sockets, a stats file whose Child SA is gone) is
  * reported as "state-check: FILE: leftover: why" on stdout and, unless -s,
  * is not a failure. Exit 2: usage or the directory cannot be opened.
  */
@@ -478,6 +478,9 @@ main(int argc, char *argv[])
 			}
 			if (strncmp(fn, ".del.", 5) == 0 && S_ISDIR(st.st_mode))
 				leftover(fn, "an SA being removed");
+			else if (strncmp(fn, ".new.", 5) == 0 &&
+			    S_ISDIR(st.st_mode))
+				leftover(fn, "an SA being made");
 			else if (fn[0] == '.' && S_ISREG(st.st_mode))
 				check_mode(fn, &st);	/* .ike-respond.lock */
 			else if (fn[0] == '.')

@@ -956,3 +956,126 @@ TEST(statedir_sweep)
 {
 	RUN(sweep_body);
 }
+
+/* dead_pid forks a child that exits at once and reaps it: a PID that is
+ * no process (until reused). */
+static pid_t
+dead_pid(void)
+{
+	pid_t	 pid;
+	int	 st;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return pid;
+}
+
+/* sd_create_sa: the SA appears whole with its files, 0600 in a 0700
+ * directory, locks and removes like any other; a name taken is EEXIST
+ * with the old SA untouched; bad names and failed buffers leave nothing;
+ * sd_sweep_hidden removes the hidden directories of dead makers and
+ * removers only. */
+static void
+create_body(int *failed_, struct tmp *t)
+{
+	struct sd		 sd;
+	struct sd_lock		 l;
+	struct kvbuf		 ike, child, bad;
+	struct stat		 st;
+	const char		*files[2] = { "ike.sa", "child.net.sa" };
+	const struct kvbuf	*bufs[2] = { &ike, &child };
+	char			 path[256], val[16], dead[64], dead2[64],
+				 mine[64];
+	struct sd_kv		 kv[] = { { "state", val, sizeof(val), 0 } };
+	pid_t			 pid;
+
+	ASSERT_EQ(sd_open(&sd, t->state, true), IKE_OK);
+	sd.nosync = false;		/* the fsync path too */
+	kv_init(&ike);
+	ike_sa(&ike, "n1", "established");
+	kv_init(&child);
+	child_sa(&child);
+	ASSERT_EQ(sd_create_sa(&sd, "n1", files, bufs, 2), IKE_OK);
+	snprintf(path, sizeof(path), "%s/n1", t->state);
+	ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700);
+	snprintf(path, sizeof(path), "%s/n1/child.net.sa", t->state);
+	ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	ASSERT_EQ(sd_lock_sa(&sd, "n1", false, &l), IKE_OK);
+	ASSERT_EQ(sd_read(&l, "ike.sa", kv, 1), IKE_OK);
+	ASSERT(kv[0].line != 0 && strcmp(val, "established") == 0);
+	ASSERT_EQ(sd_read(&l, "child.net.sa", kv, 1), IKE_OK);
+	sd_unlock(&l);
+
+	/* taken: EEXIST, the SA as it was */
+	kv_init(&ike);
+	ike_sa(&ike, "n1", "connecting");
+	ASSERT_EQ(sd_create_sa(&sd, "n1", files, bufs, 1), IKE_EIO);
+	ASSERT_EQ(errno, EEXIST);
+	ASSERT_EQ(sd_lock_sa(&sd, "n1", false, &l), IKE_OK);
+	ASSERT_EQ(sd_read(&l, "ike.sa", kv, 1), IKE_OK);
+	ASSERT(strcmp(val, "established") == 0);
+	sd_unlock(&l);
+
+	/* refused before anything is made */
+	ASSERT_EQ(sd_create_sa(&sd, ".n2", files, bufs, 1), IKE_EINVAL);
+	files[1] = ".lock";
+	ASSERT_EQ(sd_create_sa(&sd, "n2", files, bufs, 2), IKE_EINVAL);
+	files[1] = "../x";
+	ASSERT_EQ(sd_create_sa(&sd, "n2", files, bufs, 2), IKE_EINVAL);
+	files[1] = "child.net.sa";
+	kv_init(&bad);
+	bad.err = IKE_ETOOBIG;
+	bufs[1] = &bad;
+	ASSERT_EQ(sd_create_sa(&sd, "n2", files, bufs, 2), IKE_ETOOBIG);
+	/* a file given twice fails at its second create: nothing is left */
+	files[1] = "ike.sa";
+	bufs[1] = &ike;
+	ASSERT_EQ(sd_create_sa(&sd, "n2", files, bufs, 2), IKE_EIO);
+	ASSERT_EQ(errno, EEXIST);
+	snprintf(path, sizeof(path), "%s/n2", t->state);
+	ASSERT(access(path, F_OK) != 0);
+	snprintf(path, sizeof(path), "%s/.new.n2.%ld", t->state,
+	    (long)getpid());
+	ASSERT(access(path, F_OK) != 0);
+
+	/* removal as for any SA */
+	ASSERT_EQ(sd_remove_sa(&sd, "n1"), IKE_OK);
+	snprintf(path, sizeof(path), "%s/n1", t->state);
+	ASSERT(access(path, F_OK) != 0);
+
+	/* leftovers of killed makers and removers */
+	ASSERT((pid = dead_pid()) > 0);
+	snprintf(dead, sizeof(dead), ".new.a.%ld", (long)pid);
+	snprintf(dead2, sizeof(dead2), ".del.b.c.%ld", (long)pid);
+	snprintf(mine, sizeof(mine), ".new.c.%ld", (long)getpid());
+	const char *keep[] = { mine, ".new.d.1", ".new.e", ".del.", "f" };
+	const char *go[] = { dead, dead2 };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->state, keep[i]);
+		ASSERT(mkdir(path, 0700) == 0);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->state, go[i]);
+		ASSERT(mkdir(path, 0700) == 0);
+		touch(t, go[i], "ike.sa");
+		touch(t, go[i], ".lock");
+	}
+	ASSERT_EQ(sd_sweep_hidden(&sd), 2);
+	for (size_t i = 0; i < 2; i++)
+		ASSERT(!exists(t, go[i], "."));
+	for (size_t i = 0; i < 5; i++)
+		ASSERT(exists(t, keep[i], "."));
+	ASSERT_EQ(sd_sweep_hidden(&sd), 0);
+	kv_wipe(&ike);
+	kv_wipe(&child);
+	sd_close(&sd);
+	ASSERT_EQ(sd_sweep_hidden(&sd), -1);
+}
+
+TEST(statedir_create)
+{
+	RUN(create_body);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: ISC */
+/* The monotonic clock in milliseconds, for timeouts and lifetimes. */
+#include <time.h>
+
+#include "base/clock.h"
+
+int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
