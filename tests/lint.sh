@@ -68,6 +68,8 @@ ct_allow=(
 	'common/exchange/collide.c	strncmp(d->d_name, "child.", 6)'
 	'common/exchange/collide.c	strcmp(d->d_name + len - 3, ".sa")'
 	'common/exchange/collide.c	strcmp(val, old)'
+	# ike.sa's child=: a Child SA's name
+	'common/exchange/record.c	strcmp(val, old)'
 	# algorithm and curve names
 	'common/crypto/prf.c	strcmp(md, hmac_mds[i])'
 	'common/crypto/sig.c	strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256")'

@@ -63,6 +63,8 @@ refresh(struct tunnel *t, struct sd_lock *l)
 	}
 	t->ike.msgid = sa.msgid;
 	t->ike.peer_msgid = sa.peer_msgid;
+	/* and the Child SA it names: ike-rekey may have named another */
+	snprintf(t->ikf.child, sizeof(t->ikf.child), "%s", f.child);
 	ike_sa_wipe(&sa);
 	return true;
 }
@@ -235,7 +237,7 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	size_t			 i;
 	uint32_t		 rspi = 0, rspi_in = 0;
 	uint16_t		 refusal;
-	bool			 ours_ike = false;
+	bool			 ours_ike = false, moved = false;
 	enum ike_err		 e;
 
 	/* RFC 7296 2.25: a request crossing one of ours (ike-rekey's
@@ -299,6 +301,11 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 		w->len = 0;		/* no answer: the peer retries */
 		return e;
 	}
+	/* a rekey of the Child SA ike.sa names: child= follows */
+	if (old != NULL && child_follow(l, old->name, name, &moved) != IKE_OK)
+		log_warn("%s/ike.sa: child=: %s", t->name, strerror(errno));
+	if (moved)
+		snprintf(t->ikf.child, sizeof(t->ikf.child), "%s", name);
 	(void)children_scan(t, l);
 	event(t, "child-up", name);
 	return IKE_OK;

@@ -218,7 +218,8 @@ bool	 save_sa(struct srv *s, struct slot *sl);
 void	 drop_sa(struct srv *s, struct slot *sl);
 /* After a CREATE_CHILD_SA or INFORMATIONAL answer out (len bytes), before
  * it is sent: save_child writes the new Child SA c (named name; ike.sa
- * first when the SA has no files yet); save_ike_rekey puts the new IKE SA
+ * first when the SA has no files yet; *named: it became ike.sa's child=,
+ * as the one it rekeys, rekeys, was); save_ike_rekey puts the new IKE SA
  * nsa in ike.sa (its Child SAs stay); drop_children removes the files of
  * the Child SAs gone (ours: spi_in) and ike.sa's child= when it names one
  * (gone_named). Each records the message IDs and the answer in ike.sa as
@@ -226,7 +227,8 @@ void	 drop_sa(struct srv *s, struct slot *sl);
  * nothing was written (then the request is not answered: the peer sends
  * it again). */
 bool	 save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
-	    const char *name, const uint8_t *out, size_t len);
+	    const char *name, const char *rekeys, bool *named,
+	    const uint8_t *out, size_t len);
 bool	 save_ike_rekey(struct srv *s, struct slot *sl, const struct ike_sa *nsa);
 void	 drop_children(struct srv *s, struct slot *sl, const uint32_t *spi_in,
 	    size_t n, bool gone_named, const uint8_t *out, size_t len);

@@ -177,7 +177,8 @@ record_answer(struct srv *s, struct slot *sl, struct sd_lock *l,
 
 bool
 save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
-    const char *name, const uint8_t *out, size_t len)
+    const char *name, const char *rekeys, bool *named, const uint8_t *out,
+    size_t len)
 {
 	static struct kvbuf	 b;
 	char			 file[SD_FILE_MAX + 1];
@@ -206,6 +207,9 @@ save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
 		e = sd_write(&l, file, &b);
 		kv_wipe(&b);
 	}
+	*named = false;
+	if (e == IKE_OK && rekeys != NULL)
+		e = child_follow(&l, rekeys, name, named);
 	if (e == IKE_OK)
 		record_answer(s, sl, &l, out, len, NULL);
 	else

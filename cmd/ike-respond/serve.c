@@ -683,16 +683,19 @@ child_up(struct srv *s, struct slot *sl, const struct ccsa *c,
 	static struct ike_sa	 tmp;
 	struct child_pair	 p = { c->child.spi_out, c->child.spi_in }, was;
 	struct ev		 x = { &p, NULL, false, 0, 0, NULL };
-	char			 name[16];
+	char			 name[16], old[16];
 	size_t			 k;
+	bool			 named = false;
 
 	for (k = 0; c->rekey_spi != 0 && k < sl->n_kids; k++)
 		if (sl->kids[k].spi_out == c->rekey_spi) {
 			was = sl->kids[k];
 			x.rekeys = &was;
+			snprintf(old, sizeof(old), "%08x", was.spi_in);
 		}
 	snprintf(name, sizeof(name), "%08x", c->child.spi_in);
-	if (!save_child(s, sl, &c->child, name, out->buf, out->len)) {
+	if (!save_child(s, sl, &c->child, name, x.rekeys != NULL ? old : NULL,
+	    &named, out->buf, out->len)) {
 		/* unanswered: the peer sends it again */
 		sl->sa.msgid = msgid;
 		s->cnt.dropped++;
@@ -700,6 +703,11 @@ child_up(struct srv *s, struct slot *sl, const struct ccsa *c,
 	}
 	/* the Child SA it rekeys stays until the peer's Delete of it */
 	sl->kids[sl->n_kids++] = p;
+	if (named) {			/* now ike.sa's child= */
+		snprintf(sl->child_name, sizeof(sl->child_name), "%s", name);
+		wipe(&sl->sa.child, sizeof(sl->sa.child));
+		sl->sa.child = c->child;
+	}
 	respond(s, sl, out);
 	if (s->o.keys_out != NULL) {
 		tmp = sl->sa;		/* a view: only its keys are read */

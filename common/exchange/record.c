@@ -425,3 +425,23 @@ pending_after(struct sd_lock *l, struct ike_sa *sa, struct pending *p,
 	kv_init(&b);
 	return sd_update(l, "ike.sa", &b, drop);
 }
+
+enum ike_err
+child_follow(struct sd_lock *l, const char *old, const char *new, bool *moved)
+{
+	char		 val[SD_NAME_MAX + 1] = "";
+	struct sd_kv	 kv = { "child", val, sizeof(val), 0 };
+	struct kvbuf	 b;
+	enum ike_err	 e;
+
+	*moved = false;
+	if ((e = sd_read(l, "ike.sa", &kv, 1)) != IKE_OK)
+		return e;
+	if (kv.line == 0 || strcmp(val, old) != 0)
+		return IKE_OK;
+	kv_init(&b);
+	kv_str(&b, "child", new);
+	if ((e = sd_update(l, "ike.sa", &b, NULL)) == IKE_OK)
+		*moved = true;
+	return e;
+}

@@ -141,6 +141,13 @@ enum pending_next {
 enum ike_err	 pending_after(struct sd_lock *l, struct ike_sa *sa,
 		    struct pending *p, bool made, enum pending_next *next);
 
+/* child_follow makes ike.sa's child= (under l) name the Child SA new that
+ * rekeyed old, if it named old: ike-rekey --auto and the next rekey follow
+ * child=, and another program may have named another one meanwhile, so it
+ * is read now. *moved says whether it did. IKE_EIO on a file error. */
+enum ike_err	 child_follow(struct sd_lock *l, const char *old,
+		    const char *new, bool *moved);
+
 /* last_resp_load reads last_resp= of ike.sa of l: our answer to the peer's
  * last request on sa, kept so that a restarted program answers its
  * retransmission (RFC 7296 2.1). out (cap bytes) gets it and *len its

@@ -149,6 +149,14 @@ agree_now() {
 		fail "$1: charon: $(ikx_respond_peer_spis) $(swan_children | tr '\n' ' '); ours: $(our_ike) $(our_children | tr '\n' ' ')"
 }
 
+# named_here : ike.sa's child= names a Child SA that is there (it follows
+# the peer's rekeys of it: ike-rekey --auto watches it)
+named_here() {
+	local c
+	c=$(kv "$W/state/$NAME/ike.sa" child)
+	[ -n "$c" ] && [ -f "$W/state/$NAME/child.$c.sa" ]
+}
+
 # carried : esp-tun started on the SA now carries pings both ways
 carried() {
 	esptun_start E right -S "$W/state" --sa "$NAME" --json -v || fail "esp-tun did not come up"
@@ -167,6 +175,7 @@ carried() {
 	ikx_until 5 at_least deleted-child 1 || fail "the old Child SA was not deleted"
 	agree_now "after the rekey of net"
 	[ "$(our_children)" != "$first" ] || fail "the Child SA did not change"
+	ikx_until 5 named_here || fail "ike.sa's child= names a Child SA gone: $(ls "$W/state/$NAME")"
 	ikx_respond_log_grep 'generating CREATE_CHILD_SA request [0-9]+ \[ N\(REKEY_SA\) SA No TSi TSr \]' >/dev/null ||
 		fail "charon's rekey of net: not SA, Ni, TSi, TSr without KE"
 	# a second Child SA, with PFS, its TSr narrowed to 10.91.4.0/24
@@ -201,9 +210,11 @@ carried() {
 	# esp-tun answers the rekeys while it runs; once it stops, ike-respond
 	# answers them again, on Child SAs that esp-tun made (read from their files)
 	ikx_until 10 esptun_made 2 || fail "esp-tun answered no rekeys: $(esptun_events E)"
+	ikx_until 5 named_here || fail "after esp-tun's rekeys, child= names a Child SA gone: $(ls "$W/state/$NAME")"
 	esptun_stop E || fail "esp-tun did not stop"
 	ikx_until 10 rekeys_of_esptun || fail "ike-respond did not rekey a Child SA that esp-tun made"
 	ikx_until 5 two_children || fail "after esp-tun stopped: $(our_children)"
+	ikx_until 5 named_here || fail "after ike-respond's rekeys, child= names a Child SA gone: $(ls "$W/state/$NAME")"
 	[ -z "$(events refused)" ] || fail "refused: $(events refused)"
 }
 
