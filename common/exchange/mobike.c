@@ -64,7 +64,8 @@ scan(const uint8_t *pt, size_t len, uint8_t first, struct mnotes *m)
 			m->has_d = m->any = true;
 			break;
 		case IKEV2_N_COOKIE2:
-			if (n.data.len < MOBIKE_COOKIE2_MIN ||
+			/* one, to echo: which of two would be ambiguous */
+			if (m->has_cookie2 || n.data.len < MOBIKE_COOKIE2_MIN ||
 			    n.data.len > MOBIKE_COOKIE2_MAX) {
 				e = IKE_ESYNTAX;
 				break;

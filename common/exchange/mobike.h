@@ -72,7 +72,7 @@ enum ike_err	 mobike_update_consume(struct ike_sa *sa,
  * the peer's next message ID, not an older one), r->nat_local and
  * r->nat_remote from its hashes. Errors as info_respond's; IKE_ESYNTAX
  * also for a COOKIE2 of a bad length. IKE_EINVAL when sa is not
- * established with MOBIKE.
+ * established with MOBIKE. IKE_ESYNTAX also for a second COOKIE2.
  */
 struct mobike_req {
 	bool		 mobike;	/* a MOBIKE request: answered here */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* libFuzzer target: CREATE_CHILD_SA (ccsa_respond with IKE SA rekeys, ccsa_consume) and INFORMATIONAL answering (info_respond_pairs, info_refuse) on an established IKE SA, the fuzzed inner payloads sealed under its keys. */
+/* libFuzzer target: CREATE_CHILD_SA (ccsa_respond with IKE SA rekeys, ccsa_consume) and INFORMATIONAL answering (info_respond_pairs, info_refuse, mobike_respond) on an established IKE SA, the fuzzed inner payloads sealed under its keys. */
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include "crypto/prf.h"
 #include "crypto/sk.h"
 #include "exchange/internal.h"
+#include "exchange/mobike.h"
 #include "exchange/xchg.h"
 #include "names/ikev2.h"
 #include "proposal/proposal.h"
@@ -28,7 +31,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *	 bit 2: we are the IKE SA's responder (else its initiator)
  *	 bits 3-4: suite (keys and SPIs of the strongSwan captures: gcm, cbc,
  *	 chacha; gcm again without the DH group, as ike_sa_load leaves it)
- *	 bits 5-6: PFS group of our request (consume)
+ *	 bits 5-6: PFS group of our request (consume); bit 5 with op 2:
+ *	 the IKE SA has MOBIKE, mobike_respond looks first (RFC 4555)
  *	 bit 7: raw: the bytes after the first three are the whole message,
  *	 fed as they are (the captured messages themselves)
  * tweak bit 0: flip the R flag; bit 1: message ID + 1; bit 2: the other
@@ -649,6 +653,82 @@ info(struct ike_sa *sa, struct ike_sa *peer, bool refuse, struct rd in,
 	FUZZ_CHECK(it.err == IKE_OK && (n_pld == 1) == req.child_gone);
 }
 
+/* cookie2_of finds the COOKIE2 of the notifies of chain (first payload
+ * type first); false if none. */
+static bool
+cookie2_of(struct rd chain, uint8_t first, struct rd *data)
+{
+	struct pld_iter		 it;
+	struct pld		 p;
+	struct notify_pld	 n;
+	struct rd		 body;
+
+	pld_iter_init_inner(&it, chain, first);
+	while (pld_next(&it, &p)) {
+		body = p.body;
+		if (p.type == IKEV2_PAYLOAD_NOTIFY &&
+		    notify_parse(&body, &n) == IKE_OK &&
+		    n.type == IKEV2_N_COOKIE2) {
+			*data = n.data;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* mobike looks at an INFORMATIONAL request as an IKE SA with MOBIKE does.
+ * Oracles: not MOBIKE or refused -> nothing written, the counter as it
+ * was, no move; answered -> it opens with the peer's keys at the
+ * request's message ID, moves the counter once, holds only NAT detection
+ * (both hashes, exactly when asked) and the request's COOKIE2 echoed. */
+static void
+mobike(struct ike_sa *sa, const struct ike_sa *peer, struct rd in,
+    const uint8_t *inner, size_t inner_len, uint8_t first)
+{
+	static const struct mobike_path path = { AF_INET,
+	    { 192, 0, 2, 1 }, { 192, 0, 2, 2 }, 4500, 4500 };
+	struct mobike_req	 r;
+	struct wr		 w = wr_init(out, sizeof(out));
+	struct pld_iter		 it;
+	struct pld		 p;
+	struct notify_pld	 n;
+	struct rd		 chain, body, ours, theirs;
+	uint32_t		 ctr = peer_ctr(sa);
+	unsigned		 natd = 0;
+	uint8_t			 f = 0;
+	bool			 asked;
+	enum ike_err		 e;
+
+	sa->mobike = true;
+	memset(&r, 0, sizeof(r));
+	e = mobike_respond(sa, in, &path, false, &w, &r);
+	if (e != IKE_OK || !r.mobike) {
+		FUZZ_CHECK(w.len == 0 && peer_ctr(sa) == ctr);
+		FUZZ_CHECK(!r.update || e != IKE_OK);
+		return;
+	}
+	FUZZ_CHECK(w.len > 0 && peer_ctr(sa) == ctr + 1);
+	chain = fz_open(sa, peer, out, w.len, IKEV2_EXCH_INFORMATIONAL, true,
+	    ctr, pt, sizeof(pt), &f);
+	pld_iter_init_inner(&it, chain, f);
+	while (pld_next(&it, &p)) {
+		body = p.body;
+		FUZZ_CHECK(p.type == IKEV2_PAYLOAD_NOTIFY &&
+		    notify_parse(&body, &n) == IKE_OK);
+		FUZZ_CHECK(n.type == IKEV2_N_NAT_DETECTION_SOURCE_IP ||
+		    n.type == IKEV2_N_NAT_DETECTION_DESTINATION_IP ||
+		    n.type == IKEV2_N_COOKIE2);
+		natd += n.type != IKEV2_N_COOKIE2;
+	}
+	FUZZ_CHECK(it.err == IKE_OK && natd == (r.natd ? 2u : 0u));
+	if (inner == NULL)
+		return;
+	asked = cookie2_of(rd_init(inner, inner_len), first, &theirs);
+	FUZZ_CHECK(asked == cookie2_of(chain, f, &ours));
+	FUZZ_CHECK(!asked || (ours.len == theirs.len &&
+	    memcmp(ours.p, theirs.p, ours.len) == 0));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -702,6 +782,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    len, first);
 		break;
 	case OP_INFO:
+		if (op & 0x20) {
+			mobike(&sa, &peer, rd_init(msg, mlen), raw ? NULL : p,
+			    len, first);
+			break;
+		}
+		/* FALLTHROUGH */
 	case OP_REFUSE:
 		info(&sa, &peer, (op & 3) == OP_REFUSE, rd_init(msg, mlen),
 		    raw ? 0 : exch, raw ? NULL : p, len, first);
