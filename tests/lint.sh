@@ -50,7 +50,7 @@ ct_allow=(
 	'cmd/ike-decode/decrypt.c	memcmp(t->src, pk->src, n) == 0 && memcmp(t->dst, pk->dst, n)'
 	# a state file's key name at a line's start: stops at or before the
 	# "=", so the value after it (maybe a key) never counts
-	'common/sa/statedir.c	memcmp(b->buf + at, key, klen)'
+	'common/sa/kvbuf.c	memcmp(b->buf + at, key, klen)'
 	# selector ranges: IP addresses of the tunnel's traffic
 	'cmd/esp-tun/cidr.c	memcmp(start, end, n)'
 	'cmd/esp-tun/cidr.c	memcmp(next, end, n)'

@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -326,175 +327,6 @@ sd_lock_sa(struct sd *sd, const char *sa_name, bool create,
 	return sd_lock_sa_timeout(sd, sa_name, create, -1, out);
 }
 
-void
-kv_init(struct kvbuf *b)
-{
-	b->len = 0;
-	b->err = IKE_OK;
-	b->buf[0] = '\0';
-}
-
-void
-kv_wipe(struct kvbuf *b)
-{
-	wipe(b, sizeof(*b));
-}
-
-static bool
-key_ok(const char *key)
-{
-	size_t i;
-
-	for (i = 0; key[i] != '\0'; i++)
-		if (i >= SD_KEY_MAX || !((key[i] >= 'a' && key[i] <= 'z') ||
-		    (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
-			return false;
-	return i > 0;
-}
-
-/* has_key tells whether b already has a line "key=". */
-static bool
-has_key(const struct kvbuf *b, const char *key)
-{
-	size_t		 klen = strlen(key), at = 0;
-	const char	*nl;
-
-	while (at < b->len) {
-		if (b->len - at > klen && b->buf[at + klen] == '=' &&
-		    memcmp(b->buf + at, key, klen) == 0)
-			return true;
-		/* memchr: a file is ~50 lines, each checked for every key */
-		if ((nl = memchr(b->buf + at, '\n', b->len - at)) == NULL)
-			break;
-		at = (size_t)(nl - b->buf) + 1;
-	}
-	return false;
-}
-
-/* kv_begin checks key and writes "key=" to b, or sets b->err. */
-static bool
-kv_begin(struct kvbuf *b, const char *key)
-{
-	size_t klen;
-
-	if (b->err != IKE_OK)
-		return false;
-	if (key == NULL || !key_ok(key) || has_key(b, key)) {
-		b->err = IKE_EINVAL;
-		return false;
-	}
-	klen = strlen(key);
-	if (SD_KV_BUF - b->len < klen + 2) {
-		b->err = IKE_ETOOBIG;
-		return false;
-	}
-	memcpy(b->buf + b->len, key, klen);
-	b->len += klen;
-	b->buf[b->len++] = '=';
-	return true;
-}
-
-/* kv_put appends n bytes of a value; kv_end the newline. On overflow they
- * set b->err (sd_write then writes nothing). */
-static void
-kv_put(struct kvbuf *b, const char *p, size_t n)
-{
-	if (b->err != IKE_OK)
-		return;
-	if (SD_KV_BUF - b->len < n + 1) {	/* room for the newline */
-		b->err = IKE_ETOOBIG;
-		return;
-	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-}
-
-static void
-kv_end(struct kvbuf *b)
-{
-	kv_put(b, "\n", 1);
-}
-
-static bool
-blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-void
-kv_str(struct kvbuf *b, const char *key, const char *value)
-{
-	size_t n;
-
-	if (b->err == IKE_OK && (value == NULL ||
-	    strpbrk(value, "\r\n") != NULL || blank(value[0]) ||
-	    ((n = strlen(value)) > 0 && blank(value[n - 1])))) {
-		b->err = IKE_EINVAL;
-		return;
-	}
-	if (!kv_begin(b, key))
-		return;
-	kv_put(b, value, strlen(value));
-	kv_end(b);
-}
-
-void
-kv_u64(struct kvbuf *b, const char *key, uint64_t v)
-{
-	char	s[24];
-	int	n;
-
-	if (!kv_begin(b, key))
-		return;
-	n = snprintf(s, sizeof(s), "%" PRIu64, v);
-	kv_put(b, s, (size_t)n);
-	kv_end(b);
-}
-
-void
-kv_hex(struct kvbuf *b, const char *key, const uint8_t *bytes, size_t len)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	char			 pair[2];
-	size_t			 i;
-
-	if (!kv_begin(b, key))
-		return;
-	for (i = 0; i < len; i++) {
-		pair[0] = digits[bytes[i] >> 4];
-		pair[1] = digits[bytes[i] & 0x0f];
-		kv_put(b, pair, 2);
-	}
-	wipe(pair, sizeof(pair));
-	kv_end(b);
-}
-
-void
-kv_spi64(struct kvbuf *b, const char *key, uint64_t spi)
-{
-	char	s[24];
-	int	n;
-
-	if (!kv_begin(b, key))
-		return;
-	n = snprintf(s, sizeof(s), "%016" PRIx64, spi);
-	kv_put(b, s, (size_t)n);
-	kv_end(b);
-}
-
-void
-kv_spi32(struct kvbuf *b, const char *key, uint32_t spi)
-{
-	char	s[16];
-	int	n;
-
-	if (!kv_begin(b, key))
-		return;
-	n = snprintf(s, sizeof(s), "0x%08" PRIx32, spi);
-	kv_put(b, s, (size_t)n);
-	kv_end(b);
-}
-
 /* write_all writes n bytes to fd, retrying short writes. */
 static bool
 write_all(int fd, const char *p, size_t n)
@@ -666,10 +498,10 @@ trim(char *s)
 {
 	size_t n;
 
-	while (blank(*s))
+	while (isblank((unsigned char)*s))
 		s++;
 	n = strlen(s);
-	while (n > 0 && blank(s[n - 1]))
+	while (n > 0 && isblank((unsigned char)s[n - 1]))
 		s[--n] = '\0';
 	return s;
 }
@@ -759,11 +591,11 @@ line_key(const char *line, size_t n, char *key, size_t cap)
 {
 	const char	*eq = memchr(line, '=', n), *k = line, *end;
 
-	while (k < line + n && blank(*k))
+	while (k < line + n && isblank((unsigned char)*k))
 		k++;
 	if (eq == NULL || *k == '#')
 		return false;
-	for (end = eq; end > k && blank(end[-1]);)
+	for (end = eq; end > k && isblank((unsigned char)end[-1]);)
 		end--;
 	if ((size_t)(end - k) >= cap)
 		return false;
@@ -808,7 +640,7 @@ sd_update(struct sd_lock *l, const char *file, const struct kvbuf *changes,
 		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
 		nl = nl != NULL ? nl + 1 : line + n;
 		if (line_key(line, n, key, sizeof(key)) &&
-		    (has_key(changes, key) || listed(drop, key)))
+		    (kv_has(changes, key) || listed(drop, key)))
 			continue;
 		if (b->len + n + 1 > sizeof(b->buf)) {
 			b->err = IKE_ETOOBIG;

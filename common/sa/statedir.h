@@ -112,6 +112,9 @@ bool	 sd_held(int dirfd, const char *file);
 /* sd_unlock releases l and closes its descriptors (idempotent). */
 void	 sd_unlock(struct sd_lock *l);
 
+/* kv_has tells whether b has a line "key=" (kvbuf.c, as the kv_* below). */
+bool	 kv_has(const struct kvbuf *b, const char *key);
+
 /* kv_init empties b. */
 void	 kv_init(struct kvbuf *b);
 
