@@ -163,6 +163,30 @@ void	 dgram_queue(struct srv *s, int i, const struct sockaddr_storage *to,
 	    socklen_t to_len, const uint8_t *msg, size_t len);
 void	 dgram_flush(struct srv *s);
 
+/* What an event line says beside the SA: a Child SA (spi_out, spi_in) and
+ * the one it replaces, or the IKE SA that a rekey replaced. */
+struct ev {
+	const struct child_pair	*child, *rekeys;
+	bool			 old;
+	uint64_t		 old_ispi, old_rspi;
+	const char		*detail;
+};
+
+/* events.c: event_x writes one event line about sl (text, or JSON with
+ * --json); event one with at most a detail (established: the Child SA of
+ * IKE_AUTH); event_refused_ok whether a refused event of IKE_SA_INIT fits
+ * this second's budget (anyone can cause one); trace a -v line about what
+ * a peer's datagram made us do, at most 100 a second; budgets_report how
+ * many lines the budgets left out, at most once a second. */
+void	 event_x(struct srv *s, const struct slot *sl, const char *what,
+	    const struct ev *x);
+void	 event(struct srv *s, const struct slot *sl, const char *what,
+	    const char *extra);
+bool	 event_refused_ok(void);
+void	 trace(const char *who, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 budgets_report(void);
+
 /* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload. */
 void	 serve(struct srv *s);
 /* reload_psk re-reads --psk-file; false (old key kept) on failure. reload
