@@ -150,6 +150,10 @@ both_rekey() {
 		>"$W/rekey-$n.out" 2>"$W/rekey-$n.err" &
 	kp=$!
 	if [ "${RK_SW_FIRST:-0}" != 1 ]; then
+		# our request journaled, so sent or about to be (the bridge
+		# holds it until charon's passes): a slow start (ASan, a busy
+		# machine) must not let charon's go first and alone
+		ikx_until 10 grep -q '^pending_msgid=' "$W/state/s/ike.sa" || :
 		ikx_sw right "${RK_SW[@]}" >"$W/swanctl-$n.out" 2>&1 || { cat "$W/swanctl-$n.out" >&2; fail "swanctl ${RK_SW[*]}"; }
 	fi
 	RK_STATUS=0
