@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,11 +21,9 @@
 #include "crypto/secret.h"
 #include "sa/statedir.h"
 
-static const char LOCK_FILE[] = ".lock";
-
 enum {
 	LOCK_POLL_MS	= 10,		/* sd_lock_sa_timeout retries this often */
-	REMOVE_TRIES	= 8,		/* sd_remove_sa: rmdir raced by a locker */
+	REMOVE_TRIES	= 8,		/* remove_dir: rmdir raced by a writer */
 };
 
 static pid_t	 pid_cached;
@@ -108,32 +107,29 @@ sd_default_dir(char *out, size_t n)
 	return IKE_OK;
 }
 
-/* dir_safe checks that directory fd is ours and that only we may write it;
- * otherwise it writes why (if not NULL) and returns IKE_EIO, errno EPERM. */
+/* dir_safe checks that st is a directory owned by uid that only its owner
+ * may write; otherwise it writes why (if not NULL) and returns IKE_EIO,
+ * errno EPERM. */
 static enum ike_err
-dir_safe(int fd, char *why, size_t why_len)
+dir_safe(const struct stat *st, uid_t uid, char *why, size_t why_len)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return IKE_EIO;
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st->st_mode)) {
 		errno = ENOTDIR;
 		return IKE_EIO;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st->st_uid != uid) {
 		if (why != NULL)
 			snprintf(why, why_len, "owned by uid %ju, not by us "
-			    "(uid %ju)", (uintmax_t)st.st_uid,
-			    (uintmax_t)geteuid());
+			    "(uid %ju)", (uintmax_t)st->st_uid,
+			    (uintmax_t)uid);
 		errno = EPERM;
 		return IKE_EIO;
 	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		if (why != NULL)
 			snprintf(why, why_len, "writable by group or others "
 			    "(mode %04o); chmod 700 it",
-			    (unsigned)(st.st_mode & 07777));
+			    (unsigned)(st->st_mode & 07777));
 		errno = EPERM;
 		return IKE_EIO;
 	}
@@ -143,7 +139,8 @@ dir_safe(int fd, char *why, size_t why_len)
 enum ike_err
 sd_open(struct sd *out, const char *statedir, bool create)
 {
-	enum ike_err	e;
+	struct stat	st;
+	enum ike_err	e = IKE_EIO;
 	int		saved;
 
 	memset(out, 0, sizeof(*out));
@@ -154,12 +151,15 @@ sd_open(struct sd *out, const char *statedir, bool create)
 		return IKE_EIO;
 	if ((out->fd = open(statedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return IKE_EIO;
-	if ((e = dir_safe(out->fd, out->why, sizeof(out->why))) != IKE_OK) {
-		saved = errno;
-		close(out->fd);
-		out->fd = -1;
-		errno = saved;
+	if (fstat(out->fd, &st) == 0 && (e = dir_safe(&st, geteuid(),
+	    out->why, sizeof(out->why))) == IKE_OK) {
+		out->uid = st.st_uid;
+		return IKE_OK;
 	}
+	saved = errno;
+	close(out->fd);
+	out->fd = -1;
+	errno = saved;
 	return e;
 }
 
@@ -185,11 +185,9 @@ void
 sd_unlock(struct sd_lock *l)
 {
 	/* closing the last descriptor of the open file releases the flock */
-	if (l->lockfd >= 0)
-		close(l->lockfd);
 	if (l->dirfd >= 0)
 		close(l->dirfd);
-	l->lockfd = l->dirfd = -1;
+	l->dirfd = -1;
 }
 
 /* flock_wait takes an exclusive flock on fd within ms (see sd_lock_sa_timeout). */
@@ -218,20 +216,18 @@ flock_wait(int fd, int ms)
 	return IKE_EIO;
 }
 
-/* still_current tells whether the locked SA directory and lock file are the
- * ones the name leads to now: sd_remove_sa may have moved them away while
- * we waited. */
+/* still_current tells whether the locked SA directory, whose status is a,
+ * is the one the name leads to now: sd_remove_sa may have moved it away
+ * while we waited. */
 static bool
-still_current(const struct sd *sd, const struct sd_lock *l)
+still_current(const struct sd *sd, const struct sd_lock *l,
+    const struct stat *a)
 {
-	struct stat	a, b;
+	struct stat	b;
 
-	if (fstat(l->lockfd, &a) != 0 || a.st_nlink == 0)
+	if (fstatat(sd->fd, l->name, &b, AT_SYMLINK_NOFOLLOW) != 0)
 		return false;
-	if (fstat(l->dirfd, &a) != 0 ||
-	    fstatat(sd->fd, l->name, &b, AT_SYMLINK_NOFOLLOW) != 0)
-		return false;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return a->st_dev == b.st_dev && a->st_ino == b.st_ino;
 }
 
 int
@@ -273,11 +269,12 @@ enum ike_err
 sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
     struct sd_lock *out)
 {
+	struct stat	 st;
 	int64_t		 start = mono_ms();
 	int		 left = ms, saved;
 	enum ike_err	 e;
 
-	out->dirfd = out->lockfd = -1;
+	out->dirfd = -1;
 	if (!sd_name_ok(sa_name))
 		return einval();
 	if (sd->fd < 0) {
@@ -294,21 +291,20 @@ sd_lock_sa_timeout(struct sd *sd, const char *sa_name, bool create, int ms,
 		if ((out->dirfd = openat(sd->fd, sa_name, O_RDONLY |
 		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			return IKE_EIO;
-		if ((e = dir_safe(out->dirfd, NULL, 0)) != IKE_OK)
-			goto fail;
-		if ((out->lockfd = openat(out->dirfd, LOCK_FILE, O_RDWR |
-		    O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-			e = IKE_EIO;
-			goto fail;
-		}
 		if (ms >= 0) {
 			left = ms - (int)(mono_ms() - start);
 			if (left < 0)
 				left = 0;
 		}
-		if ((e = flock_wait(out->lockfd, left)) != IKE_OK)
+		/* the lock is the directory's own flock: no lock file to
+		 * open, to check, or to remove with the SA */
+		if ((e = flock_wait(out->dirfd, left)) != IKE_OK)
 			goto fail;
-		if (still_current(sd, out))
+		e = IKE_EIO;
+		if (fstat(out->dirfd, &st) != 0 ||
+		    (e = dir_safe(&st, sd->uid, NULL, 0)) != IKE_OK)
+			goto fail;
+		if (still_current(sd, out, &st))
 			return IKE_OK;
 		/* removed while we waited: start again (or find it gone) */
 		sd_unlock(out);
@@ -348,7 +344,7 @@ write_all(int fd, const char *p, size_t n)
 static bool
 held(const struct sd_lock *l)
 {
-	if (l->dirfd < 0 || l->lockfd < 0) {
+	if (l->dirfd < 0) {
 		errno = EBADF;
 		return false;
 	}
@@ -677,11 +673,13 @@ sd_remove(struct sd_lock *l, const char *file)
 	return IKE_OK;
 }
 
-/* empty_dir removes every file of directory dirfd, the lock file too. It
- * reads dirfd itself (getdents64 from offset 0: no DIR stream, no dup), one
- * of the costs of every Delete ike-respond answers. */
+/* remove_dir removes directory name of parent, open as dirfd, with its
+ * files. It reads dirfd itself (getdents64: no DIR stream, no dup), and a
+ * read that leaves room for another entry is the last; a file that read
+ * missed, or that a writer made meanwhile, fails the rmdir and the listing
+ * starts again. One of the costs of every Delete ike-respond answers. */
 static enum ike_err
-empty_dir(int dirfd)
+remove_dir(int parent, const char *name, int dirfd)
 {
 	union {
 		char		 b[4096];
@@ -689,21 +687,32 @@ empty_dir(int dirfd)
 	}			 u;
 	struct dirent64		*d;
 	ssize_t			 n, at;
+	int			 tries;
 
-	if (lseek(dirfd, 0, SEEK_SET) != 0)
-		return IKE_EIO;
-	while ((n = getdents64(dirfd, u.b, sizeof(u.b))) > 0) {
-		for (at = 0; at < n; at += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(u.b + at);
-			if (strcmp(d->d_name, ".") == 0 ||
-			    strcmp(d->d_name, "..") == 0)
-				continue;
-			if (unlinkat(dirfd, d->d_name, 0) != 0 &&
-			    errno != ENOENT)
-				return IKE_EIO;
+	for (tries = 0; tries < REMOVE_TRIES; tries++) {
+		if (tries > 0 && lseek(dirfd, 0, SEEK_SET) != 0)
+			return IKE_EIO;
+		while ((n = getdents64(dirfd, u.b, sizeof(u.b))) > 0) {
+			for (at = 0; at < n; at += d->d_reclen) {
+				d = (struct dirent64 *)(void *)(u.b + at);
+				if (strcmp(d->d_name, ".") == 0 ||
+				    strcmp(d->d_name, "..") == 0)
+					continue;
+				if (unlinkat(dirfd, d->d_name, 0) != 0 &&
+				    errno != ENOENT)
+					return IKE_EIO;
+			}
+			if ((size_t)n + sizeof(*d) + NAME_MAX < sizeof(u.b))
+				break;
 		}
+		if (n < 0)
+			return IKE_EIO;
+		if (unlinkat(parent, name, AT_REMOVEDIR) == 0)
+			return IKE_OK;
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			return IKE_EIO;
 	}
-	return n == 0 ? IKE_OK : IKE_EIO;
+	return IKE_EIO;
 }
 
 enum ike_err
@@ -712,7 +721,7 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 	struct sd_lock	 l;
 	char		 hidden[SD_NAME_MAX + 32];
 	enum ike_err	 e;
-	int		 tries, saved;
+	int		 saved;
 
 	if ((e = sd_lock_sa(sd, sa_name, false, &l)) != IKE_OK)
 		return e;
@@ -727,23 +736,30 @@ sd_remove_sa(struct sd *sd, const char *sa_name)
 		errno = saved;
 		return IKE_EIO;
 	}
-	for (tries = 0; tries < REMOVE_TRIES; tries++) {
-		/* a process that opened the directory before the rename may
-		 * still create a .lock in it; it then gives up and we retry */
-		if ((e = empty_dir(l.dirfd)) != IKE_OK)
-			break;
-		if (unlinkat(sd->fd, hidden, AT_REMOVEDIR) == 0)
-			break;
-		e = IKE_EIO;
-		if (errno != ENOTEMPTY && errno != EEXIST)
-			break;
-	}
+	e = remove_dir(sd->fd, hidden, l.dirfd);
 	saved = errno;
 	sd_unlock(&l);
 	if (e == IKE_OK && !sd->nosync && fsync(sd->fd) != 0)
 		return IKE_EIO;
 	errno = saved;
 	return e;
+}
+
+/* sync_dir fsyncs directory name of parent. */
+static bool
+sync_dir(int parent, const char *name)
+{
+	int	 fd, saved;
+	bool	 ok;
+
+	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return false;
+	ok = fsync(fd) == 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ok;
 }
 
 /* remove_hidden empties and removes directory name of sd (a ".new." or
@@ -755,10 +771,9 @@ remove_hidden(struct sd *sd, const char *name)
 
 	if ((fd = openat(sd->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
-		(void)empty_dir(fd);
+		(void)remove_dir(sd->fd, name, fd);
 		close(fd);
 	}
-	(void)unlinkat(sd->fd, name, AT_REMOVEDIR);
 	errno = saved;
 }
 
@@ -766,14 +781,14 @@ enum ike_err
 sd_create_sa(struct sd *sd, const char *sa_name, const char *const *files,
     const struct kvbuf *const *bufs, size_t n)
 {
-	char	 hidden[SD_NAME_MAX + 32];
-	int	 dirfd = -1, fd = -1;
+	char	 hidden[SD_NAME_MAX + 32], path[sizeof(hidden) + SD_FILE_MAX];
+	int	 fd = -1;
 	size_t	 i;
 
 	if (!sd_name_ok(sa_name))
 		return einval();
 	for (i = 0; i < n; i++) {
-		if (!file_ok(files[i]) || strcmp(files[i], LOCK_FILE) == 0)
+		if (!file_ok(files[i]))
 			return einval();
 		if (bufs[i]->err != IKE_OK) {
 			errno = bufs[i]->err == IKE_EINVAL ? EINVAL : EFBIG;
@@ -786,7 +801,8 @@ sd_create_sa(struct sd *sd, const char *sa_name, const char *const *files,
 	}
 	/* built out of sight, then renamed in whole: a reader or a locker
 	 * finds no SA or all of it, and a new SA costs no lock and no
-	 * per-file rename */
+	 * per-file rename; its files are opened by path, which saves
+	 * opening the directory */
 	snprintf(hidden, sizeof(hidden), ".new.%s.%ld", sa_name,
 	    self_pid());
 	if (mkdirat(sd->fd, hidden, 0700) != 0) {
@@ -796,11 +812,9 @@ sd_create_sa(struct sd *sd, const char *sa_name, const char *const *files,
 		if (mkdirat(sd->fd, hidden, 0700) != 0)
 			return IKE_EIO;
 	}
-	if ((dirfd = openat(sd->fd, hidden, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
-		goto fail;
 	for (i = 0; i < n; i++) {
-		if ((fd = openat(dirfd, files[i], O_WRONLY | O_CREAT | O_EXCL |
+		snprintf(path, sizeof(path), "%s/%s", hidden, files[i]);
+		if ((fd = openat(sd->fd, path, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
 		    !write_all(fd, bufs[i]->buf, bufs[i]->len) ||
 		    (!sd->nosync && fsync(fd) != 0))
@@ -811,18 +825,15 @@ sd_create_sa(struct sd *sd, const char *sa_name, const char *const *files,
 		}
 		fd = -1;
 	}
-	if ((!sd->nosync && fsync(dirfd) != 0) ||
+	if ((!sd->nosync && !sync_dir(sd->fd, hidden)) ||
 	    renameat2(sd->fd, hidden, sd->fd, sa_name, RENAME_NOREPLACE) != 0)
 		goto fail;
-	close(dirfd);
 	if (!sd->nosync && fsync(sd->fd) != 0)
 		return IKE_EIO;
 	return IKE_OK;
 fail:
 	if (fd >= 0)
 		close(fd);
-	if (dirfd >= 0)
-		close(dirfd);
 	remove_hidden(sd, hidden);
 	return IKE_EIO;
 }

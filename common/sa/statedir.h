@@ -3,6 +3,8 @@
 #ifndef IKEKIT_SA_STATEDIR_H
 #define IKEKIT_SA_STATEDIR_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,14 +31,14 @@ enum {
  * after the path when sd_open refuses the directory (see sd_open). */
 struct sd {
 	int	 fd;			/* O_DIRECTORY, O_CLOEXEC; -1 when closed */
+	uid_t	 uid;			/* its owner, who must own each SA's */
 	bool	 nosync;		/* false after sd_open; see sd_write */
 	char	 why[128];
 };
 
-/* A held per-SA lock: the SA's directory and its locked ".lock" file. */
+/* A held per-SA lock: the SA's directory, flock()ed. */
 struct sd_lock {
 	int	 dirfd;			/* -1 when not held */
-	int	 lockfd;
 	bool	 nosync;		/* the sd's, when taken */
 	bool	 swept;			/* dead writers' temp files gone */
 	char	 name[SD_NAME_MAX + 1];
@@ -86,7 +88,8 @@ enum ike_err	 sd_sync(struct sd *sd);
 
 /* sd_lock_sa takes the exclusive lock of SA sa_name, waiting as long as it
  * takes: it opens the SA directory (with create, first making it mode 0700)
- * and flock()s its ".lock" file. The lock serialises every program that
+ * and flock()s it (flock(1) on the directory takes the same lock, for
+ * scripts). The lock serialises every program that
  * touches the SA; it is released by sd_unlock or when the holder dies.
  * Without create a missing SA is IKE_EIO with errno ENOENT. An SA directory
  * not owned by us or writable by group or others is IKE_EIO, errno EPERM. */
@@ -183,7 +186,7 @@ enum ike_err	 sd_remove(struct sd_lock *l, const char *file);
 enum ike_err	 sd_remove_sa(struct sd *sd, const char *sa_name);
 
 /* sd_create_sa makes the new SA sa_name with its n files at once (files[i]
- * holding bufs[i]; not the lock file, made by the first sd_lock_sa): they
+ * holding bufs[i]; names as sd_write takes): they
  * are written in the hidden directory ".new.SA.PID", then renamed to
  * sa_name, so no reader or locker ever sees it partly made. IKE_EIO with
  * errno EEXIST when sa_name exists: the caller then locks it and writes its

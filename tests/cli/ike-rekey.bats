@@ -416,10 +416,10 @@ EOT
 @test "the SA's lock held by another program: exit 5 after at most 5 s, nothing sent or reserved" {
 	mkstate
 	python3 -c 'import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
 fcntl.flock(fd, fcntl.LOCK_EX)
 print("locked", flush=True)
-time.sleep(15)' "$S/site/.lock" >"$T/holder" 3>&- &
+time.sleep(15)' "$S/site" >"$T/holder" 3>&- &
 	HOLDER=$!
 	until_true 5 grep -q locked "$T/holder" || fail "the lock holder did not start"
 	local start=$SECONDS
@@ -719,7 +719,7 @@ def answer_info(ike, pls):
 
 def lock_state(ike):
     try:
-        fd = os.open(os.path.join(d, ike['dir'], '.lock'), os.O_RDWR)
+        fd = os.open(os.path.join(d, ike['dir']), os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return 'none'
     try:
@@ -882,7 +882,6 @@ check_child() {
 	# the old Child SA's files are gone; nothing else is left
 	run ls -A "$S/site"
 	assert_output ".ike-rekey
-.lock
 child.$new.sa
 ike.sa"
 }
@@ -981,7 +980,6 @@ ike.sa"
 		[ "$stderr" = "ike-rekey: site: CREATE_CHILD_SA: peer sent $want" ] || fail "$n: $stderr"
 		run ls -A "$S/site"
 		assert_output ".ike-rekey
-.lock
 child.net.sa
 ike.sa"
 		assert_equal "$(kv "$S/site/ike.sa" child)" net
@@ -1020,7 +1018,6 @@ EOT
 	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 3
 	run ls -A "$S/site"
 	assert_output ".ike-rekey
-.lock
 child.net.sa
 ike.sa"
 }
@@ -1080,7 +1077,6 @@ ike.sa"
 	assert_equal "$(kv "$f" msgid_out)" 6
 	run ls -A "$S/site"
 	assert_output ".ike-rekey
-.lock
 child.$new.sa
 ike.sa"
 }
@@ -1166,7 +1162,6 @@ ike-rekey: site: INFORMATIONAL: no answer within 1 s"
 	assert_equal "${#lines[@]}" 2
 	run ls -A "$S/site"
 	assert_output ".ike-rekey
-.lock
 ike.sa"
 	assert_equal "$(kv "$S/site/ike.sa" child)" ""
 	assert_equal "$(kv "$S/site/ike.sa" msgid_out)" 3

@@ -110,11 +110,11 @@ spi_of() { if [ "$1" = left ]; then printf '0xc0de%02x01' "$2"; else printf '0xc
 put() {
 	local tmp=$1/$2.tmp.$$
 	(umask 077 && cat >"$tmp") || return 1
-	(umask 077 && flock -w 5 "$1/.lock" mv -f "$tmp" "$1/$2") || { rm -f "$tmp"; return 1; }
+	(umask 077 && flock -w 5 "$1" mv -f "$tmp" "$1/$2") || { rm -f "$tmp"; return 1; }
 }
 
 # unput SADIR FILE : remove SADIR/FILE under the SA's lock
-unput() { (umask 077 && flock -w 5 "$1/.lock" rm -f "$1/$2"); }
+unput() { (umask 077 && flock -w 5 "$1" rm -f "$1/$2"); }
 
 # ike_file SIDE ENCAP : W/SIDE/lab/ike.sa
 ike_file() {
@@ -502,7 +502,7 @@ rekey_under_xfer() {
 	esptun_ping left 2 || fail "ping left -> right"
 	# right: as sd_remove_sa does it: under the SA's lock, the directory
 	# renamed to .del.NAME.PID, then emptied and removed
-	flock -w 5 "$W/right/lab/.lock" mv "$W/right/lab" "$W/right/.del.lab.$$" ||
+	flock -w 5 "$W/right/lab" mv "$W/right/lab" "$W/right/.del.lab.$$" ||
 		fail "cannot rename the SA's directory"
 	rm -rf "$W/right/.del.lab.$$"
 	# left: only ike.sa removed
@@ -601,7 +601,7 @@ ping_x() {
 			sed "s|^local_ts=.*|local_ts=10.91.102.0/24|; s|^remote_ts=.*|remote_ts=10.91.101.0/24|" \
 			>"$tmp" && mv -f "$tmp" "$W/right/lab/child.net-1.sa" || exit 1
 		sleep 3
-	) 9>>"$W/right/lab/.lock" 2>"$W/locker.err" &
+	) 9<"$W/right/lab" 2>"$W/locker.err" &
 	esptun_record locker $! bash
 	sleep 0.3
 	run ikx_in left timeout 10 ping -c 10 -i 0.2 -W 2 -I "$IKX_HOST_left" "$IKX_HOST_right"

@@ -19,7 +19,7 @@
 # The state dirs and --keys-out dirs are listed (modes) and copied after each
 # step.  Checked afterwards:
 #   - modes: every directory of the state dirs and --keys-out dirs is 0700
-#     and every file 0600 (ike.sa, child.*.sa, child.*.stats, .lock, the
+#     and every file 0600 (ike.sa, child.*.sa, child.*.stats, the
 #     Wireshark key files, one of which was there before as 0644 with other
 #     contents); esp-tun's socket no group or other write (connect) bit;
 #   - every secret read back from those copies (ike.sa sk_d, sk_ai, sk_ar,
@@ -154,12 +154,12 @@ sec_run_fg() {
 	[ $rc = 0 ] || { cat "$O/$id.err" >&2; ikx_fail "$id: exit $rc ($*)"; return 1; }
 }
 
-# sec_hold_lock DIR : hold the SA's lock (DIR/.lock) for 2 s, in the
+# sec_hold_lock DIR : hold the SA's lock (flock of DIR) for 2 s, in the
 # background, so that the next ike-rekey waits for it long enough to be
 # sampled (it takes the lock first, ike-rekey(8)); returns once it is held
 sec_hold_lock() {
 	rm -f "$W/held"
-	flock -x "$1/.lock" sh -c 'touch "$1"; sleep 2' sh "$W/held" &
+	flock -x "$1" sh -c 'touch "$1"; sleep 2' sh "$W/held" &
 	ikx_until 5 test -e "$W/held"
 }
 
@@ -440,7 +440,6 @@ search_secrets() {
 	grep -qE ' f .*/sa/a2/child\.[^/]+\.sa$' "$W/snap/modes" || fail "no child.*.sa listed"
 	grep -qE ' f .*/sa/a2/child\.[^/]+\.stats$' "$W/snap/modes" || fail "no esp-tun stats file listed"
 	grep -qE ' f .*/sb/[^/]+/child\.[^/]+\.stats$' "$W/snap/modes" || fail "no stats file of the responder's SA"
-	grep -qE ' f .*/sa/a1/\.lock$' "$W/snap/modes" || fail "no .lock listed"
 	grep -qE ' d .*/sa$' "$W/snap/modes" || fail "state dir itself not listed"
 	for f in keys-a1 keys-a2 keys-b; do
 		grep -qE " f .*/$f/ikev2_decryption_table\$" "$W/snap/modes" || fail "$f: no ikev2_decryption_table"

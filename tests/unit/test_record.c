@@ -70,7 +70,7 @@ fix_new(struct fix *f)
 	struct kvbuf	 b;
 
 	memset(f, 0, sizeof(*f));
-	f->l.dirfd = f->l.lockfd = -1;
+	f->l.dirfd = -1;
 	snprintf(f->top, sizeof(f->top), "/tmp/test_record.XXXXXX");
 	if (mkdtemp(f->top) == NULL)
 		return 0;

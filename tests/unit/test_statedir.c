@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Tests of the state directory writer: modes, atomic replacement, locks, names, listing. */
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -205,8 +206,9 @@ modes_body(int *failed_, struct tmp *t)
 	ASSERT_EQ(mode_of(t->state), 0700);
 	snprintf(path, sizeof(path), "%s/site-b", t->state);
 	ASSERT_EQ(mode_of(path), 0700);
+	/* the lock is the directory's: no lock file */
 	snprintf(path, sizeof(path), "%s/site-b/.lock", t->state);
-	ASSERT_EQ(mode_of(path), 0600);
+	ASSERT(access(path, F_OK) != 0);
 	ike_sa(&b, "site-b", "established");
 	ASSERT_EQ(sd_write(&l, "ike.sa", &b), IKE_OK);
 	kv_wipe(&b);
@@ -521,10 +523,10 @@ lock_body(int *failed_, struct tmp *t)
 {
 	struct sd	 sd;
 	struct sd_lock	 l, l2;
-	int		 p[2], st;
+	int		 p[2], st, fd;
 	int64_t		 t0, dt;
 	pid_t		 pid;
-	char		 c;
+	char		 c, path[256];
 
 	ASSERT_EQ(sd_open(&sd, t->state, true), IKE_OK);
 	/* not contended: a zero timeout takes it at once */
@@ -562,7 +564,6 @@ lock_body(int *failed_, struct tmp *t)
 	dt = ms_now() - t0;
 	ASSERT(dt >= 90 && dt <= 300);
 	ASSERT_EQ(l.dirfd, -1);
-	ASSERT_EQ(l.lockfd, -1);
 	ASSERT_EQ(sd_lock_sa_timeout(&sd, "x", true, 0, &l), IKE_EIO);
 	/* the holder is killed with -9: the kernel drops its lock */
 	ASSERT(kill(pid, SIGKILL) == 0);
@@ -576,6 +577,15 @@ lock_body(int *failed_, struct tmp *t)
 	sd_unlock(&l);
 	ASSERT_EQ(sd_lock_sa_timeout(&sd, "x", true, 20, &l2), IKE_OK);
 	sd_unlock(&l2);
+	/* a script's flock(1) on the SA directory is the same lock */
+	snprintf(path, sizeof(path), "%s/x", t->state);
+	ASSERT((fd = open(path, O_RDONLY | O_DIRECTORY)) >= 0);
+	ASSERT(flock(fd, LOCK_EX) == 0);
+	ASSERT_EQ(sd_lock_sa_timeout(&sd, "x", false, 20, &l), IKE_EIO);
+	ASSERT_EQ(errno, EWOULDBLOCK);
+	close(fd);
+	ASSERT_EQ(sd_lock_sa_timeout(&sd, "x", false, 20, &l), IKE_OK);
+	sd_unlock(&l);
 	sd_close(&sd);
 }
 
