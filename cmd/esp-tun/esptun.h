@@ -173,6 +173,7 @@ void	 move_release(void);
 
 /* setup.c: sockets, TUN, privileges */
 void	 sockets_open(struct tunnel *t);
+int	 sockets_move_raw(struct tunnel *t);
 int	 sockets_move(struct tunnel *t, int af, const uint8_t *local,
 	    uint16_t lport, const uint8_t *remote, uint16_t rport);
 int	 sockets_bound(struct tunnel *t, int af, const uint8_t *local,

@@ -76,9 +76,6 @@ move_follow(struct tunnel *t, struct pollfd *udp, struct pollfd *old)
 	    ct_eq(local, t->local, sizeof(local)) &&
 	    ct_eq(remote, t->remote, sizeof(remote)))
 		return;
-	if (t->raw_fd >= 0)
-		log_warn("%s: moving: ESP in IP protocol 50 stays on the old "
-		    "addresses (no UDP encapsulation)", t->name);
 	if (old->fd >= 0)
 		close(old->fd);
 	/* the old socket still takes, for a while, what the peer sent
@@ -86,6 +83,8 @@ move_follow(struct tunnel *t, struct pollfd *udp, struct pollfd *old)
 	 * rekeyed the Child SA for the new addresses) */
 	if ((old->fd = sockets_move(t, af, local, lport, remote, rport)) < 0)
 		return;
+	if (t->raw_fd >= 0)
+		(void)sockets_move_raw(t);
 	moved_ms = t->now_ms;
 	udp->fd = t->udp_fd;
 	t->ikf.nat = f.nat;

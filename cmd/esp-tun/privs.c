@@ -12,7 +12,7 @@
 enum { CAP_MAX_PROBE = 32 * _LINUX_CAPABILITY_U32S_3 };
 
 int
-privs_drop(void)
+privs_keep_only(int keep)
 {
 	struct __user_cap_header_struct	 hdr;
 	struct __user_cap_data_struct	 data[_LINUX_CAPABILITY_U32S_3];
@@ -25,6 +25,8 @@ privs_drop(void)
 	for (cap = 0; cap < CAP_MAX_PROBE; cap++) {
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
 			break;
+		if (cap == keep)
+			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
 			if (errno == EPERM)
 				break;
@@ -39,7 +41,17 @@ privs_drop(void)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (keep >= 0 && keep < CAP_MAX_PROBE) {
+		data[keep / 32].effective = 1U << (keep % 32);
+		data[keep / 32].permitted = 1U << (keep % 32);
+	}
 	if (syscall(SYS_capset, &hdr, data) != 0)
 		return -1;
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -1;
+}
+
+int
+privs_drop(void)
+{
+	return privs_keep_only(-1);
 }

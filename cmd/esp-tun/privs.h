@@ -15,4 +15,9 @@
  * PR_SET_NO_NEW_PRIVS). */
 int	 privs_drop(void);
 
+/* privs_keep_only is privs_drop keeping capability keep (CAP_*) in the
+ * effective, permitted and bounding sets: what the raw socket keeper
+ * (rawsock.c) holds. */
+int	 privs_keep_only(int keep);
+
 #endif

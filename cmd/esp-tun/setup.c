@@ -9,6 +9,7 @@
 #include <netinet/udp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "cidr.h"
 #include "dev.h"
 #include "privs.h"
+#include "rawsock.h"
 #include "rtnl.h"
 #include "esptun.h"
 
@@ -156,6 +158,34 @@ sockets_move(struct tunnel *t, int af, const uint8_t *local, uint16_t lport,
 	if ((fd = sockets_bound(t, af, local, lport, remote, rport)) < 0)
 		return -1;
 	return sockets_adopt(t, fd, af, local, lport, remote, rport);
+}
+
+/* sockets_move_raw moves the SA's IP protocol 50 socket to the endpoints
+ * t has now (after sockets_move). A new raw socket takes CAP_NET_RAW, gone
+ * after privs_drop: the keeper makes it (rawsock.c), and it takes the old
+ * one's descriptor number, so the data path's poll set stays as it is.
+ * Packets the peer sent to the old address are lost from then on. 0, or
+ * -1 (logged) with the old socket kept. */
+int
+sockets_move_raw(struct tunnel *t)
+{
+	int	 fd, size = SOCK_BUF;
+
+	if ((fd = rawsock_get(t->af, t->local, t->remote)) < 0) {
+		log_warn("%s: moving: ESP socket: %s", t->name,
+		    strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (dup3(fd, t->raw_fd, O_CLOEXEC) < 0) {
+		log_warn("%s: moving: ESP socket: %s", t->name,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 /* The routes of one Child SA's remote selectors. */
@@ -406,7 +436,10 @@ watch_and_drop(struct tunnel *t)
 	    IN_ONLYDIR) < 0)
 		die(EXIT_LOCAL, "%s: inotify: %s", path, strerror(errno));
 	relay_open(t);
-	/* nothing more needs CAP_NET_ADMIN or CAP_NET_RAW */
+	/* raw ESP follows a move through the keeper: nothing else needs
+	 * CAP_NET_ADMIN or CAP_NET_RAW */
+	if (t->raw_fd >= 0 && rawsock_keeper_start() != 0)
+		die(EXIT_LOCAL, "raw socket keeper: %s", strerror(errno));
 	if (privs_drop() != 0)
 		die(EXIT_LOCAL, "dropping privileges: %s", strerror(errno));
 }

@@ -33,8 +33,7 @@ struct move {
 	struct mobike_update u;
 	int		 af;
 	uint8_t		 old_local[16];
-	bool		 encap, raw;	/* Child SAs in UDP, in protocol 50 */
-	bool		 esptun;	/* esp-tun carries the SA */
+	bool		 encap;		/* a Child SA is in UDP */
 };
 
 static bool
@@ -92,7 +91,6 @@ child_kind(struct sd_lock *l, const char *name, void *arg)
 	if (!child_file_read(l, name, &c))
 		return false;
 	m->encap |= c.encap;
-	m->raw |= !c.encap;
 	return true;
 }
 
@@ -140,13 +138,6 @@ prepare(struct move *m, struct sd_lock *l, int af, const uint8_t *addr)
 	}
 	if (!each_child(l, child_kind, m))
 		return EXIT_FAIL;
-	m->esptun = sd_held(l->dirfd, ".esp-tun");
-	if (m->esptun && m->raw) {
-		log_warn("%s: --move-to: esp-tun carries a Child SA in IP "
-		    "protocol 50, which it cannot move (no UDP encapsulation)",
-		    m->name);
-		return EXIT_FAIL;
-	}
 	m->u.path.af = af;
 	memcpy(m->u.path.local, addr, sizeof(m->u.path.local));
 	m->u.path.lport = NATT_PORT;

@@ -47,6 +47,11 @@
 #     file does not stall the data path (pings, round trips < 500 ms);
 #   - inotify events lost (the queue overflowed while esp-tun was stopped):
 #     the directory is read again, the new Child SA loaded.
+#   - raw ESP follows a move recorded in ike.sa and the Child SA file at
+#     both ends (new addresses in another subnet, the old ones then
+#     removed): pings both ways, no drops; esp-tun without capabilities,
+#     its keeper (esp-tun-raw) with CAP_NET_RAW alone and 4 descriptors,
+#     gone once esp-tun is killed.
 # The transfer's size: ESPTUN_REKEY_BYTES, else sized to last about
 # ESPTUN_REKEY_SECS seconds (6 + 6 per rekey: an old Child SA goes 2 s
 # after its Delete, and an ASan build on a busy machine is slow to get
@@ -610,6 +615,69 @@ ping_x() {
 	[[ $output == *"10 packets transmitted, 10 received"* ]] || fail "pings lost while the lock was held: $output"
 	max=$(sed -n 's|^rtt .* = [^/]*/[^/]*/\([0-9]*\).*|\1|p' <<<"$output")
 	[ "${max:-9999}" -lt 500 ] || fail "round trips up to $max ms while another program held the SA's lock"
+}
+
+# resed SIDE FILE SED : FILE of SIDE's SA rewritten by sed, as any writer does
+resed() { sed "$3" "$W/$1/lab/$2" | put "$W/$1/lab" "$2"; }
+
+# capeff PID : the effective capabilities of PID (hex)
+capeff() { awk '$1 == "CapEff:" { print $2 }' "/proc/$1/status"; }
+
+# children PID : the processes whose parent is PID
+children() {
+	local f
+	for f in /proc/[0-9]*/stat; do
+		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) { split(FILENAME, a, "/"); print a[3] } }' "$f" 2>/dev/null
+	done
+}
+
+@test "raw ESP follows ike.sa to new addresses (MOBIKE without NAT) after esp-tun gave up its privileges" {
+	local s keeper new_left=198.51.100.1 new_right=198.51.100.2
+	lab_pair none
+	# with MOBIKE the IKE SA is on port 4500 even without NAT (RFC 4555 3.3)
+	for s in left right; do
+		resed "$s" ike.sa 's/^\(local\|remote\)=\(.*\):500$/\1=\2:4500/' || fail "cannot write $s's ike.sa"
+	done
+	tun_pair
+	esptun_ping left 2 || fail "ping left -> right"
+	# no capability left: a new raw socket is out of reach, but for the
+	# keeper, which holds CAP_NET_RAW (bit 13) alone and no descriptor
+	# but stdin, stdout, stderr and its socket to esp-tun
+	for s in L R; do
+		[ "$(capeff "$(esptun_pid $s)")" = 0000000000000000 ] ||
+			fail "esp-tun $s has capabilities $(capeff "$(esptun_pid $s)")"
+	done
+	keeper=$(children "$(esptun_pid L)")
+	[ -n "$keeper" ] && [ "$(cat "/proc/$keeper/comm")" = esp-tun-raw ] ||
+		fail "no keeper under esp-tun L: '$keeper'"
+	assert_equal "$(capeff "$keeper")" 0000000000002000
+	assert_equal "$(ls /proc/"$keeper"/fd | sort -n | tr '\n' ' ')" "0 1 2 3 "
+	# another subnet: removing a primary address removes its secondaries
+	ikx_in left ip addr add $new_left/24 dev "$IKX_VETH_left" || fail "cannot add $new_left"
+	ikx_in right ip addr add $new_right/24 dev "$IKX_VETH_right" || fail "cannot add $new_right"
+	# the move as ike-rekey --move-to records it at both ends
+	resed left ike.sa "s/^local=.*/local=$new_left:4500/; s/^remote=.*/remote=$new_right:4500/" &&
+		resed left child.net.sa "s/^local=.*/local=$new_left/; s/^remote=.*/remote=$new_right/" &&
+		resed right ike.sa "s/^local=.*/local=$new_right:4500/; s/^remote=.*/remote=$new_left:4500/" &&
+		resed right child.net.sa "s/^local=.*/local=$new_right/; s/^remote=.*/remote=$new_left/" ||
+		fail "cannot record the move"
+	for s in L R; do
+		ikx_until 5 eval "esptun_events $s | grep -q '\"event\":\"moved\"'" ||
+			fail "esp-tun $s did not move: $(cat "$(esptun_dir)/$s.err")"
+	done
+	! grep -q "ESP socket" "$(esptun_dir)/L.err" "$(esptun_dir)/R.err" ||
+		fail "$(grep -h "ESP socket" "$(esptun_dir)/L.err" "$(esptun_dir)/R.err")"
+	# the old addresses go: ESP can only take the new ones
+	ikx_in left ip addr del "$IKX_ADDR_left/24" dev "$IKX_VETH_left" || fail "cannot remove $IKX_ADDR_left"
+	ikx_in right ip addr del "$IKX_ADDR_right/24" dev "$IKX_VETH_right" || fail "cannot remove $IKX_ADDR_right"
+	esptun_ping left 3 || fail "ping left -> right after the move: $(cat "$(esptun_dir)/ping-left.out")"
+	esptun_ping right 3 || fail "ping right -> left after the move"
+	esptun_running L && esptun_running R || fail "an esp-tun exited"
+	assert_equal "$(drops left)" "drop_spi=0 drop_integ=0 drop_replay=0"
+	assert_equal "$(drops right)" "drop_spi=0 drop_integ=0 drop_replay=0"
+	# the keeper dies with esp-tun, even a killed one
+	kill -KILL "$(esptun_pid L)"
+	ikx_until 5 test ! -e "/proc/$keeper" || fail "the keeper outlived esp-tun"
 }
 
 @test "inotify events lost (queue overflow): esp-tun reads the directory again" {
