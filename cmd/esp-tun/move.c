@@ -122,6 +122,9 @@ move_answer(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	*e = mobike_respond(&t->ike, in, &p, encap, w, &r);
 	if (*e == IKE_OK && !r.mobike)
 		return false;
+	if (r.invalid)		/* authentic: answered, nothing updated */
+		log_warn("%s: a malformed MOBIKE request: answered "
+		    "INVALID_SYNTAX", t->name);
 	if (*e != IKE_OK || !r.update)
 		return true;
 	nat = r.nat_local || r.nat_remote;

@@ -9,6 +9,7 @@
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "exchange/internal.h"
+#include "exchange/mobike.h"
 #include "exchange/xchg.h"
 
 enum ike_err
@@ -21,19 +22,28 @@ info_respond(struct ike_sa *sa, struct rd in, struct wr *out,
 }
 
 enum ike_err
+info_open(const struct ike_sa *sa, struct rd in, bool response,
+    uint32_t msgid, uint8_t *pt, size_t cap, size_t *pt_len, uint8_t *first)
+{
+	struct ike_msg	 m;
+	struct ike_hdr	 h;
+	struct rd	 hr = in;
+
+	/* RFC 7296 2.2: a response carries our request's message ID */
+	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
+	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_INFORMATIONAL ||
+	    ((h.flags & IKEV2_FLAG_RESPONSE) != 0) != response ||
+	    h.msgid != msgid)
+		return IKE_ESYNTAX;
+	return sk_open(sa, in, &m, pt, cap, pt_len, first);
+}
+
+enum ike_err
 info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
     struct info_req *req, const struct child_pair *pairs, size_t n_pairs)
 {
 	uint8_t		 pt[XCHG_OUT_MAX];
-	struct ike_msg	 m;
-	struct pld_iter	 it;
-	struct pld	 p;
-	struct delete_pld d;
-	struct rd	 body;
-	struct skb	 b;
-	size_t		 pt_len = 0, i, k;
-	uint32_t	 spi, ours[INFO_DEL_MAX];
-	size_t		 n_ours = 0;
+	size_t		 pt_len = 0;
 	uint8_t		 first = 0;
 	enum ike_err	 e;
 
@@ -41,14 +51,31 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 	memset(req, 0, sizeof(*req));
 	if (sa->state != SA_ESTABLISHED)
 		return IKE_EINVAL;
-	if ((e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first)) != IKE_OK)
-		goto done;
-	if (m.hdr.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) != 0 ||
-	    m.hdr.msgid != *ike_sa_peer_msgid(sa)) {
-		e = IKE_ESYNTAX;
-		goto done;
-	}
+	if ((e = info_open(sa, in, false, *ike_sa_peer_msgid(sa), pt,
+	    sizeof(pt), &pt_len, &first)) == IKE_OK)
+		e = info_answer(sa, pt, pt_len, first, out, req, pairs,
+		    n_pairs);
+	wipe(pt, sizeof(pt));
+	return e;
+}
+
+enum ike_err
+info_answer(struct ike_sa *sa, const uint8_t *pt, size_t pt_len,
+    uint8_t first, struct wr *out, struct info_req *req,
+    const struct child_pair *pairs, size_t n_pairs)
+{
+	struct pld_iter	 it;
+	struct pld	 p;
+	struct delete_pld d;
+	struct rd	 body;
+	struct skb	 b;
+	size_t		 i, k;
+	uint32_t	 spi, ours[INFO_DEL_MAX];
+	size_t		 n_ours = 0;
+	enum ike_err	 e = IKE_OK;
+
+	out->len = 0;
+	memset(req, 0, sizeof(*req));
 	req->empty = true;
 	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
 	while (e == IKE_OK && pld_next(&it, &p)) {
@@ -78,7 +105,7 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 	if (e == IKE_OK)
 		e = it.err;
 	if (e != IKE_OK)
-		goto done;
+		return e;
 	skb_init(&b);
 	if (!req->delete_ike && n_ours > 0) {
 		chain_open(&b.c, IKEV2_PAYLOAD_DELETE, false);
@@ -87,11 +114,9 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 	}
 	if ((e = skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, true,
 	    *ike_sa_peer_msgid(sa), out)) != IKE_OK)
-		goto done;
+		return e;
 	(*ike_sa_peer_msgid(sa))++;
-done:
-	wipe(pt, sizeof(pt));
-	return e;
+	return IKE_OK;
 }
 
 enum ike_err
@@ -157,22 +182,14 @@ enum ike_err
 info_consume(struct ike_sa *sa, struct rd in)
 {
 	uint8_t		 pt[XCHG_OUT_MAX];
-	struct ike_msg	 m;
-	struct ike_hdr	 h;
-	struct rd	 hr = in;
 	size_t		 pt_len = 0;
 	uint8_t		 first = 0;
 	enum ike_err	 e;
 
 	if (sa->keys.e_len == 0)
 		return IKE_EINVAL;
-	/* RFC 7296 2.2: the response carries our request's message ID */
-	if (hdr_parse(&hr, &h) != IKE_OK || h.ispi != sa->ispi ||
-	    h.rspi != sa->rspi || h.exch != IKEV2_EXCH_INFORMATIONAL ||
-	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 ||
-	    h.msgid != *ike_sa_own_msgid(sa))
-		return IKE_ESYNTAX;
-	e = sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first);
+	e = info_open(sa, in, true, *ike_sa_own_msgid(sa), pt, sizeof(pt),
+	    &pt_len, &first);
 	wipe(pt, sizeof(pt));
 	if (e != IKE_OK)
 		return e;

@@ -70,20 +70,85 @@ enum ike_err	 mobike_update_consume(struct ike_sa *sa,
  * UPDATE_SA_ADDRESSES (the caller moves the SA to p only then, and only
  * after this check: the request decrypted, so it is authentic, and it is
  * the peer's next message ID, not an older one), r->nat_local and
- * r->nat_remote from its hashes. Errors as info_respond's; IKE_ESYNTAX
- * also for a COOKIE2 of a bad length. IKE_EINVAL when sa is not
- * established with MOBIKE. IKE_ESYNTAX also for a second COOKIE2.
+ * r->nat_remote from its hashes. Errors as info_respond's (out empty,
+ * nothing answered). IKE_EINVAL when sa is not established with MOBIKE.
+ *
+ * A request that verified and is the peer's next one, but whose notifies
+ * are malformed (two COOKIE2, a COOKIE2 shorter than 8 or longer than 64
+ * bytes, NAT detection data of another size than 20, a Notify that does
+ * not parse), is answered SK{ N(INVALID_SYNTAX) } (RFC 7296 3.10.1: an
+ * authenticated request is answered, not dropped): IKE_ESYNTAX with out
+ * filled, the counter moved, r->mobike and r->invalid set, nothing else
+ * in r (no update).
+ *
+ * mobike_info_respond is mobike_respond with the request decrypted once:
+ * one that is no MOBIKE request is answered as info_respond_pairs answers
+ * it, with req filled (r->mobike false). IKE_EINVAL when sa is not
+ * established (MOBIKE or not).
  */
 struct mobike_req {
 	bool		 mobike;	/* a MOBIKE request: answered here */
 	bool		 update;	/* N(UPDATE_SA_ADDRESSES) */
 	bool		 natd;		/* it had NAT detection */
 	bool		 nat_local, nat_remote;
+	bool		 invalid;	/* answered N(INVALID_SYNTAX) */
 };
 
 enum ike_err	 mobike_respond(struct ike_sa *sa, struct rd in,
 		    const struct mobike_path *p, bool fake_natd, struct wr *out,
 		    struct mobike_req *r);
+enum ike_err	 mobike_info_respond(struct ike_sa *sa, struct rd in,
+		    const struct mobike_path *p, bool fake_natd, struct wr *out,
+		    struct mobike_req *r, struct info_req *req,
+		    const struct child_pair *pairs, size_t n_pairs);
+
+/*
+ * The return routability check (RFC 4555 3.5) of the peer's new address,
+ * sent by the side that answered its UPDATE_SA_ADDRESSES before it moves
+ * the SA there.
+ *
+ * mobike_check_create writes SK{ N(COOKIE2) }, an INFORMATIONAL request
+ * with our next message ID (c->msgid; the caller reserves it) and a fresh
+ * random COOKIE2 (c->cookie2). IKE_EINVAL unless sa is established with
+ * MOBIKE.
+ *
+ * mobike_check_consume reads the answer as mobike_update_consume does:
+ * IKE_ESYNTAX for another message, IKE_EINTEG for one that does not
+ * decrypt (keep waiting); else our counter is past c->msgid and the result
+ * is IKE_OK when it echoes c->cookie2 (the peer is reachable there),
+ * IKE_EREFUSED (sa->peer_notify) for an error Notify, IKE_EPROTO for
+ * another or no COOKIE2 or malformed notifies.
+ */
+struct mobike_check {
+	uint32_t	 msgid;
+	uint8_t		 cookie2[MOBIKE_COOKIE2_LEN];
+};
+
+enum ike_err	 mobike_check_create(struct ike_sa *sa, struct mobike_check *c,
+		    struct wr *out);
+enum ike_err	 mobike_check_consume(struct ike_sa *sa,
+		    const struct mobike_check *c, struct rd in);
+
+/*
+ * Shared by info.c and mobike.c (exchange/ only; their place is
+ * exchange/internal.h).
+ *
+ * info_open checks in's header against sa (its SPIs, INFORMATIONAL,
+ * a response or a request as response says, message ID msgid) before it
+ * decrypts its SK payload into pt (cap bytes, *pt_len, *first as sk_open):
+ * IKE_ESYNTAX for another message, sk_open's errors.
+ *
+ * info_answer answers the peer's INFORMATIONAL request whose decrypted
+ * inner payloads are pt (pt_len bytes from first) as info_respond_pairs
+ * does, once it was opened.
+ */
+enum ike_err	 info_open(const struct ike_sa *sa, struct rd in, bool response,
+		    uint32_t msgid, uint8_t *pt, size_t cap, size_t *pt_len,
+		    uint8_t *first);
+enum ike_err	 info_answer(struct ike_sa *sa, const uint8_t *pt,
+		    size_t pt_len, uint8_t first, struct wr *out,
+		    struct info_req *req, const struct child_pair *pairs,
+		    size_t n_pairs);
 
 /* mobike_record writes the path p (and nat) to ike.sa of l's SA as
  * local=, remote= and nat=, dropping the keys of drop (NULL-terminated, or

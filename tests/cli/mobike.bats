@@ -10,7 +10,13 @@
 # COOKIE2; answered, ike.sa and the Child SA file have the new address, the
 # journal is gone; an answer with another COOKIE2 (exit 1), a refusal
 # (UNACCEPTABLE_ADDRESSES, exit 3) and no answer (exit 4, the journal kept)
-# leave ike.sa's addresses alone.  The exchange with strongSwan is in
+# leave ike.sa's addresses alone.  The peer moving, against ike-respond
+# (an SA from ike-initiate on loopback, then a Python initiator with its
+# keys sending from another loopback address): malformed UPDATE_SA_ADDRESSES
+# answered INVALID_SYNTAX with nothing moved; a well-formed one answered,
+# then ike-respond's return routability check (COOKIE2) to the new address:
+# answered, ike.sa moves; unanswered or with another COOKIE2, it stays (a
+# move-failed event).  The exchange with strongSwan is in
 # tests/interop/mobike-strongswan.bats.
 
 bats_require_minimum_version 1.5.0
@@ -35,12 +41,15 @@ setup() {
 	LOCAL=127.0.0.1:4500 REMOTE=127.0.0.1:4501
 	# a loopback address of its own per run: port 4500 on it is ours
 	NEW=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
-	PEER=''
+	PEER='' RPID=''
 }
 
 teardown() {
 	if [ -n "$PEER" ] && [ "$(cat "/proc/$PEER/comm" 2>/dev/null)" = timeout ]; then
 		kill -KILL "$PEER" 2>/dev/null || true
+	fi
+	if [ -n "$RPID" ] && [ "$(cat "/proc/$RPID/comm" 2>/dev/null)" = ike-respond ]; then
+		kill -KILL "$RPID" 2>/dev/null || true
 	fi
 }
 
@@ -314,4 +323,277 @@ peer_done() {
 	run "$R" -S "$S" --move-to "$NEW" site
 	assert_failure 1
 	assert_output --partial 'still unanswered'
+}
+
+# --- the peer moves: ike-respond answers (RFC 4555 3.5) -----------------------
+
+# port_pair : two consecutive free UDP ports on 127.0.0.1: prints the first
+port_pair() {
+	python3 -c '
+import socket
+for _ in range(100):
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+    p = a.getsockname()[1]
+    if p >= 65534: continue
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        b.bind(("127.0.0.1", p + 1))
+    except OSError:
+        continue
+    print(p); break'
+}
+
+# resp_up : ike-respond (--json, -v) on 127.0.0.1:RP and RP+1 (RPID), an SA
+# from ike-initiate (MOBIKE on both sides) from 127.0.0.1:IP; RNAME is its
+# name in ike-respond's state dir RS, the initiator's ike.sa is IS
+resp_up() {
+	local i=0
+	python3 -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
+		skip "python3 cryptography module missing (the peer's AES-GCM)"
+	[ -x "$IKEKIT_BIN/ike-respond" ] && [ -x "$IKEKIT_BIN/ike-initiate" ] ||
+		fail "ike-respond or ike-initiate not built (run make)"
+	printf 'lab-psk\n' >"$T/psk"
+	chmod 600 "$T/psk"
+	RP=$(port_pair)
+	IP=$(port_pair)
+	RS=$T/rstate
+	"$IKEKIT_BIN/ike-respond" --local "127.0.0.1:$RP" --psk-file "$T/psk" \
+		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 --ts 10.2.0.0/16 \
+		-S "$RS" --json -v >"$T/rout" 2>"$T/rerr" 3>&- &
+	RPID=$!
+	until ss -Hlun 2>/dev/null | grep -q "127.0.0.1:$((RP + 1)) "; do
+		i=$((i + 1))
+		[ $i -lt 100 ] && [ -d "/proc/$RPID" ] || fail "ike-respond: $(cat "$T/rerr")"
+		sleep 0.05
+	done
+	run --separate-stderr "$IKEKIT_BIN/ike-initiate" --peer "127.0.0.1:$RP" \
+		--local "127.0.0.1:$IP" --psk-file "$T/psk" --ike aes256gcm16-prfsha256-x25519 \
+		--esp aes256gcm16 --ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s --timeout 5
+	assert_success
+	IS=$T/istate/s/ike.sa
+	RNAME=$(ls "$RS")
+	[ -n "$RNAME" ] || fail "no SA in ike-respond's state dir"
+	assert_equal "$(kv "$IS" mobike)" yes
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" mobike)" yes
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "127.0.0.1:$IP"
+}
+
+resp_down() {
+	if [ -n "$RPID" ] && [ "$(cat "/proc/$RPID/comm" 2>/dev/null)" = ike-respond ]; then
+		kill -TERM "$RPID"
+		wait "$RPID" || true
+	fi
+	RPID=
+}
+
+# mover_script : the initiator moving, in Python, with the keys of its
+# ike.sa (argv 5): from NEW (argv 3) it sends INFORMATIONAL requests to
+# ike-respond's NAT-T port (argv 1, 2) as its mode (argv 4) says, printing
+# one line per message it gets: "answer|check from ADDR:PORT exch E flags
+# F msgid N [notify types]".  Modes: twocookie, shortcookie, badnatd
+# (UPDATE_SA_ADDRESSES malformed so, then a liveness check at the next
+# message ID); move (a well-formed UPDATE_SA_ADDRESSES, and the return
+# routability check answered, COOKIE2 echoed), silent (the same, the check
+# never answered: listens 11 s); badecho (answered with another COOKIE2)
+mover_script() {
+	cat <<'EOF'
+import hashlib, os, socket, struct, sys, time
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+rhost, rport, new, mode, sa_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+kv = dict(l.rstrip('\n').split('=', 1) for l in open(sa_file) if '=' in l)
+spis = bytes.fromhex(kv['ispi']) + bytes.fromhex(kv['rspi'])
+def gcm(h):
+    k = bytes.fromhex(h)
+    return AESGCM(k[:-4]), k[-4:]
+ei, er = gcm(kv['sk_ei']), gcm(kv['sk_er'])
+msgid = int(sys.argv[6]) if len(sys.argv) > 6 else int(kv['msgid_out'])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((new, 0))
+me = s.getsockname()
+
+def natd(addr, port):
+    return hashlib.sha1(spis + socket.inet_aton(addr) + struct.pack('!H', port)).digest()
+
+def seal(keys, exch, flags, mid, notes):
+    body = b''
+    for i, (t, d) in enumerate(notes):
+        n = struct.pack('!BBH', 0, 0, t) + d
+        body += struct.pack('!BBH', 41 if i + 1 < len(notes) else 0, 0, 4 + len(n)) + n
+    body += b'\0'
+    sk_len = 4 + 8 + len(body) + 16
+    hdr = spis + struct.pack('!BBBBII', 46, 0x20, exch, flags, mid, 28 + sk_len)
+    skh = struct.pack('!BBH', 41 if notes else 0, 0, sk_len)
+    iv = os.urandom(8)
+    a, salt = keys
+    return b'\0\0\0\0' + hdr + skh + iv + a.encrypt(salt + iv, body, hdr + skh)
+
+def unseal(keys, msg):
+    if msg[:4] != b'\0\0\0\0':
+        return None
+    msg = msg[4:]
+    exch, flags, mid = struct.unpack('!BBI', msg[18:24])
+    first, _, sk_len = struct.unpack('!BBH', msg[28:32])
+    a, salt = keys
+    pt = a.decrypt(salt + msg[32:40], msg[40:28 + sk_len], msg[:32])
+    pt = pt[:len(pt) - 1 - pt[-1]]
+    notes, t = [], first
+    while t != 0:
+        nxt, _, plen = struct.unpack('!BBH', pt[:4])
+        body = pt[4:plen]
+        if t == 41:
+            notes.append((struct.unpack('!H', body[2:4])[0], body[4 + body[1]:]))
+        t, pt = nxt, pt[plen:]
+    return exch, flags, mid, notes
+
+def show(what, src, m):
+    print('%s from %s:%d exch %d flags 0x%02x msgid %d [%s]' % (what, src[0], src[1],
+        m[0], m[1], m[2], ' '.join(str(t) for t, _ in m[3])), flush=True)
+
+def send(notes, mid):
+    s.sendto(seal(ei, 37, 0x08, mid, notes), (rhost, rport))
+
+def answer(mid):
+    s.settimeout(3)
+    while True:
+        d, src = s.recvfrom(65536)
+        m = unseal(er, d)
+        if m and m[1] & 0x20 and m[2] == mid:
+            show('answer', src, m)
+            return
+
+c2 = os.urandom(16)
+print('from %s:%d' % me, flush=True)
+if mode in ('twocookie', 'shortcookie', 'badnatd'):
+    notes = {'twocookie': [(16400, b''), (16401, c2), (16401, os.urandom(16))],
+             'shortcookie': [(16400, b''), (16401, os.urandom(7))],
+             'badnatd': [(16400, b''), (16388, natd(*me)[:19]), (16389, natd(rhost, rport)), (16401, c2)]}[mode]
+    send(notes, msgid)
+    answer(msgid)
+    send([], msgid + 1)
+    answer(msgid + 1)
+    sys.exit(0)
+send([(16400, b''), (16388, natd(*me)), (16389, natd(rhost, rport)), (16401, c2)], msgid)
+end = time.time() + (11 if mode == 'silent' else 4)
+checks = 0
+while time.time() < end:
+    s.settimeout(max(0.05, end - time.time()))
+    try:
+        d, src = s.recvfrom(65536)
+    except socket.timeout:
+        break
+    m = unseal(er, d) if d[:4] == b'\0\0\0\0' else None
+    if m is None:
+        continue
+    if m[1] & 0x20:
+        show('answer', src, m)
+        continue
+    checks += 1
+    show('check', src, m)
+    if mode == 'silent':
+        continue
+    echo = dict(m[3]).get(16401, b'')
+    if mode == 'badecho':
+        echo = bytes([echo[0] ^ 1]) + echo[1:]
+    s.sendto(seal(ei, 37, 0x28, m[2], [(16401, echo)]), src)
+    time.sleep(0.5)
+    break
+print('checks %d' % checks, flush=True)
+EOF
+}
+
+# mover MODE [MSGID] : the moving initiator, run to its end (bounded),
+# output in $T/mover; its first request at MSGID (else ike.sa's msgid_out)
+mover() {
+	mover_script >"$T/mover.py"
+	timeout 20 python3 "$T/mover.py" 127.0.0.1 "$((RP + 1))" "$NEW" "$1" "$IS" ${2:+"$2"} >"$T/mover" 2>&1 3>&- ||
+		fail "mover: $(cat "$T/mover")"
+}
+
+# wait_event WHAT : until ike-respond's --json output has event WHAT (12 s)
+wait_event() {
+	local i=0
+	until grep -q "\"event\":\"$1\"" "$T/rout"; do
+		i=$((i + 1))
+		[ $i -lt 240 ] || fail "no $1 event: $(cat "$T/rout") / $(tail -20 "$T/rerr")"
+		sleep 0.05
+	done
+}
+
+@test "ike-respond: a malformed UPDATE_SA_ADDRESSES that verifies is answered INVALID_SYNTAX (two COOKIE2, a short COOKIE2, a 19-byte NAT detection); nothing moves, the next request is answered" {
+	local mode m n=0
+	resp_up
+	m=$(kv "$IS" msgid_out)
+	for mode in twocookie shortcookie badnatd; do
+		mover "$mode" $((m + n))
+		# the answer goes where the request came from
+		grep -qx "answer from 127.0.0.1:$((RP + 1)) exch 37 flags 0x20 msgid $((m + n)) \[7\]" "$T/mover" ||
+			fail "$mode: $(cat "$T/mover")"
+		# the counter moved: a liveness check next is answered, empty
+		grep -qx "answer from 127.0.0.1:$((RP + 1)) exch 37 flags 0x20 msgid $((m + n + 1)) \[\]" "$T/mover" ||
+			fail "$mode: $(cat "$T/mover")"
+		n=$((n + 2))
+	done
+	resp_down
+	assert_equal "$(grep -c '"event":"refused".*"detail":"INVALID_SYNTAX"' "$T/rout")" 3
+	run grep -c '"event":"moved"' "$T/rout"
+	assert_output 0
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "127.0.0.1:$IP"
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" pending_msgid)" ""
+}
+
+@test "ike-respond: the peer moves: UPDATE_SA_ADDRESSES answered, then our return routability check (COOKIE2) to the new address; answered, ike.sa moves there" {
+	local m c
+	resp_up
+	m=$(kv "$IS" msgid_out)
+	mover move
+	grep -qx "answer from 127.0.0.1:$((RP + 1)) exch 37 flags 0x20 msgid $m \[16388 16389 16401\]" "$T/mover" ||
+		fail "mover: $(cat "$T/mover")"
+	# our own request: INFORMATIONAL, neither I nor R, COOKIE2 only
+	grep -Eqx "check from 127.0.0.1:$((RP + 1)) exch 37 flags 0x00 msgid [0-9]+ \[16401\]" "$T/mover" ||
+		fail "mover: $(cat "$T/mover")"
+	c=$(sed -n 's/^check .* msgid \([0-9]*\) .*/\1/p' "$T/mover")
+	wait_event moved
+	from=$(sed -n 's/^from //p' "$T/mover")
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "$from"
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" pending_msgid)" ""
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" msgid_out)" "$((c + 1))"
+	assert_equal "$(kv "$RS/$RNAME/child.$(kv "$RS/$RNAME/ike.sa" child).sa" remote)" "$NEW"
+	run jq -r 'select(.event == "moved") | .peer' "$T/rout"
+	assert_output "$from"
+	resp_down
+}
+
+@test "ike-respond: the check unanswered (sent again, then given up) or answered with another COOKIE2: the SA stays, a move-failed event" {
+	local m c k
+	resp_up
+	m=$(kv "$IS" msgid_out)
+	mover badecho
+	wait_event move-failed
+	run jq -r 'select(.event == "move-failed") | .detail' "$T/rout"
+	assert_output cookie2
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "127.0.0.1:$IP"
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" pending_msgid)" ""
+	mover silent $((m + 1))
+	# sent, then again at 0.5, 1.5, 3.5 (and 7.5) s, given up at 8 s: the
+	# same request each time (the last one may fall past the end when the
+	# machine is busy)
+	k=$(sed -n 's/^checks //p' "$T/mover")
+	[ "$k" -ge 4 ] && [ "$k" -le 5 ] || fail "$k checks: $(cat "$T/mover")"
+	run grep -c '^check .* \[16401\]$' "$T/mover"
+	assert_output "$k"
+	c=$(sed -n 's/^check .* msgid \([0-9]*\) .*/\1/p' "$T/mover" | head -n 1)
+	run sh -c "sed -n 's/^check .* msgid \([0-9]*\) .*/\1/p' '$T/mover' | sort -u"
+	assert_output "$c"
+	wait_event 'move-failed.*"detail":"unanswered'
+	run jq -r 'select(.event == "move-failed") | .detail' "$T/rout"
+	assert_output "cookie2
+unanswered"
+	run grep -c '"event":"moved"' "$T/rout"
+	assert_output 0
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "127.0.0.1:$IP"
+	# unanswered: the request stays journaled for the next program
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" pending_msgid)" "$c"
+	assert_equal "$(kv "$RS/$RNAME/ike.sa" pending_what)" check
+	resp_down
 }

@@ -23,8 +23,10 @@
 #    kernel-netlink plugin watches addresses), toward ike-respond (right)
 #    with esp-tun carrying the SA; 192.0.2.21 added and 192.0.2.1 removed
 #    on charon's side: charon sends UPDATE_SA_ADDRESSES from 192.0.2.21,
-#    ike-respond answers (a "moved" event) and records remote=192.0.2.21:4500,
-#    esp-tun moves its socket; pings both ways.
+#    ike-respond answers, checks the new address (its own INFORMATIONAL
+#    with COOKIE2, which charon's log shows received and answered), then
+#    records remote=192.0.2.21:4500 (a "moved" event), esp-tun moves its
+#    socket; pings both ways.
 # Every wait is bounded; esp-tun, ike-respond and ping are stopped by pid.
 # On failure the test's files go to
 # ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
@@ -278,6 +280,15 @@ moved_event() { esptun_events E | jq -e --arg r "$1" 'select(.event == "moved" a
 		fail "ike.sa's remote is $(kv "$W/state/$NAME/ike.sa" remote), charon: $(swan_left_addrs)"
 	assert_equal "$(swan_left_addrs)" "${peer2}[4500] 192.0.2.2[4500]"
 	grep -q '"event":"moved"' "$IKX_RUN/respond.out" || fail "no moved event from ike-respond"
+	# the return routability check (RFC 4555 3.5): ike-respond's own
+	# INFORMATIONAL request with COOKIE2 to the new address, which charon
+	# took and answered (COOKIE2 echoed) before the SA moved
+	grep -Eq "parsed INFORMATIONAL request [0-9]+ \[ N\(COOKIE2\) \]" "$(ikx_dir left)/charon.log" ||
+		fail "charon got no INFORMATIONAL with COOKIE2"
+	grep -Eq "generating INFORMATIONAL response [0-9]+ \[ N\(COOKIE2\) \]" "$(ikx_dir left)/charon.log" ||
+		fail "charon did not answer the check"
+	grep -q 'return routability check [0-9]* answered' "$IKX_RUN/respond.err" ||
+		fail "ike-respond saw no answer to its check: $(grep -i 'routab' "$IKX_RUN/respond.err")"
 	ikx_until 5 moved_event "$peer2:4500" || fail "esp-tun did not move: $(esptun_events E)"
 	ikx_until 15 left_settled || fail "charon did not settle: $(ikx_sw left --list-sas 2>&1)"
 	esptun_ping left 5 || fail "ping left -> right after the move"

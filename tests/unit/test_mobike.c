@@ -13,6 +13,10 @@
 
 #include "test.h"
 #include "buf/buf.h"
+#include "codec/chain.h"
+#include "codec/msg.h"
+#include "codec/notify.h"
+#include "exchange/internal.h"
 #include "exchange/mobike.h"
 #include "exchange/xchg.h"
 #include "names/ikev2.h"
@@ -317,6 +321,308 @@ TEST(no_mobike_no_move)
 	path(&rp, "192.0.2.2", 4500, "192.0.2.9", 4500);
 	ASSERT_EQ(mobike_respond(&e.r, rd_init(e.req, 0), &rp, false, &w, &rq),
 	    IKE_EINVAL);
+	down(&e);
+}
+
+/* A notify for crafted(): type, data and its length. */
+struct nt {
+	uint16_t	 type;
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+/* crafted has sa (the initiator) seal an INFORMATIONAL request with the n
+ * notifies of nt at its next message ID into e->req. */
+static int
+crafted(struct ends *e, struct ike_sa *sa, const struct nt *nt, size_t n)
+{
+	struct skb	 b;
+	struct wr	 w = wr_init(e->req, sizeof(e->req));
+	size_t		 k;
+
+	skb_init(&b);
+	for (k = 0; k < n; k++) {
+		chain_open(&b.c, IKEV2_PAYLOAD_NOTIFY, false);
+		notify_put(&b.w, 0, NULL, 0, nt[k].type, nt[k].data, nt[k].len);
+	}
+	if (skb_seal(sa, &b, IKEV2_EXCH_INFORMATIONAL, false,
+	    *ike_sa_own_msgid(sa), &w) != IKE_OK)
+		return 0;
+	e->req_len = w.len;
+	return 1;
+}
+
+/* notify_of decrypts r's answer in e->resp as i and returns its first
+ * Notify's type (0: none, -1: does not open). */
+static int
+notify_of(struct ends *e)
+{
+	uint8_t			 pt[XCHG_OUT_MAX];
+	struct ike_msg		 m;
+	struct pld_iter		 it;
+	struct pld		 p;
+	struct notify_pld	 n;
+	struct rd		 body;
+	size_t			 pt_len = 0;
+	uint8_t			 first = 0;
+
+	if (sk_open(&e->i, rd_init(e->resp, e->resp_len), &m, pt, sizeof(pt),
+	    &pt_len, &first) != IKE_OK ||
+	    (m.hdr.flags & IKEV2_FLAG_RESPONSE) == 0)
+		return -1;
+	pld_iter_init_inner(&it, rd_init(pt, pt_len), first);
+	while (pld_next(&it, &p))
+		if (p.type == IKEV2_PAYLOAD_NOTIFY) {
+			body = p.body;
+			return notify_parse(&body, &n) == IKE_OK ? n.type : -1;
+		}
+	return 0;
+}
+
+/* One malformed UPDATE_SA_ADDRESSES after another, each authentic: each is
+ * answered N(INVALID_SYNTAX), the counter moves, nothing is updated. */
+TEST(malformed_update_answered_invalid_syntax)
+{
+	static const uint8_t	 c2[16] = { 1, 2, 3 }, c2b[16] = { 4 },
+	    shortc[7] = { 9 }, h20[20] = { 5 }, h19[19] = { 6 };
+	static const uint8_t	 longc[65] = { 7 };
+	const struct nt		 cases[][4] = {
+		{ { IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		  { IKEV2_N_COOKIE2, c2, sizeof(c2) },
+		  { IKEV2_N_COOKIE2, c2b, sizeof(c2b) }, { 0, NULL, 0 } },
+		{ { IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		  { IKEV2_N_COOKIE2, shortc, sizeof(shortc) }, { 0, NULL, 0 },
+		  { 0, NULL, 0 } },
+		{ { IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		  { IKEV2_N_COOKIE2, longc, sizeof(longc) }, { 0, NULL, 0 },
+		  { 0, NULL, 0 } },
+		{ { IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		  { IKEV2_N_NAT_DETECTION_SOURCE_IP, h19, sizeof(h19) },
+		  { IKEV2_N_NAT_DETECTION_DESTINATION_IP, h20, sizeof(h20) },
+		  { IKEV2_N_COOKIE2, c2, sizeof(c2) } },
+		{ { IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		  { IKEV2_N_NAT_DETECTION_SOURCE_IP, h20, sizeof(h20) },
+		  { IKEV2_N_NAT_DETECTION_DESTINATION_IP, h19, sizeof(h19) },
+		  { 0, NULL, 0 } },
+	};
+	struct ends		 e;
+	struct mobike_path	 rp;
+	struct mobike_req	 rq;
+	struct info_req		 ir;
+	struct wr		 w;
+	uint32_t		 peer;
+	size_t			 k, n;
+
+	ASSERT(up(&e, true, true));
+	path(&rp, "192.0.2.2", 4500, "198.51.100.9", 4500);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		for (n = 0; n < 4 && cases[k][n].type != 0; n++)
+			;
+		peer = e.r.msgid;
+		ASSERT(crafted(&e, &e.i, cases[k], n));
+		w = wr_init(e.resp, sizeof(e.resp));
+		/* both doors: MOBIKE only, and the one for any INFORMATIONAL */
+		if (k % 2 == 0)
+			ASSERT_EQ(mobike_respond(&e.r, rd_init(e.req, e.req_len),
+			    &rp, false, &w, &rq), IKE_ESYNTAX);
+		else
+			ASSERT_EQ(mobike_info_respond(&e.r, rd_init(e.req,
+			    e.req_len), &rp, false, &w, &rq, &ir, NULL, 0),
+			    IKE_ESYNTAX);
+		ASSERT(w.len > 0);
+		ASSERT(rq.mobike);
+		ASSERT(rq.invalid);
+		ASSERT(!rq.update);
+		ASSERT(!rq.natd);
+		ASSERT_EQ(e.r.msgid, peer + 1);
+		e.resp_len = w.len;
+		ASSERT_EQ(notify_of(&e), IKEV2_N_INVALID_SYNTAX);
+		/* its answer taken: i's counter moves on */
+		ASSERT_EQ(info_consume(&e.i, rd_init(e.resp, e.resp_len)),
+		    IKE_OK);
+	}
+	down(&e);
+}
+
+/* The same, not authentic (a bit of its ICV changed) or an old message
+ * ID: dropped, nothing answered, the counter stays. */
+TEST(malformed_forged_or_old_dropped)
+{
+	static const uint8_t	 c2[16] = { 1 };
+	const struct nt		 two[] = {
+		{ IKEV2_N_UPDATE_SA_ADDRESSES, NULL, 0 },
+		{ IKEV2_N_COOKIE2, c2, sizeof(c2) },
+		{ IKEV2_N_COOKIE2, c2, sizeof(c2) } };
+	struct ends		 e;
+	struct mobike_path	 rp;
+	struct mobike_req	 rq;
+	struct wr		 w;
+	uint32_t		 peer;
+
+	ASSERT(up(&e, true, true));
+	path(&rp, "192.0.2.2", 4500, "198.51.100.9", 4500);
+	peer = e.r.msgid;
+	ASSERT(crafted(&e, &e.i, two, 3));
+	e.req[e.req_len - 3] ^= 0x01;
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_respond(&e.r, rd_init(e.req, e.req_len), &rp, false,
+	    &w, &rq), IKE_EINTEG);
+	ASSERT_EQ(w.len, 0);
+	ASSERT(!rq.invalid);
+	ASSERT_EQ(e.r.msgid, peer);
+	e.req[e.req_len - 3] ^= 0x01;
+	e.r.msgid = peer + 1;		/* as if it were answered before */
+	ASSERT_EQ(mobike_respond(&e.r, rd_init(e.req, e.req_len), &rp, false,
+	    &w, &rq), IKE_ESYNTAX);
+	ASSERT_EQ(w.len, 0);
+	ASSERT(!rq.invalid);
+	ASSERT_EQ(e.r.msgid, peer + 1);
+	down(&e);
+}
+
+/* mobike_info_respond: a MOBIKE request answered as such, an ordinary
+ * Delete as info_respond_pairs would, each decrypted once. */
+TEST(info_respond_both_kinds)
+{
+	struct ends		 e;
+	struct mobike_update	 u;
+	struct mobike_path	 rp;
+	struct mobike_req	 rq;
+	struct info_req		 ir;
+	struct child_pair	 pair;
+	struct wr		 w;
+	uint32_t		 peer, spi;
+
+	ASSERT(up(&e, true, true));
+	pair = (struct child_pair){ e.r.child.spi_out, e.r.child.spi_in };
+	peer = e.r.msgid;
+	memset(&u, 0, sizeof(u));
+	path(&u.path, "192.0.2.9", 4500, "192.0.2.2", 4500);
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(mobike_update_create(&e.i, &u, &w), IKE_OK);
+	e.req_len = w.len;
+	path(&rp, "192.0.2.2", 4500, "192.0.2.9", 4500);
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_info_respond(&e.r, rd_init(e.req, e.req_len), &rp,
+	    false, &w, &rq, &ir, &pair, 1), IKE_OK);
+	ASSERT(rq.mobike);
+	ASSERT(rq.update);
+	ASSERT(!ir.empty);		/* not filled: not an info_answer */
+	ASSERT(!ir.child_gone);
+	e.resp_len = w.len;
+	ASSERT_EQ(mobike_update_consume(&e.i, &u, rd_init(e.resp, e.resp_len)),
+	    IKE_OK);
+	/* a Delete of the Child SA: ours named back */
+	spi = e.i.child.spi_in;
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(info_create_delete(&e.i, false, &spi, 1, &w), IKE_OK);
+	e.req_len = w.len;
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_info_respond(&e.r, rd_init(e.req, e.req_len), &rp,
+	    false, &w, &rq, &ir, &pair, 1), IKE_OK);
+	ASSERT(!rq.mobike);
+	ASSERT(ir.child_gone);
+	ASSERT_EQ(ir.n_del, 1);
+	ASSERT_EQ(ir.del_spi[0], spi);
+	ASSERT_EQ(e.r.msgid, peer + 2);
+	ASSERT(w.len > 0);
+	e.resp_len = w.len;
+	/* without MOBIKE on the SA: no MOBIKE answer, an INFORMATIONAL one */
+	e.r.mobike = false;
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(info_create(&e.i, false, &w), IKE_OK);
+	ASSERT_EQ(info_consume(&e.i, rd_init(e.resp, e.resp_len)), IKE_OK);
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(info_create(&e.i, false, &w), IKE_OK);
+	e.req_len = w.len;
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_info_respond(&e.r, rd_init(e.req, e.req_len), &rp,
+	    false, &w, &rq, &ir, &pair, 1), IKE_OK);
+	ASSERT(!rq.mobike);
+	ASSERT(ir.empty);
+	down(&e);
+}
+
+/* The return routability check: r asks, i (the peer that moved) echoes
+ * the COOKIE2 as any MOBIKE request is answered; forged, wrong and missing
+ * echoes. */
+TEST(return_routability_check)
+{
+	struct ends		 e;
+	struct mobike_check	 c;
+	struct mobike_path	 ip;
+	struct mobike_req	 rq;
+	struct wr		 w;
+	uint32_t		 own, peer;
+	uint8_t			 keep[XCHG_OUT_MAX];
+	size_t			 keep_len;
+
+	ASSERT(up(&e, true, true));
+	own = *ike_sa_own_msgid(&e.r);
+	peer = *ike_sa_peer_msgid(&e.i);
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(mobike_check_create(&e.r, &c, &w), IKE_OK);
+	e.req_len = w.len;
+	ASSERT_EQ(c.msgid, own);
+	ASSERT_EQ(*ike_sa_own_msgid(&e.r), own);	/* the caller's to move */
+	/* i answers it (COOKIE2 echoed, no update) */
+	path(&ip, "192.0.2.9", 4500, "192.0.2.2", 4500);
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_respond(&e.i, rd_init(e.req, e.req_len), &ip, false,
+	    &w, &rq), IKE_OK);
+	ASSERT(rq.mobike);
+	ASSERT(!rq.update);
+	ASSERT_EQ(*ike_sa_peer_msgid(&e.i), peer + 1);
+	e.resp_len = w.len;
+	memcpy(keep, e.resp, e.resp_len);
+	keep_len = e.resp_len;
+	/* forged: keep waiting */
+	e.resp[e.resp_len - 2] ^= 4;
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(e.resp, e.resp_len)),
+	    IKE_EINTEG);
+	ASSERT_EQ(*ike_sa_own_msgid(&e.r), own);
+	/* the request itself: no answer */
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(e.req, e.req_len)),
+	    IKE_ESYNTAX);
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(keep, keep_len)),
+	    IKE_OK);
+	ASSERT_EQ(*ike_sa_own_msgid(&e.r), own + 1);
+	/* again: answered already */
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(keep, keep_len)),
+	    IKE_ESYNTAX);
+	/* a second check whose echo is not ours: over, but refused */
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(mobike_check_create(&e.r, &c, &w), IKE_OK);
+	e.req_len = w.len;
+	ASSERT_EQ(c.msgid, own + 1);
+	w = wr_init(e.resp, sizeof(e.resp));
+	ASSERT_EQ(mobike_respond(&e.i, rd_init(e.req, e.req_len), &ip, false,
+	    &w, &rq), IKE_OK);
+	e.resp_len = w.len;
+	c.cookie2[0] ^= 1;
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(e.resp, e.resp_len)),
+	    IKE_EPROTO);
+	ASSERT_EQ(*ike_sa_own_msgid(&e.r), own + 2);
+	/* a third answered empty (a peer that ignores COOKIE2): refused */
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(mobike_check_create(&e.r, &c, &w), IKE_OK);
+	e.req_len = w.len;
+	w = wr_init(e.resp, sizeof(e.resp));
+	{
+		struct info_req	 ir;
+
+		e.i.mobike = false;
+		ASSERT_EQ(info_respond(&e.i, rd_init(e.req, e.req_len), &w,
+		    &ir), IKE_OK);
+		e.i.mobike = true;
+	}
+	e.resp_len = w.len;
+	ASSERT_EQ(mobike_check_consume(&e.r, &c, rd_init(e.resp, e.resp_len)),
+	    IKE_EPROTO);
+	/* no MOBIKE: no check */
+	e.r.mobike = false;
+	w = wr_init(e.req, sizeof(e.req));
+	ASSERT_EQ(mobike_check_create(&e.r, &c, &w), IKE_EINVAL);
 	down(&e);
 }
 
