@@ -187,8 +187,38 @@ void	 trace(const char *who, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 budgets_report(void);
 
-/* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload. */
+/* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload.
+ * send_to sends msg (len bytes) to sl's peer, as is. */
 void	 serve(struct srv *s);
+void	 send_to(struct srv *s, struct slot *sl, const uint8_t *msg,
+	    size_t len);
+
+/* move.c: the peer's move (RFC 4555 3.5). came: where the request being
+ * handled came from, and where its SA's peer was before it (serve.c puts
+ * the SA back there unless the request verified and keep stays false).
+ * on_moved follows the peer's answered MOBIKE request r, which came on
+ * path p: UPDATE_SA_ADDRESSES from where ike.sa has the peer changes at
+ * most its NAT state; from another address it starts the return
+ * routability check, and the SA moves only once that is answered from
+ * there. rr_input takes a response on sl's SA: true when it was the
+ * answer to a check (used or dropped). rr_tick sends checks again, gives
+ * up late ones; it returns how long the loop may wait (ms). */
+struct came {
+	uint8_t		 peer[16];
+	uint16_t	 pport;
+	int		 sock;
+	bool		 keep;		/* a check started: the SA stays */
+};
+extern struct came came;
+struct mobike_path;
+struct mobike_req;
+void	 on_moved(struct srv *s, struct slot *sl, const struct mobike_path *p,
+	    const struct mobike_req *r);
+bool	 rr_input(struct srv *s, struct slot *sl, const uint8_t *peer,
+	    uint16_t pport, struct rd in);
+int	 rr_tick(struct srv *s);
+/* rr_stop drops the checks in flight (their journals stay). */
+void	 rr_stop(void);
 /* reload_psk re-reads --psk-file; false (old key kept) on failure. reload
  * re-reads every file given (--psk-file; --cert, --key, --ca, --crl;
  * --eap-secrets), each keeping what it had when its file no longer loads,
