@@ -156,14 +156,17 @@ void	 dpd_drop(struct tunnel *t);
 int	 path_run(struct tunnel *t);
 void	 esp_in(struct tunnel *t, uint8_t *pkt, size_t len);
 
-/* move.c: MOBIKE (RFC 4555). move_answer answers the peer's MOBIKE request
- * in under l into w (*e the result): false for an ordinary INFORMATIONAL.
+/* move.c: MOBIKE (RFC 4555). move_respond answers the peer's
+ * INFORMATIONAL request in on sa under l into w, decrypted once: a MOBIKE
+ * request as RFC 4555 says (on the SA's current IKE SA with mobike=yes),
+ * any other as info_respond_pairs does (req filled, pairs our Child SAs).
  * move_follow rebinds the UDP socket where ike.sa now says the IKE SA is
  * (the old one to *old, drained by move_drain); move_watch reads
  * rtnetlink (fd) and starts or resends our own move, whose socket is
  * move_fd() and whose answers move_input reads; move_release ends it. */
-bool	 move_answer(struct tunnel *t, struct sd_lock *l, struct rd in,
-	    struct wr *w, enum ike_err *e);
+enum ike_err move_respond(struct tunnel *t, struct sd_lock *l,
+	    struct ike_sa *sa, struct rd in, struct wr *w, struct info_req *req,
+	    const struct child_pair *pairs, size_t n_pairs);
 void	 move_follow(struct tunnel *t, struct pollfd *udp, struct pollfd *old);
 void	 move_drain(struct pollfd *old, int64_t now);
 void	 move_watch(struct tunnel *t, int fd, bool readable, int64_t now);

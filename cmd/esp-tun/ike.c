@@ -374,11 +374,8 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	for (i = 0; i < t->n_child; i++)
 		pairs[i] = (struct child_pair){ t->child[i]->spi_out,
 		    t->child[i]->spi_in };
-	if (exch == IKEV2_EXCH_INFORMATIONAL &&
-	    move_answer(t, l, rd_init(msg, len), &w, &e))
-		;	/* RFC 4555 (path.c) */
-	else if (exch == IKEV2_EXCH_INFORMATIONAL)
-		e = info_respond_pairs(sa, rd_init(msg, len), &w, &req, pairs,
+	if (exch == IKEV2_EXCH_INFORMATIONAL)
+		e = move_respond(t, l, sa, rd_init(msg, len), &w, &req, pairs,
 		    t->n_child);
 	else if (exch == IKEV2_EXCH_CREATE_CHILD_SA)
 		e = create_child(t, l, rd_init(msg, len), &w, pairs);

@@ -93,23 +93,19 @@ move_follow(struct tunnel *t, struct pollfd *udp, struct pollfd *old)
 	moved(t);
 }
 
-/* move_answer answers the peer's MOBIKE request in (RFC 4555) under l:
- * true when it was one, answered into w with *e the result; false for an
- * ordinary INFORMATIONAL. Our socket is connected, so the request came
- * from the peer's endpoint in ike.sa: an UPDATE_SA_ADDRESSES from there
- * changes at most the NAT state, recorded once it verified. A peer that
- * moves to another address reaches ike-respond's socket instead. */
-bool
-move_answer(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
-    enum ike_err *e)
+enum ike_err
+move_respond(struct tunnel *t, struct sd_lock *l, struct ike_sa *sa,
+    struct rd in, struct wr *w, struct info_req *req,
+    const struct child_pair *pairs, size_t n_pairs)
 {
 	struct mobike_path	 p;
 	struct mobike_req	 r;
+	enum ike_err		 e;
 	size_t			 i;
 	bool			 encap = false, nat;
 
-	if (!t->ike.mobike)
-		return false;
+	if (sa != &t->ike || !t->ike.mobike)
+		return info_respond_pairs(sa, in, w, req, pairs, n_pairs);
 	for (i = 0; i < t->n_child; i++)
 		encap |= t->child[i]->encap;
 	memset(&p, 0, sizeof(p));
@@ -119,14 +115,19 @@ move_answer(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	p.lport = t->lport;
 	p.rport = t->rport;
 	/* UDP-encapsulated Child SAs stay so: the peer must see a NAT */
-	*e = mobike_respond(&t->ike, in, &p, encap, w, &r);
-	if (*e == IKE_OK && !r.mobike)
-		return false;
+	e = mobike_info_respond(sa, in, &p, encap, w, &r, req, pairs,
+	    n_pairs);
+	if (!r.mobike)
+		return e;
+	/* Our socket is connected, so the request came from the peer's
+	 * endpoint in ike.sa: an UPDATE_SA_ADDRESSES from there changes at
+	 * most the NAT state, recorded once it verified. A peer that moves
+	 * to another address reaches ike-respond's socket instead. */
 	if (r.invalid)		/* authentic: answered, nothing updated */
 		log_warn("%s: a malformed MOBIKE request: answered "
 		    "INVALID_SYNTAX", t->name);
-	if (*e != IKE_OK || !r.update)
-		return true;
+	if (e != IKE_OK || !r.update)
+		return e;
 	nat = r.nat_local || r.nat_remote;
 	log_debug("%s: UPDATE_SA_ADDRESSES from %s, NAT %s", t->name,
 	    t->ikf.remote, nat ? "yes" : "no");
@@ -134,7 +135,7 @@ move_answer(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 		log_warn("%s/ike.sa: %s", t->name, strerror(errno));
 	else
 		t->ikf.nat = nat;
-	return true;
+	return e;
 }
 
 /*
