@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load lib
 
 setup() {
 	IKEKIT_TOP=${IKEKIT_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
@@ -28,22 +29,6 @@ teardown() {
 		kill -KILL "$PID" 2>/dev/null
 	fi
 	true
-}
-
-# two consecutive free UDP ports on 127.0.0.1: prints the first
-port_pair() {
-	python3 -c '
-import socket
-for _ in range(100):
-    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
-    p = a.getsockname()[1]
-    if p >= 65534: continue
-    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        b.bind(("127.0.0.1", p + 1))
-    except OSError:
-        continue
-    print(p); break'
 }
 
 cred() {	# cred NAME: --cert/--key of a lab certificate, --ca ca

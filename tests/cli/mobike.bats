@@ -22,6 +22,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load lib
 
 K_IN_E=41e24cf57a09a53b5c1f54363354fb480b2398c9b09cd5c2783deecb37ee3cb130c5ba34
 K_OUT_E=1d655c29922efe52e1ae60c3dfd5f990772a70efc259ab5accf7f3abbe5bbff08e7203cf
@@ -326,22 +327,6 @@ peer_done() {
 }
 
 # --- the peer moves: ike-respond answers (RFC 4555 3.5) -----------------------
-
-# port_pair : two consecutive free UDP ports on 127.0.0.1: prints the first
-port_pair() {
-	python3 -c '
-import socket
-for _ in range(100):
-    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
-    p = a.getsockname()[1]
-    if p >= 65534: continue
-    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        b.bind(("127.0.0.1", p + 1))
-    except OSError:
-        continue
-    print(p); break'
-}
 
 # resp_up : ike-respond (--json, -v) on 127.0.0.1:RP and RP+1 (RPID), an SA
 # from ike-initiate (MOBIKE on both sides) from 127.0.0.1:IP; RNAME is its
