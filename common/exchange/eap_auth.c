@@ -647,8 +647,8 @@ static void
 auth_key(const struct ike_sa *sa, bool by_i, struct psk *k)
 {
 	memset(k, 0, sizeof(*k));
-	if (sa->eap.has_msk) {
-		memcpy(k->key, sa->eap.msk, EAP_MSK_LEN);
+	if (sa->eap.st != NULL && sa->eap.st->has_msk) {
+		memcpy(k->key, sa->eap.st->msk, EAP_MSK_LEN);
 		k->len = EAP_MSK_LEN;
 	} else {
 		memcpy(k->key, by_i ? sa->keys.sk_pi : sa->keys.sk_pr,
@@ -699,7 +699,8 @@ eap_check_auth(struct ike_sa *sa, const struct auth_pld *auth, struct rd id)
 	if (e == IKE_OK && (auth->data.len != want_len ||
 	    !ct_eq(auth->data.p, want, want_len))) {
 		snprintf(sa->auth_why, sizeof(sa->auth_why), "AUTH with the %s "
-		    "does not verify", sa->eap.has_msk ? "EAP MSK" : "SK_p key");
+		    "does not verify", sa->eap.st != NULL && sa->eap.st->has_msk ?
+		    "EAP MSK" : "SK_p key");
 		e = IKE_EAUTH;
 	}
 	wipe(want, sizeof(want));
@@ -731,21 +732,46 @@ eap_put_id(struct ike_sa *sa, const struct xchg_cfg *cfg, struct skb *b,
 	return IKE_OK;
 }
 
+/* eap_new allocates sa's EAP state when EAP starts. */
+static enum ike_err
+eap_new(struct ike_sa *sa)
+{
+	eap_end(sa);
+	if ((sa->eap.st = calloc(1, sizeof(*sa->eap.st))) == NULL)
+		return IKE_ENOMEM;
+	return IKE_OK;
+}
+
+void
+eap_end(struct ike_sa *sa)
+{
+	if (sa->eap.st == NULL)
+		return;
+	sa->eap.phase = sa->eap.st->phase;
+	eap_state_wipe(sa->eap.st);
+	free(sa->eap.st);
+	sa->eap.st = NULL;
+}
+
 /* peer_step feeds the server's EAP message to the peer; sa->auth_why says
- * why it failed. */
+ * why it failed (then EAP is over: its state is freed). */
 static enum ike_err
 peer_step(struct ike_sa *sa, const struct xchg_cfg *cfg,
     const struct eap_pld *m)
 {
-	enum ike_err	 e;
+	struct eap_state	*st = sa->eap.st;
+	enum ike_err		 e;
 
-	if ((e = eap_peer_input(&sa->eap, cfg->eap, m)) != IKE_OK) {
+	e = eap_peer_input(st, cfg->eap, m);
+	sa->eap.phase = st->phase;
+	if (e != IKE_OK) {
 		snprintf(sa->auth_why, sizeof(sa->auth_why), "%s",
-		    sa->eap.why[0] != '\0' ? sa->eap.why : ike_strerror(e));
+		    st->why[0] != '\0' ? st->why : ike_strerror(e));
 		log_debug("IKE_AUTH: EAP: %s", sa->auth_why);
+		eap_end(sa);
 		return e;
 	}
-	if (sa->eap.phase != EAP_PH_SUCCESS && sa->eap.out_len == 0)
+	if (st->phase != EAP_PH_SUCCESS && st->out_len == 0)
 		return IKE_ESYNTAX;
 	sa->msgid++;
 	xchg_set(sa, SA_EAP);
@@ -765,22 +791,28 @@ enum ike_err
 eap_first(struct ike_sa *sa, const struct xchg_cfg *cfg,
     const struct auth_msg *m)
 {
+	enum ike_err	 e;
+
 	if (sa->role != ROLE_INITIATOR || sa->state != SA_AUTH_SENT)
 		return IKE_EINVAL;
-	sa->eap.phase = EAP_PH_RUN;
-	sa->eap.cred = cfg->cred;
-	other_id(&sa->eap, sa);
+	if ((e = eap_new(sa)) != IKE_OK)
+		return e;
+	sa->eap.st->phase = EAP_PH_RUN;
+	sa->eap.st->cred = cfg->cred;
+	other_id(sa->eap.st, sa);
 	return peer_step(sa, cfg, &m->eap);
 }
 
 enum ike_err
 eap_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 {
-	struct eap_state	*st = &sa->eap;
+	struct eap_state	*st = sa->eap.st;
 	struct skb		 b;
 	enum ike_err		 e = IKE_OK;
 
 	(void)cfg;
+	if (st == NULL)
+		return IKE_EINVAL;
 	skb_init(&b);
 	if (st->phase == EAP_PH_SUCCESS)	/* SK{ AUTH } with the MSK */
 		e = eap_put_auth(sa, &b);
@@ -797,7 +829,7 @@ eap_create(struct ike_sa *sa, const struct xchg_cfg *cfg, struct wr *out)
 	    out)) != IKE_OK)
 		return e;
 	if (st->phase == EAP_PH_SUCCESS)
-		st->phase = EAP_PH_AUTH_SENT;
+		sa->eap.phase = st->phase = EAP_PH_AUTH_SENT;
 	return IKE_OK;
 }
 
@@ -808,6 +840,8 @@ eap_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	struct auth_msg	 m;
 	enum ike_err	 e;
 
+	if (sa->eap.st == NULL)
+		return IKE_EINVAL;
 	if ((e = auth_parse_msg(sa, in, pt, sizeof(pt), &m)) != IKE_OK)
 		goto out;
 	if ((m.hdr.flags & IKEV2_FLAG_RESPONSE) == 0 || m.hdr.msgid != sa->msgid) {
@@ -819,10 +853,10 @@ eap_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 		e = IKE_EREFUSED;
 		goto out;
 	}
-	sa->eap.cred = cfg->cred;
+	sa->eap.st->cred = cfg->cred;
 	e = m.has_eap ? peer_step(sa, cfg, &m.eap) : IKE_ESYNTAX;
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -848,18 +882,20 @@ enum ike_err
 eap_start(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
     struct skb *b)
 {
-	struct eap_state	*st = &sa->eap;
+	struct eap_state	*st;
+	enum ike_err		 e;
 
-	free(st->first);
-	if ((st->first = malloc(in.len)) == NULL) {
-		st->first_len = 0;
+	if ((e = eap_new(sa)) != IKE_OK)
+		return e;
+	st = sa->eap.st;
+	if ((st->first = malloc(in.len)) == NULL)
 		return IKE_ENOMEM;
-	}
 	memcpy(st->first, in.p, in.len);
 	st->first_len = in.len;
 	st->cred = cfg->cred;
 	other_id(st, sa);
 	eap_server_start(st, cfg->eap);
+	sa->eap.phase = st->phase;
 	chain_open(&b->c, IKEV2_PAYLOAD_EAP, false);
 	wr_bytes(&b->w, st->out, st->out_len);
 	return IKE_OK;
@@ -869,18 +905,22 @@ enum ike_err
 eap_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
     const struct auth_msg *m, struct wr *out, bool *done)
 {
-	struct eap_state	*st = &sa->eap;
+	struct eap_state	*st = sa->eap.st;
 	struct skb		 b;
 	enum ike_err		 e;
 
 	*done = false;
+	if (st == NULL)
+		return IKE_EINVAL;
 	if (st->phase == EAP_PH_SUCCESS && m->has_auth && !m->has_eap) {
 		*done = true;
 		return IKE_OK;
 	}
 	st->cred = cfg->cred;
-	if (st->phase != EAP_PH_RUN || !m->has_eap ||
-	    (e = eap_server_input(st, cfg->eap, &m->eap)) != IKE_OK) {
+	e = st->phase != EAP_PH_RUN || !m->has_eap ? IKE_ESYNTAX :
+	    eap_server_input(st, cfg->eap, &m->eap);
+	sa->eap.phase = st->phase;
+	if (e != IKE_OK) {
 		snprintf(sa->auth_why, sizeof(sa->auth_why), "%s",
 		    !m->has_eap ? "no EAP payload" : "not the EAP answer "
 		    "expected");

@@ -54,7 +54,7 @@ struct eap_cfg {
 	size_t			 n_methods;
 };
 
-/* Where EAP is, kept in the IKE SA (sa->eap). */
+/* Where EAP is, kept in the IKE SA while it runs (sa->eap.st). */
 enum eap_phase {
 	EAP_PH_NONE,		/* no EAP */
 	EAP_PH_RUN,		/* methods going on */
@@ -96,7 +96,8 @@ struct eap_state {
 					 * server's) is out: EAP-Failure next */
 };
 
-/* eap_state_wipe frees st->first and wipes st (ike_sa_wipe calls it). */
+/* eap_state_wipe frees st->first and st->tls and wipes st (eap_end, in
+ * xchg_set and ike_sa_wipe, calls it). */
 void		 eap_state_wipe(struct eap_state *st);
 
 /*

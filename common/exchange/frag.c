@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* IKE fragmentation (RFC 7383): SK message -> SKF datagrams, SKF datagrams (checked one by one) -> SK message. */
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -65,8 +66,10 @@ frag_split(const struct ike_sa *sa, int af, unsigned mtu, bool encap,
 		return one_msg(out, msg, len);
 	sk_dir(sa, sa->role == ROLE_INITIATOR, &c);
 	if ((e = sk_decrypt(&c, msg, len, m.sk_off, pt, sizeof(pt), &pt_len)) !=
-	    IKE_OK)
+	    IKE_OK) {
+		pt_wipe(pt, sizeof(pt), len);
 		return e;
+	}
 	/* the most plaintext a fragment of room bytes can carry */
 	if (room <= SKF_OVERHEAD) {
 		e = IKE_EINVAL;
@@ -115,7 +118,7 @@ frag_split(const struct ike_sa *sa, int af, unsigned mtu, bool encap,
 	log_debug("IKE SA %016llx: message %u of %zu bytes sent as %zu fragments",
 	    (unsigned long long)sa->ispi, m.hdr.msgid, len, n);
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), len);
 	if (e != IKE_OK)
 		out->n = 0;
 	return e;
@@ -135,7 +138,37 @@ frag_num(struct rd in)
 static void
 rx_free(struct frag_rx *x)
 {
+	if (x->r.buf != NULL) {
+		wipe(x->r.buf, x->r.cap);
+		free(x->r.buf);
+	}
 	wipe(x, sizeof(*x));
+}
+
+/* rx_room makes x's buffer hold n more bytes (at most XCHG_OUT_MAX in
+ * all: skf_reasm_add refuses what does not fit). It grows as fragments
+ * come, so a message costs what it is long; a secret never stays in a
+ * freed block. */
+static void
+rx_room(struct frag_rx *x, size_t n)
+{
+	size_t	 want = x->r.used + n, cap;
+	uint8_t	*nb;
+
+	if (want <= x->r.cap || x->r.cap >= XCHG_OUT_MAX)
+		return;
+	cap = x->r.cap * 2 > want ? x->r.cap * 2 : want;
+	if (cap > XCHG_OUT_MAX)
+		cap = XCHG_OUT_MAX;
+	if ((nb = malloc(cap)) == NULL)
+		return;
+	if (x->r.buf != NULL) {
+		memcpy(nb, x->r.buf, x->r.used);
+		wipe(x->r.buf, x->r.cap);
+		free(x->r.buf);
+	}
+	x->r.buf = nb;
+	x->r.cap = cap;
 }
 
 /* rx_find returns the slot of h's message, or a new one (free or the
@@ -165,7 +198,7 @@ rx_find(struct frag_pool *p, const struct ike_hdr *h)
 	old->flags = dir;
 	old->exch = h->exch;
 	old->age = ++p->clock;
-	skf_reasm_init(&old->r, old->buf, sizeof(old->buf));
+	skf_reasm_init(&old->r, NULL, 0);	/* rx_room gives it room */
 	return old;
 }
 
@@ -218,7 +251,7 @@ rx_seal(const struct ike_sa *sa, struct frag_rx *x, const struct ike_hdr *fh,
 	wr_u32_at(out, hoff + HDR_LEN_AT, (uint32_t)(out->len - hoff + sealed));
 	e = sk_encrypt(&c, out, joined, jw.len);
 out:
-	wipe(joined, sizeof(joined));
+	wipe(joined, jw.len);
 	return e;
 }
 
@@ -262,6 +295,8 @@ frag_input(struct frag_pool *p, const struct ike_sa *sa, struct rd in,
 		goto out;
 	}
 	x = rx_find(p, &m.hdr);
+	rx_room(x, pt_len);	/* more than needed if a larger total
+				 * starts the set over */
 	e = skf_reasm_add(&x->r, &f, m.sk_next, rd_init(pt, pt_len), &complete);
 	if (e != IKE_OK) {
 		log_debug("IKE SA %016llx: fragment %u/%u of message %u dropped: %s",
@@ -280,12 +315,16 @@ frag_input(struct frag_pool *p, const struct ike_sa *sa, struct rd in,
 	rx_free(x);
 	res = e == IKE_OK ? FRAG_DONE : FRAG_BAD;
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return res;
 }
 
 void
 frag_pool_wipe(struct frag_pool *p)
 {
+	size_t	 i;
+
+	for (i = 0; i < FRAG_RX_SLOTS; i++)
+		rx_free(&p->rx[i]);
 	wipe(p, sizeof(*p));
 }

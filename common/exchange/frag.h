@@ -16,7 +16,11 @@ enum {
 	FRAG_MTU_DEFAULT = 1280,	/* as strongSwan's charon.fragment_size */
 	FRAG_MTU_MIN	= 256,
 	FRAG_MTU_MAX	= 65535,
-	FRAG_SET_MAX	= 16384,	/* bytes of all fragments of one message */
+	FRAG_OVERHEAD	= 128,		/* per fragment, at most: IKE, SK and
+					 * SKF headers, IV, padding, ICV */
+	FRAG_SET_MAX	= XCHG_OUT_MAX + SKF_MAX_FRAGS * FRAG_OVERHEAD,
+					/* bytes of all fragments of one
+					 * message (a driver's, static) */
 	FRAG_RX_SLOTS	= 4,		/* messages being reassembled at once */
 };
 
@@ -52,12 +56,15 @@ struct frag_rx {
 	uint32_t	 msgid;
 	uint8_t		 exch, flags;
 	uint64_t	 age;
-	struct skf_reasm r;
-	uint8_t		 buf[XCHG_OUT_MAX];	/* decrypted fragments */
+	struct skf_reasm r;		/* r.buf: the decrypted fragments,
+					 * malloc'd as they come (up to
+					 * XCHG_OUT_MAX bytes), freed with
+					 * the slot */
 };
 
 /* The reassembly state of a driver: a few messages at once, the oldest
- * dropped for a new one. Zero it to start; frag_pool_wipe at the end. */
+ * dropped for a new one. Zero it to start; frag_pool_wipe at the end (it
+ * frees what the slots hold; a finished message frees its own). */
 struct frag_pool {
 	struct frag_rx	 rx[FRAG_RX_SLOTS];
 	uint64_t	 clock;

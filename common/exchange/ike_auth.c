@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15): SK{ ID AUTH SA TSi TSr } both ways. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -423,11 +424,9 @@ auth_consume(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in)
 	if ((e = child_derive(sa, p)) != IKE_OK)
 		goto out;
 	sa->msgid++;
-	xchg_set(sa, SA_ESTABLISHED);
-	if (fin)
-		eap_state_wipe(&sa->eap);	/* the MSK is used up */
+	xchg_set(sa, SA_ESTABLISHED);	/* with EAP: its state freed */
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -475,8 +474,9 @@ enum ike_err
 auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
     struct wr *out)
 {
-	uint8_t		 pt[XCHG_OUT_MAX], pt1[XCHG_OUT_MAX];	/* pt1: EAP's
+	uint8_t		 pt[XCHG_OUT_MAX], *pt1 = NULL;	/* pt1: EAP's
 					 * first request, read again */
+	size_t		 pt1_len = 0;
 	struct auth_msg	 m, fin;
 	struct sa_pld	 reply;
 	struct ts_pld	 vip_ts, tsi;
@@ -527,8 +527,13 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 		/* after EAP-Success: this AUTH, over the first request's IDi;
 		 * that request's SA, TS and CP are answered now */
 		fin = m;
-		if (auth_parse_msg(sa, rd_init(sa->eap.first, sa->eap.first_len),
-		    pt1, sizeof(pt1), &m) != IKE_OK) {
+		pt1_len = sa->eap.st->first_len;
+		if ((pt1 = malloc(pt1_len)) == NULL) {
+			e = IKE_ENOMEM;
+			goto out;
+		}
+		if (auth_parse_msg(sa, rd_init(sa->eap.st->first, pt1_len), pt1,
+		    pt1_len, &m) != IKE_OK) {
 			e = respond_error(sa, cfg, out, false,
 			    IKEV2_N_AUTHENTICATION_FAILED, IKE_EAUTH);
 			goto out;
@@ -633,10 +638,11 @@ auth_respond(struct ike_sa *sa, const struct xchg_cfg *cfg, struct rd in,
 	sa->msgid++;
 	xchg_set(sa, SA_ESTABLISHED);
 out:
-	if (done) {
-		wipe(pt1, sizeof(pt1));
-		eap_state_wipe(&sa->eap);	/* the MSK is used up */
+	if (pt1 != NULL) {	/* EAP's state went with SA_ESTABLISHED or
+				 * SA_FAILED */
+		wipe(pt1, pt1_len);
+		free(pt1);
 	}
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }

@@ -141,5 +141,12 @@ enum ike_err	 eap_start(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    struct rd in, struct skb *b);
 enum ike_err	 eap_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
 		    const struct auth_msg *m, struct wr *out, bool *done);
+/* eap_end keeps st's phase in sa->eap.phase, then wipes and frees st
+ * (xchg_set calls it when IKE_AUTH ends, ike_sa_wipe always). */
+void		 eap_end(struct ike_sa *sa);
+
+/* pt_wipe wipes what decrypting a message of len bytes wrote to pt (cap
+ * bytes): its plaintext and padding are shorter than the message. */
+void		 pt_wipe(uint8_t *pt, size_t cap, size_t len);
 
 #endif

@@ -172,7 +172,9 @@ kvg_ts(const struct kvget *g, const char *key, struct ts_pld *out)
 
 /* The journal and the kept answer of ike.sa (exchange/record.h). */
 
-enum { HEX_MAX = 2 * XCHG_OUT_MAX + 1 };
+/* a value in hex: no longer than the file we write (pending_req is at
+ * most 2 * PENDING_REQ_MAX, a last_resp too long for it is left out) */
+enum { HEX_MAX = SD_KV_BUF };
 
 static const char *const whats[] = {
 	"check", "child", "delete", "delete-ike", "rekey-ike", NULL,

@@ -76,11 +76,17 @@ enum pending_what {
 				 * secrets beside it (ike_rekey_journal) */
 };
 
+/* A journaled request is one of ours, INFORMATIONAL or CREATE_CHILD_SA
+ * (never IKE_AUTH, whose certificates make messages long): PENDING_REQ_MAX
+ * bounds it, so that ike.sa holds it in hex with room to spare
+ * (SD_KV_BUF); pending_set refuses a longer one. */
+enum { PENDING_REQ_MAX = 4096 };
+
 struct pending {
 	enum pending_what what;
 	uint32_t	 msgid;
 	uint32_t	 spi;
-	uint8_t		 req[XCHG_OUT_MAX];
+	uint8_t		 req[PENDING_REQ_MAX];
 	size_t		 len;
 };
 

@@ -29,6 +29,12 @@ static const char *const state_names[] = {
 };
 
 void
+pt_wipe(uint8_t *pt, size_t cap, size_t len)
+{
+	wipe(pt, len < cap ? len : cap);
+}
+
+void
 psk_wipe(struct psk *p)
 {
 	wipe(p, sizeof(*p));
@@ -49,7 +55,7 @@ ike_sa_wipe(struct ike_sa *sa)
 	sa->dh = NULL;
 	ike_keys_wipe(&sa->keys);
 	child_keys_wipe(&sa->child.keys);
-	eap_state_wipe(&sa->eap);
+	eap_end(sa);
 	wipe(sa, sizeof(*sa));
 }
 
@@ -62,9 +68,6 @@ ike_sa_drop_init(struct ike_sa *sa)
 	}
 	sa->init_req = sa->init_resp = NULL;
 	sa->init_req_len = sa->init_resp_len = 0;
-	free(sa->eap.first);		/* EAP's copy of the first IKE_AUTH */
-	sa->eap.first = NULL;
-	sa->eap.first_len = 0;
 }
 
 const char *
@@ -83,6 +86,8 @@ xchg_set(struct ike_sa *sa, enum ike_sa_state s)
 		    (unsigned long long)sa->ispi, ike_sa_state_name(sa->state),
 		    ike_sa_state_name(s));
 	sa->state = s;
+	if (s == SA_ESTABLISHED || s == SA_FAILED)
+		eap_end(sa);	/* IKE_AUTH is over: EAP's secrets go */
 }
 
 bool
@@ -179,7 +184,7 @@ skb_seal(const struct ike_sa *sa, struct skb *b, uint8_t exch, bool response,
 	wr_u32_at(out, off + HDR_LEN_AT, (uint32_t)(out->len - off + sealed));
 	e = sk_encrypt(&c, out, b->buf + 1, pt_len);
 out:
-	wipe(b->buf, sizeof(b->buf));
+	wipe(b->buf, b->w.len);	/* what was written, not all its room */
 	return e;
 }
 

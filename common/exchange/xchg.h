@@ -20,7 +20,12 @@
 
 enum {
 	XCHG_MSG_MAX	= 2048,		/* an IKE_SA_INIT message we keep for AUTH */
-	XCHG_OUT_MAX	= 4096,		/* room a caller gives for any message */
+	XCHG_OUT_MAX	= 65536,	/* room a caller gives for any message:
+					 * a UDP datagram, or an SK payload
+					 * (16-bit length) joined from
+					 * fragments, is never longer (chains
+					 * of certificates exceed 4 KiB). For
+					 * stack and static buffers only */
 	PSK_MAX_LEN	= 256,
 	IKE_ID_MAX_LEN	= 255,
 	IKE_NONCE_LEN	= 32,		/* what we send: at least half the PRF key */
@@ -103,6 +108,16 @@ struct child_sa {
 struct dh;
 struct dh_reuse;
 
+/* EAP in an IKE SA. Most SAs never run it and an established one no longer
+ * needs it (it holds the MSK and TLS secrets), so st is allocated when EAP
+ * starts and wiped and freed when IKE_AUTH ends, either way (xchg_set to
+ * SA_ESTABLISHED or SA_FAILED, ike_sa_wipe). phase is st's, kept after:
+ * EAP_PH_FAILED tells that EAP refused us. */
+struct ike_eap {
+	enum eap_phase	 phase;
+	struct eap_state *st;		/* NULL unless EAP is under way */
+};
+
 /* One IKE SA in memory. ike_sa_init() it, ike_sa_wipe() it on every path. */
 struct ike_sa {
 	enum ike_role	 role;
@@ -139,7 +154,7 @@ struct ike_sa {
 	struct child_sa	 child;
 	struct cp_vip	 vip;		/* CP: leased (responder) or assigned
 					 * to us (initiator) */
-	struct eap_state eap;		/* EAP in IKE_AUTH (eap_auth.c) */
+	struct ike_eap	 eap;		/* EAP in IKE_AUTH (eap_auth.c) */
 };
 
 /* ike_sa_own_msgid and ike_sa_peer_msgid return the counter of our own
@@ -243,10 +258,10 @@ enum ike_err	 sa_init_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * EAP-Success SK{ AUTH } keyed by the MSK (SK_pi/SK_pr for a method
  * without one), and each auth_consume reads its answer, the last one
  * with the responder's AUTH and the Child SA. EAP-Failure is IKE_EAUTH
- * with sa->eap.phase EAP_PH_FAILED and sa->auth_why set. xchg_step
- * drives all of it. A responder with cfg->eap answers a request without
- * AUTH with SK{ IDr CERT AUTH EAP(Request/Identity) } (IKE_OK, SA_EAP),
- * every later request with the next EAP message (IKE_OK, still SA_EAP;
+ * with sa->eap.phase EAP_PH_FAILED and sa->auth_why set (sa->eap.st is
+ * freed). xchg_step drives all of it. A responder with cfg->eap answers
+ * a request without AUTH with SK{ IDr CERT AUTH EAP(Request/Identity) }
+ * (IKE_OK, SA_EAP), every later request with the next EAP message (IKE_OK, still SA_EAP;
  * IKE_EAUTH with SK{ EAP(Failure) } when EAP fails), and the request
  * with the initiator's AUTH as above with SK{ AUTH SA TSi TSr [CP] }
  * for the SA, TS and CP of its first request.

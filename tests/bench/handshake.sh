@@ -37,6 +37,7 @@
 # Knobs (environment): B (build folder), CHARON (/usr/lib/ipsec/charon),
 # HS_SECS (8), HS_CONC (48; ike-respond keeps at most 64 half-open SAs),
 # HS_LAT_RUNS (30), HS_MEM_SAS (10000), HS_PIN (1), HS_DH_REUSE (10),
+# HS_ONLY=mem (part 3 for ike-respond only: no charon, no parts 1, 2),
 # HS_KEEP=1 (keep the run
 # folder), HS_PERF=1 (perf record ike-respond during its flood and print
 # the top of the profile). Not pass/fail: exit 0 unless something could not be set up.
@@ -56,6 +57,8 @@ lat_runs=${HS_LAT_RUNS:-30}
 mem_sas=${HS_MEM_SAS:-10000}
 pin=${HS_PIN:-1}
 DH_REUSE=${HS_DH_REUSE:-10}
+only=${HS_ONLY:-}
+case $only in '' | mem) ;; *) echo "handshake: HS_ONLY: mem or unset" >&2; exit 1 ;; esac
 IKE=aes256gcm16-prfsha256-x25519
 ESP=aes256gcm16
 
@@ -371,6 +374,7 @@ flood_run() {
 : >"$run/results"
 t_start=$(date +%s)
 log "namespaces $NS_C $NS_S $NS_R; run folder $run"
+if [ -z "$only" ]; then	# parts 1 and 2
 charon_start s "$NS_S" "$rcpu" || exit 1
 respond_start "$shm/state" || exit 1
 
@@ -477,6 +481,7 @@ for k, t0 in first.items():
     if k in done:
         print('%s %.3f' % ('ours' if t0 < boundary else 'charon', (done[k] - t0) * 1000))
 PY
+fi	# parts 1 and 2
 
 # 3. memory per SA -------------------------------------------------------------------
 rm -rf "$shm/state"
@@ -491,6 +496,7 @@ sd_files=$(find "$shm/state" -type f | wc -l)
 mem_n=$(awk -F'|' '$1 == "mem-respond" { for (i = 1; i <= split($2, f, " "); i++) if (f[i] ~ /^established=/) { sub(/.*=/, "", f[i]); print f[i] } }' "$run/results")
 stop respond ike-respond
 echo "mem-respond-rss|$m0 $m1 $mem_n $sd_kb $sd_files|" >>"$run/results"
+if [ -z "$only" ]; then
 # charon at the same count (a fresh charon: its table holds the latency runs' SAs)
 stop charon-s charon
 rm -f "$run/charon-s/charon.vici"
@@ -503,6 +509,7 @@ sleep 0.5
 m1=$(rss_kb "$cpid")
 echo "mem-charon-rss|$m0 $m1|" >>"$run/results"
 stop charon-s charon
+fi
 t_end=$(date +%s)
 
 # --- report ------------------------------------------------------------------------
@@ -583,6 +590,10 @@ function mem(   m, c, ce) {
 			(c[2] - c[1]) / ce
 }' "$run/results"
 }
+if [ -n "$only" ]; then
+	report 3
+	exit 0
+fi
 report 1
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else printf "-" }'; }
 echo

@@ -130,7 +130,9 @@ up(const struct epair *p)
 	    sizeof(p->i.child.keys)) == 0 &&
 	    p->i.msgid == p->r.msgid && p->r.peer_id.type == IKEV2_ID_IPV4_ADDR &&
 	    p->i.peer_id.type == IKEV2_ID_IPV4_ADDR &&
-	    p->r.eap.phase == EAP_PH_NONE && p->r.eap.first == NULL;
+	    p->r.eap.st == NULL && p->i.eap.st == NULL &&
+	    p->r.eap.phase == EAP_PH_SUCCESS &&
+	    p->i.eap.phase == EAP_PH_AUTH_SENT;
 }
 
 TEST(eap_mschapv2_established)
@@ -196,6 +198,7 @@ refused(const char *client, const char *methods, const char *why)
 	ok = run(&p) == XCHG_FAIL && p.i_err == IKE_EAUTH &&
 	    p.i.eap.phase == EAP_PH_FAILED && p.r_err == IKE_EAUTH &&
 	    p.r.state == SA_FAILED && p.i.state == SA_FAILED &&
+	    p.i.eap.st == NULL && p.r.eap.st == NULL &&
 	    strstr(p.r.auth_why, why) != NULL;
 	if (!ok)
 		fprintf(stderr, "  i: %s; r: %s\n", p.i.auth_why, p.r.auth_why);
@@ -304,10 +307,13 @@ TEST(eap_final_auth_checked)
 		else
 			ASSERT_EQ(auth_respond(&p.r, &p.cr, rd_init(req, w.len),
 			    &w2), IKE_OK);
+		/* EAP's state lives while EAP runs, and only then */
+		ASSERT((p.r.state == SA_EAP) == (p.r.eap.st != NULL));
 		w = wr_init(req, sizeof(req));
 		/* the peer's MSK changed before it signs its AUTH */
-		if (p.i.eap.phase == EAP_PH_RUN && p.i.eap.has_msk)
-			p.i.eap.msk[0] ^= 1;
+		if (p.i.eap.phase == EAP_PH_RUN && p.i.eap.st != NULL &&
+		    p.i.eap.st->has_msk)
+			p.i.eap.st->msk[0] ^= 1;
 		st = xchg_step(&x, rd_init(resp, w2.len), &w);
 	}
 	ASSERT_EQ(p.i.eap.phase, EAP_PH_AUTH_SENT);
@@ -318,6 +324,7 @@ TEST(eap_final_auth_checked)
 	w = wr_init(req, sizeof(req));
 	ASSERT_EQ(xchg_step(&x, rd_init(resp, w2.len), &w), XCHG_FAIL);
 	ASSERT_EQ(p.i.peer_notify, IKEV2_N_AUTHENTICATION_FAILED);
+	ASSERT(p.i.eap.st == NULL && p.r.eap.st == NULL);
 	epair_free(&p);
 }
 
@@ -412,7 +419,8 @@ TEST(eap_auth_before_success_refused)
 		ASSERT_EQ(xchg_step(&x, rd_init(resp, w2.len), &w), XCHG_SEND);
 	}
 	/* instead of its Identity Response, as if EAP-Success came: AUTH */
-	p.i.eap.phase = EAP_PH_SUCCESS;
+	ASSERT(p.i.eap.st != NULL && p.r.eap.st != NULL);
+	p.i.eap.st->phase = EAP_PH_SUCCESS;
 	w = wr_init(req, sizeof(req));
 	ASSERT_EQ(auth_create(&p.i, &p.ci, &w), IKE_OK);
 	ASSERT_EQ(p.r.state, SA_EAP);
@@ -424,5 +432,6 @@ TEST(eap_auth_before_success_refused)
 	w = wr_init(req, sizeof(req));
 	ASSERT_EQ(xchg_step(&x, rd_init(resp, w2.len), &w), XCHG_FAIL);
 	ASSERT_EQ(p.i.peer_notify, IKEV2_N_AUTHENTICATION_FAILED);
+	ASSERT(p.i.eap.st == NULL && p.r.eap.st == NULL);
 	epair_free(&p);
 }

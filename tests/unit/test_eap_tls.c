@@ -432,13 +432,14 @@ TEST(eap_tls_ike_established)
 			ASSERT_EQ(r.child.spi_out, i.child.spi_in);
 			ASSERT_MEM(&i.child.keys, &r.child.keys,
 			    sizeof(i.child.keys));
-			ASSERT(r.eap.tls == NULL && i.eap.tls == NULL);
+			ASSERT(r.eap.st == NULL && i.eap.st == NULL);
 			ASSERT(n > 8);	/* the fragments took rounds */
 		} else {
 			ASSERT_EQ(st, XCHG_FAIL);
 			ASSERT_EQ(x.err, IKE_EAUTH);
 			ASSERT_EQ(r.state, SA_FAILED);
 			ASSERT(strstr(r.auth_why, "client certificate") != NULL);
+			ASSERT(r.eap.st == NULL && i.eap.st == NULL);
 		}
 		ike_sa_wipe(&i);
 		ike_sa_wipe(&r);
