@@ -402,7 +402,7 @@ respond(struct tunnel *t, struct sd_lock *l, const uint8_t *msg, size_t len,
 	t->cached_len = w.len;
 	t->cached_msgid = msgid;
 	t->cached_ispi = h_ispi;
-	wipe(out, sizeof(out));
+	wipe(out, w.len);
 	t->last_rx_ms = net_now_ms();
 	log_debug("%s: request %u%s: answered", t->name, msgid,
 	    req.delete_ike ? " (Delete of the IKE SA)" : req.n_del > 0 ?
@@ -458,7 +458,7 @@ old_answer(struct tunnel *t, const uint8_t *msg, size_t len)
 		return;
 	}
 	send_ike(t, out, w.len);
-	wipe(out, sizeof(out));
+	wipe(out, w.len);
 	if (req.delete_ike) {
 		log_debug("%s: the old IKE SA deleted", t->name);
 		ike_sa_wipe(&t->old_ike);

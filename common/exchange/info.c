@@ -55,7 +55,7 @@ info_respond_pairs(struct ike_sa *sa, struct rd in, struct wr *out,
 	    sizeof(pt), &pt_len, &first)) == IKE_OK)
 		e = info_answer(sa, pt, pt_len, first, out, req, pairs,
 		    n_pairs);
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -147,7 +147,7 @@ info_refuse(struct ike_sa *sa, struct rd in, uint16_t notify, struct wr *out)
 		goto done;
 	(*ike_sa_peer_msgid(sa))++;
 done:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -190,7 +190,7 @@ info_consume(struct ike_sa *sa, struct rd in)
 		return IKE_EINVAL;
 	e = info_open(sa, in, true, *ike_sa_own_msgid(sa), pt, sizeof(pt),
 	    &pt_len, &first);
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	if (e != IKE_OK)
 		return e;
 	(*ike_sa_own_msgid(sa))++;

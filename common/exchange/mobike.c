@@ -219,7 +219,7 @@ answer_open(struct ike_sa *sa, uint32_t msgid,
 	    !ct_eq(n->cookie2, cookie2, MOBIKE_COOKIE2_LEN))
 		e = IKE_EPROTO;
 done:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -349,7 +349,7 @@ respond_any(struct ike_sa *sa, struct rd in, const struct mobike_path *p,
 done:
 	if (e != IKE_OK && !r->invalid)
 		memset(r, 0, sizeof(*r));
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 

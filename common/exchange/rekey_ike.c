@@ -332,7 +332,7 @@ ike_rekey_consume(struct ike_sa *sa, struct ike_rekey *k, struct rd in,
 	/* one that does not decrypt may be forged: keep waiting; one that
 	 * does is the answer, and the exchange is over */
 	if (sk_open(sa, in, &msg, pt, sizeof(pt), &pt_len, &first) != IKE_OK) {
-		wipe(pt, sizeof(pt));
+		pt_wipe(pt, sizeof(pt), in.len);
 		return IKE_EINTEG;
 	}
 	(*ike_sa_own_msgid(sa))++;
@@ -350,7 +350,7 @@ ike_rekey_consume(struct ike_sa *sa, struct ike_rekey *k, struct rd in,
 		e = IKE_EPROTO;
 	else
 		e = derive_new(sa, k, &m, nsa);
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	if (e != IKE_OK)
 		ike_sa_wipe(nsa);
 	return e;
