@@ -12,7 +12,7 @@
 enum {
 	SIG_MAX_LEN	= 1024,		/* RSA-8192 */
 	SIG_ALG_MAX_LEN	= 80,		/* largest AlgorithmIdentifier we know */
-	SIG_CERTS_MAX	= 4,		/* our chain: leaf + intermediates */
+	SIG_CERTS_MAX	= 8,		/* a chain: leaf + intermediates */
 	SIG_CA_MAX	= 16,		/* trust anchors, for CERTREQ */
 	SIG_WHY_LEN	= 256,		/* room for a reason a check failed */
 	SIG_DN_MAX_LEN	= 255,

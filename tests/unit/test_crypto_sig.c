@@ -369,6 +369,26 @@ TEST(sig_cred_errors)
 	sig_cred_free(c);
 }
 
+/* A chain of SIG_CERTS_MAX certificates is taken, one more refused. */
+TEST(sig_cred_chain_length)
+{
+	struct sig_cred	*c;
+	char		*crt, *pem;
+	size_t		 cn = 0, i;
+
+	ASSERT((crt = slurp(VEC "ec256.crt.pem", &cn)) != NULL);
+	ASSERT((pem = malloc(cn * (SIG_CERTS_MAX + 1))) != NULL);
+	for (i = 0; i <= SIG_CERTS_MAX; i++)
+		memcpy(pem + i * cn, crt, cn);
+	ASSERT_EQ(sig_cred_new(&c), IKE_OK);
+	ASSERT_EQ(sig_cred_certs(c, pem, cn * SIG_CERTS_MAX), IKE_OK);
+	sig_cred_free(c);
+	ASSERT_EQ(sig_cred_new(&c), IKE_OK);
+	ASSERT_EQ(sig_cred_certs(c, pem, cn * (SIG_CERTS_MAX + 1)), IKE_ETOOBIG);
+	sig_cred_free(c);
+	free(pem);
+}
+
 /* DN text as strongSwan writes it, both ways, against a certificate's subject. */
 TEST(sig_dn_text)
 {
