@@ -70,6 +70,9 @@ ct_allow=(
 	'common/exchange/collide.c	strcmp(val, old)'
 	# ike.sa's child=: a Child SA's name
 	'common/exchange/record.c	strcmp(val, old)'
+	'common/exchange/rekey_journal.c	strcmp(cur, name)'
+	'common/exchange/rekey_journal.c	strcmp(cur, old)'
+	'common/exchange/rekey_journal.c	strcmp(cur, theirs)'
 	# algorithm and curve names
 	'common/crypto/prf.c	strcmp(md, hmac_mds[i])'
 	'common/crypto/sig.c	strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256")'

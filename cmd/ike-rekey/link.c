@@ -101,8 +101,8 @@ link_close(struct link *k)
 	k->sock_path[0] = '\0';
 }
 
-static bool
-send_req(struct link *k, const uint8_t *req, size_t len)
+bool
+link_send(struct link *k, const uint8_t *req, size_t len)
 {
 	static const uint8_t	 marker[4];
 	struct iovec		 iov[2] = {
@@ -140,7 +140,7 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 
 	pfd.fd = k->unx >= 0 ? k->unx : k->udp;
 	pfd.events = POLLIN;
-	if (!send_req(k, req, len))
+	if (!link_send(k, req, len))
 		return IKE_EIO;
 	retx_start(&rt, net_now_ms(), timeout_ms);
 	for (;;) {
@@ -159,6 +159,14 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 					    (size_t)n - off));
 					if (e != IKE_ESYNTAX)
 						return e;
+					/* the peer's request, crossing ours */
+					if (k->ans != NULL && k->unx < 0 &&
+					    answer_request(k->ans, k, rd_init(
+					    buf + off, (size_t)n - off)) &&
+					    k->ans->gone) {
+						errno = ECONNRESET;
+						return IKE_EIO;
+					}
 				}
 			}
 		}
@@ -166,7 +174,7 @@ link_exchange(struct link *k, const uint8_t *req, size_t len, int timeout_ms,
 			return IKE_ETIMEOUT;
 		if (retx_due(&rt, net_now_ms())) {
 			log_debug("no answer: sending again");
-			if (!send_req(k, req, len))
+			if (!link_send(k, req, len))
 				return IKE_EIO;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "crypto/secret.h"
 #include "exchange/collide.h"
 #include "exchange/record.h"
+#include "exchange/rekey_journal.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
@@ -411,15 +413,45 @@ lock_sa(struct job *j, struct sd_lock *l)
 	return false;
 }
 
-/* save_new writes the new Child SA's file; the old one's name follows it
- * in ike.sa's child= if it was there. */
+static void	 deleted(const struct job *, const char *);
+
+/* What our rekey of a Child SA came to (child_rekey_settle). */
+struct settled {
+	struct pending	 p;		/* the Delete owed, or PENDING_NONE */
+	enum collide_verdict v;
+	char		 theirs[SD_NAME_MAX + 1];	/* the peer's new SA */
+	char		 del[SD_NAME_MAX + 1];		/* the one to delete */
+};
+
+/* test_stop stops the process where a test wants to kill it (-v and
+ * IKEKIT_TEST_STOP=at only: tests/interop/collide-strongswan.bats). */
+static void
+test_stop(const struct job *j, const char *at)
+{
+	const char	*s;
+
+	if (j->o->verbose > 0 && (s = getenv("IKEKIT_TEST_STOP")) != NULL &&
+	    strcmp(s, at) == 0) {
+		log_debug("IKEKIT_TEST_STOP=%s: stopped", at);
+		(void)raise(SIGSTOP);
+	}
+}
+
+/* save_new writes the new Child SA's file, then, under the same lock,
+ * settles the rekey (child_rekey_settle): the Delete it owes, of the old
+ * Child SA or, when the peer's rekey of it crossed ours and ours lost, of
+ * the new one, journaled in the update of ike.sa that drops the
+ * CREATE_CHILD_SA's journal and makes child= follow the one that stays. */
 static int
-save_new(struct job *j, struct ccsa *c, char *name, size_t n)
+save_new(struct job *j, struct ccsa *c, char *name, size_t n,
+    struct settled *st)
 {
 	struct sd_lock	 l;
 	struct sa_where	 w;
 	struct kvbuf	 b;
 	char		 file[SD_FILE_MAX], la[64], ra[64];
+	const uint8_t	*lo;
+	size_t		 lo_len;
 	enum ike_err	 e;
 
 	if (!lock_sa(j, &l))
@@ -436,24 +468,76 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n)
 	/* the peer answered: it has the SA, esp-tun may send on it at once */
 	kv_str(&b, "ready", "yes");
 	/* until the old one is gone: a run killed before its Delete leaves
-	 * both, and the next run finishes the job (finish_rekeys) */
+	 * both, and the next run finishes the job (finish_rekeys); with our
+	 * lower nonce, to settle a collision then (RFC 7296 2.8.1) */
 	kv_str(&b, "rekey_of", j->old.name);
+	collide_lower(c->ni, c->ni_len, c->nr, c->nr_len, &lo, &lo_len);
+	kv_hex(&b, "rekey_nonce", lo, lo_len);
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	e = sd_write(&l, file, &b);
 	kv_wipe(&b);
-	/* the answer is in: the journal goes (a run killed before this finds
-	 * the Child SA's file, and drops it then) */
+	/* the answer is in: the journal becomes the Delete owed (a run
+	 * killed before this finds the Child SA's file, and settles then) */
 	if (e == IKE_OK) {
-		if (strcmp(j->f.child, j->old.name) == 0)
-			kv_str(&b, "child", name);
-		e = sd_update(&l, "ike.sa", &b, pending_keys);
+		test_stop(j, "recorded");
+		snprintf(file, sizeof(file), "ike.sa");
+		e = child_rekey_settle(&l, &j->sa, name, &st->p, &st->v,
+		    st->theirs, sizeof(st->theirs), st->del, sizeof(st->del));
 	}
 	sd_unlock(&l);
 	if (e != IKE_OK) {
-		log_warn("%s/%s: %s", j->name, file, strerror(errno));
+		log_warn("%s/%s: %s", j->name, file, e == IKE_EIO ?
+		    strerror(errno) : ike_strerror(e));
 		return EXIT_LOCAL;
 	}
 	return EXIT_OK;
+}
+
+/* owed_delete sends the Delete that settling our rekey journaled (st)
+ * and, answered, forgets that Child SA (pending_after); unanswered, it
+ * forgets it too, as delete_child does, and the journal stays for the
+ * next run to send again. */
+static int
+owed_delete(struct job *j, struct settled *st)
+{
+	struct sd_lock		 l;
+	struct pending_wait	 pw = { &j->sa, &st->p, false };
+	enum pending_next	 next;
+	char			 file[SD_FILE_MAX];
+	const char		*drop[2] = { NULL, NULL };
+	struct kvbuf		 b;
+	int			 status;
+	enum ike_err		 e;
+
+	test_stop(j, "delete-owed");
+	e = link_exchange(&j->link, st->p.req, st->p.len, j->o->timeout * 1000,
+	    pending_answer, &pw);
+	status = exit_of(j, "INFORMATIONAL", e);
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	if (e == IKE_OK)
+		e = pending_after(&l, &j->sa, &st->p, pw.made, &next);
+	else {
+		snprintf(file, sizeof(file), "child.%s.sa", st->del);
+		(void)sd_remove(&l, file);
+		snprintf(file, sizeof(file), "child.%s.stats", st->del);
+		(void)sd_remove(&l, file);
+		if (load(j, &l, false) == EXIT_OK &&
+		    strcmp(j->f.child, st->del) == 0) {
+			drop[0] = "child";
+			kv_init(&b);
+			(void)sd_update(&l, "ike.sa", &b, drop);
+		}
+		e = IKE_OK;
+	}
+	sd_unlock(&l);
+	if (e != IKE_OK) {
+		log_warn("%s/ike.sa: %s", j->name, strerror(errno));
+		return EXIT_LOCAL;
+	}
+	if (j->o->json)
+		deleted(j, st->del);
+	return status;
 }
 
 /* deleted prints the --json event of a Delete (child NULL: the IKE SA). */
@@ -562,6 +646,7 @@ recover(struct job *j, bool *gone)
 	struct pending_wait	 pw = { &j->sa, &p, false };
 	enum pending_next	 next;
 	char			 err[512], name[SD_NAME_MAX + 1], what[64];
+	struct settled		 st;
 	bool			 stale = false;
 	int			 status;
 	enum ike_err		 e;
@@ -581,12 +666,21 @@ recover(struct job *j, bool *gone)
 			    j->name);
 			status = unjournal(j, &l) ? EXIT_OK : EXIT_LOCAL;
 		}
-		/* a Child SA saved by the run killed before it dropped the
-		 * journal: that answer was processed */
+		/* a Child SA saved by the run killed before it settled the
+		 * rekey: that answer was processed; the journal becomes the
+		 * Delete that the rekey owes, if any (child_rekey_settle) */
 		if (status == EXIT_OK && p.what == PENDING_CHILD &&
 		    pending_child_name(&l, p.spi, name, sizeof(name))) {
-			status = unjournal(j, &l) ? EXIT_OK : EXIT_LOCAL;
-			p.what = PENDING_NONE;
+			if ((e = child_rekey_settle(&l, &j->sa, name, &p,
+			    &st.v, st.theirs, sizeof(st.theirs), st.del,
+			    sizeof(st.del))) != IKE_OK) {
+				log_warn("%s/ike.sa: %s", j->name, e == IKE_EIO ?
+				    strerror(errno) : ike_strerror(e));
+				status = EXIT_LOCAL;
+			} else if (p.what == PENDING_DELETE)
+				log_debug("%s: the rekey by %s of an earlier run "
+				    "owes the Delete of %s", j->name, name,
+				    st.del);
 		}
 		sd_unlock(&l);
 		if (status != EXIT_OK || p.what == PENDING_NONE)
@@ -628,7 +722,8 @@ recover(struct job *j, bool *gone)
 }
 
 /* rekey makes the new Child SA (RFC 7296 2.8), records it, then deletes
- * the old one. */
+ * the old one; or, when the peer's rekey of the same Child SA crossed ours
+ * and ours is the redundant one (2.8.1), ours. */
 static int
 rekey(struct job *j)
 {
@@ -636,22 +731,21 @@ rekey(struct job *j)
 	struct sa_pld	 esp;
 	struct ccsa	 c;
 	struct ccsa_wait w8 = { &j->sa, &c };
-	struct child_file old;
 	struct pending	 p;
+	struct settled	 st;
 	enum pending_next next;
-	enum collide_verdict v = COLLIDE_NONE;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
-	char		 name[16], theirs[SD_NAME_MAX + 1] = "";
-	char		 file[SD_FILE_MAX];
+	char		 name[16], file[SD_FILE_MAX];
 	const char	*cw[] = { "", ",\"collision\":\"won\"",
 			    ",\"collision\":\"lost\"" };
 	int		 status;
-	bool		 gone, old_gone = false;
-	struct kvbuf	 b;
+	bool		 gone;
+	enum collide_verdict v;
 	enum ike_err	 e;
 
 	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
 	if (!lock_sa(j, &l))
 		return EXIT_LOCAL;
 	if ((status = load(j, &l, false)) == EXIT_OK) {
@@ -670,20 +764,17 @@ rekey(struct job *j)
 	if (status == EXIT_OK)
 		status = exit_of(j, "CREATE_CHILD_SA", e = link_exchange(
 		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	/* recorded with the Delete it owes; the peer's rekey of the same
+	 * Child SA crossing ours (RFC 7296 2.8.1), answered meanwhile, says
+	 * which new SA stays */
 	if (status == EXIT_OK)
-		status = save_new(j, &c, name, sizeof(name));
-	/* the peer's rekey of the same Child SA crossed ours (RFC 7296
-	 * 2.8.1): esp-tun answered it; which new SA stays */
-	if (status == EXIT_OK && lock_sa(j, &l)) {
-		v = collide_child_check(&l, j->old.name, &c, theirs,
-		    sizeof(theirs), &old_gone);
-		sd_unlock(&l);
-	}
+		status = save_new(j, &c, name, sizeof(name), &st);
+	v = status == EXIT_OK ? st.v : COLLIDE_NONE;
 	if (v == COLLIDE_WON || v == COLLIDE_LOST)
 		log_warn("%s: the peer rekeyed %s at the same time (%s): %s "
-		    "stays, %s goes", j->name, j->old.name, theirs,
-		    v == COLLIDE_WON ? name : theirs,
-		    v == COLLIDE_WON ? theirs : name);
+		    "stays, %s goes", j->name, j->old.name, st.theirs,
+		    v == COLLIDE_WON ? name : st.theirs,
+		    v == COLLIDE_WON ? st.theirs : name);
 	/* the peer's Delete of it crossed our rekey (RFC 7296 2.25.1):
 	 * esp-tun answered it, and the peer refuses the rekey */
 	if (status != EXIT_OK && lock_sa(j, &l)) {
@@ -708,40 +799,22 @@ rekey(struct job *j)
 	if (status == EXIT_OK && j->o->json && v == COLLIDE_LOST)
 		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
 		    "\"child\":\"%s\",\"redundant\":\"%s\"%s}\n", j->name,
-		    j->old.name, theirs, name, cw[2]);
+		    j->old.name, st.theirs, name, cw[2]);
 	else if (status == EXIT_OK && j->o->json)
 		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
 		    "\"child\":\"%s\",\"spi_in\":\"0x%08x\",\"spi_out\":"
 		    "\"0x%08x\"%s}\n", j->name, j->old.name, name,
 		    c.child.spi_in, c.child.spi_out, cw[v == COLLIDE_WON]);
 	else if (status == EXIT_OK)
-		printf("%s\n", v == COLLIDE_LOST ? theirs : name);
+		printf("%s\n", v == COLLIDE_LOST ? st.theirs : name);
 	fflush(stdout);
 	ccsa_wipe(&c);
 	if (status != EXIT_OK)
 		return status;
-	if (v == COLLIDE_LOST) {
-		/* ours is the redundant one: we delete it; the peer, whose
-		 * SA stays, deletes the old one (RFC 7296 2.8.1) */
-		if (!lock_sa(j, &l))
-			return EXIT_LOCAL;
-		gone = !child_file_read(&l, name, &old);
-		/* ike.sa's child= follows the one that stays (--auto) */
-		if (!gone && load(j, &l, false) == EXIT_OK &&
-		    (strcmp(j->f.child, name) == 0 ||
-		    strcmp(j->f.child, j->old.name) == 0)) {
-			kv_init(&b);
-			kv_str(&b, "child", theirs);
-			(void)sd_update(&l, "ike.sa", &b, NULL);
-		}
-		sd_unlock(&l);
-		return gone ? EXIT_LOCAL : delete_child(j, &old);
-	}
-	if (old_gone)
-		return EXIT_OK;		/* the peer deleted the old one */
-	/* the new SA is in use: the old one goes (RFC 7296 2.8) */
-	old = j->old;
-	return delete_child(j, &old);
+	/* the new SA is in use: the old one goes (RFC 7296 2.8); ours lost,
+	 * ours goes, and the peer, whose SA stays, deletes the old one; the
+	 * peer deleted the old one already: nothing owed */
+	return st.p.what == PENDING_DELETE ? owed_delete(j, &st) : EXIT_OK;
 }
 
 enum { OLDS_MAX = 8 };
@@ -813,6 +886,17 @@ finish_rekey(struct job *j, const char *old, const char *new)
 	return ok ? delete_child(j, &c) : EXIT_LOCAL;
 }
 
+/* journaled: whether ike.sa of l holds the journal of a request that an
+ * earlier run left (recover settles it, and may change the Child SAs). */
+static bool
+journaled(struct sd_lock *l)
+{
+	char		 val[32];
+	struct sd_kv	 kv = { "pending_what", val, sizeof(val), 0 };
+
+	return sd_read(l, "ike.sa", &kv, 1) == IKE_OK && kv.line != 0;
+}
+
 /* one_at_a_time takes the SA's .ike-rekey lock for the whole run: two
  * ike-rekey would each take the other's answers (one .ike.sock) and each
  * expect the same message ID window of one request (RFC 7296 2.3); esp-tun
@@ -845,6 +929,7 @@ static int
 run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 {
 	struct job	 j;
+	struct answerer	 an;
 	struct sd_lock	 l;
 	char		 path[4200];
 	char		 olds[OLDS_MAX][SD_NAME_MAX + 1];
@@ -869,13 +954,17 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 	status = load(&j, &l, false);
 	/* the Child SA's file checked before any socket, unless a killed
 	 * rekey left two that the run settles first */
-	if (status == EXIT_OK && !o->ike &&
+	if (status == EXIT_OK && !o->ike && !journaled(&l) &&
 	    (o->del || rekeyed_olds(&l, olds, news) == 0))
 		status = load(&j, &l, true);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (status == EXIT_OK && !link_open(&j.link, path, j.af, j.local,
 	    j.lport, j.remote, j.rport, sd_held(l.dirfd, ".esp-tun")))
 		status = EXIT_LOCAL;
+	/* beside ike-respond, the peer's requests reach our socket while we
+	 * run: we answer them (answer.c), esp-tun does when it has the port */
+	an = (struct answerer){ sd, name, false };
+	j.link.ans = &an;
 	sd_unlock(&l);
 	/* first the request a killed run left out, so that the peer's
 	 * message IDs go on from it (RFC 7296 2.3: a window of one) */

@@ -17,12 +17,37 @@
 /* The way to the peer: the IKE SA's own port. When esp-tun carries the SA
  * it owns that port: it sends what we write to its .esp-tun.sock and hands
  * us the responses through our .ike.sock. */
+struct answerer;
 struct link {
 	int		 udp, unx;
 	bool		 natt;		/* the NAT-T port: non-ESP marker */
 	struct sockaddr_un esptun;	/* esp-tun's .esp-tun.sock */
 	char		 sock_path[108];
+	/* on our own socket (beside ike-respond), the peer's requests come
+	 * to us while we wait: answered (answer.c) when set */
+	struct answerer	*ans;
 };
+
+/* Who answers the peer's requests on the link: the SA name of sd; gone
+ * once the peer deleted the IKE SA (removed from sd). */
+struct answerer {
+	struct sd	*sd;
+	const char	*name;
+	bool		 gone;
+};
+
+/* answer_request answers the peer's request in, come on k's socket, for
+ * the IKE SA of an as ike.sa has it (answer.c): a rekey of a Child SA
+ * (recorded as esp-tun records it: peer_rekey_of, rekey_nonce, collide.h;
+ * TEMPORARY_FAILURE where RFC 7296 2.25 says, and for other CREATE_CHILD_SA
+ * requests), an INFORMATIONAL (Delete of Child SAs or of the IKE SA,
+ * liveness check), or its retransmission (last_resp). False when it was
+ * no request of the SA, or dropped. */
+bool	 answer_request(struct answerer *an, struct link *k, struct rd in);
+
+/* link_send sends msg to the peer on k (the marker added on the NAT-T
+ * port); false on a socket error other than an ICMP one. */
+bool	 link_send(struct link *k, const uint8_t *msg, size_t len);
 
 /* link_open opens the link of SA dir (a path) from local:lport to
  * remote:rport; via_esptun when esp-tun carries the SA. False (logged) on
@@ -33,8 +58,9 @@ void	 link_close(struct link *k);
 
 /* link_exchange sends req and waits for the answer that answer() takes
  * (IKE_ESYNTAX: not it, keep waiting), retransmitting after 0.5 s, 1 s,
- * 2 s... for at most timeout_ms. Returns answer()'s result, IKE_ETIMEOUT,
- * or IKE_EIO. */
+ * 2 s... for at most timeout_ms. The peer's requests that come meanwhile
+ * go to answer_request (k->ans set). Returns answer()'s result,
+ * IKE_ETIMEOUT, or IKE_EIO (ECONNRESET: the peer deleted the IKE SA). */
 enum ike_err	 link_exchange(struct link *k, const uint8_t *req, size_t len,
 		    int timeout_ms, enum ike_err (*answer)(void *arg, struct rd in),
 		    void *arg);

@@ -123,6 +123,17 @@ enum collide_verdict
 collide_child_check(struct sd_lock *l, const char *old, const struct ccsa *c,
     char *theirs, size_t n, bool *old_gone)
 {
+	const uint8_t	*lo;
+	size_t		 lo_len;
+
+	collide_lower(c->ni, c->ni_len, c->nr, c->nr_len, &lo, &lo_len);
+	return collide_child_check_lo(l, old, lo, lo_len, theirs, n, old_gone);
+}
+
+enum collide_verdict
+collide_child_check_lo(struct sd_lock *l, const char *old, const uint8_t *lo,
+    size_t lo_len, char *theirs, size_t n, bool *old_gone)
+{
 	struct dirent	*d;
 	DIR		*dir;
 	char		 val[SD_NAME_MAX + 1], file[SD_FILE_MAX];
@@ -157,7 +168,7 @@ collide_child_check(struct sd_lock *l, const char *old, const struct ccsa *c,
 	closedir(dir);
 	if (!found)
 		return COLLIDE_NONE;
-	return collide_lost(c->ni, c->ni_len, c->nr, c->nr_len, nonce, nlen) ?
+	return collide_lost(lo, lo_len, lo, lo_len, nonce, nlen) ?
 	    COLLIDE_LOST : COLLIDE_WON;
 }
 

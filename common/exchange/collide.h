@@ -102,6 +102,12 @@ enum collide_verdict {
 enum collide_verdict collide_child_check(struct sd_lock *l, const char *old,
 	    const struct ccsa *c, char *theirs, size_t n, bool *old_gone);
 
+/* collide_child_check_lo is collide_child_check knowing only the lower of
+ * our exchange's nonces, lo (as our new Child SA's file keeps it). */
+enum collide_verdict collide_child_check_lo(struct sd_lock *l,
+	    const char *old, const uint8_t *lo, size_t lo_len, char *theirs,
+	    size_t n, bool *old_gone);
+
 /* collide_ike_check says, from ike.sa of l as cur holds it (ike_sa_load),
  * whether our rekey of old into nsa met the peer's rekey of old: ike.sa
  * still old, COLLIDE_NONE; ike.sa holding the peer's SA made from old

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* The journal of our rekey of the IKE SA (rekey_journal.h): written with the request, read back to finish it, and the new SA recorded. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec/hdr.h"
 #include "crypto/dh.h"
@@ -225,4 +227,104 @@ old_delete_answers(const struct old_delete *d, struct rd in)
 	    h.rspi == d->rspi && h.msgid == d->msgid &&
 	    h.exch == IKEV2_EXCH_INFORMATIONAL &&
 	    (h.flags & IKEV2_FLAG_RESPONSE) != 0;
+}
+
+/* child_spi_in reads spi_in of child.NAME.sa of l. */
+static bool
+child_spi_in(struct sd_lock *l, const char *name, uint32_t *spi)
+{
+	char		 val[32], file[SD_FILE_MAX], err[128];
+	struct sd_kv	 kv = { "spi_in", val, sizeof(val), 0 };
+	struct kvget	 g = { file, &kv, 1, err, sizeof(err) };
+
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	return sd_read(l, file, &kv, 1) == IKE_OK &&
+	    kvg_spi32(&g, "spi_in", spi) == IKE_OK;
+}
+
+enum ike_err
+child_rekey_settle(struct sd_lock *l, struct ike_sa *sa, const char *name,
+    struct pending *p, enum collide_verdict *v, char *theirs, size_t n,
+    char *del, size_t dn)
+{
+	enum { NONCE_HEX = 2 * NONCE_MAX_LEN + 1 };
+	static const char *const rekey_ike_keys[] = {
+		"pending_ike_spi", "pending_ni", "pending_group",
+		"pending_dh_priv", NULL,
+	};
+	char		 old[SD_NAME_MAX + 1], cur[SD_NAME_MAX + 1] = "";
+	char		 nonce_hex[NONCE_HEX], file[SD_FILE_MAX], err[256];
+	struct sd_kv	 kv[2] = {
+		{ "rekey_of", old, sizeof(old), 0 },
+		{ "rekey_nonce", nonce_hex, sizeof(nonce_hex), 0 },
+	};
+	struct sd_kv	 ck = { "child", cur, sizeof(cur), 0 };
+	struct kvget	 g = { file, kv, 2, err, sizeof(err) };
+	uint8_t		 lo[NONCE_MAX_LEN], req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	struct kvbuf	*b;
+	const char	*stays = name;
+	size_t		 lo_len = 0;
+	uint32_t	 spi = 0;
+	bool		 old_gone = true;
+	enum ike_err	 e;
+
+	p->what = PENDING_NONE;
+	*v = COLLIDE_NONE;
+	theirs[0] = del[0] = '\0';
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	if ((e = sd_read(l, file, kv, 2)) != IKE_OK ||
+	    (e = sd_read(l, "ike.sa", &ck, 1)) != IKE_OK)
+		return e;
+	if (kv[0].line != 0) {
+		/* a file of an earlier version has no nonce: no collision
+		 * can be told, the old one goes */
+		if (kv[1].line != 0 && kvg_hex(&g, "rekey_nonce", lo,
+		    sizeof(lo), &lo_len) == IKE_OK && lo_len > 0)
+			*v = collide_child_check_lo(l, old, lo, lo_len, theirs,
+			    n, &old_gone);
+		else {
+			snprintf(file, sizeof(file), "child.%s.sa", old);
+			old_gone = faccessat(l->dirfd, file, F_OK,
+			    AT_SYMLINK_NOFOLLOW) != 0;
+		}
+		if (*v == COLLIDE_LOST) {
+			stays = theirs;
+			snprintf(del, dn, "%s", name);
+		} else if (!old_gone)
+			snprintf(del, dn, "%s", old);
+	}
+	if (del[0] != '\0' && !child_spi_in(l, del, &spi))
+		return IKE_EINVAL;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return IKE_ENOMEM;
+	kv_init(b);
+	/* child= follows unless it names another Child SA that is there:
+	 * esp-tun may have moved it to the peer's crossing SA, or dropped it
+	 * with that one's Delete, before we got here */
+	snprintf(file, sizeof(file), "child.%s.sa", cur);
+	if (ck.line == 0 || strcmp(cur, name) == 0 ||
+	    (kv[0].line != 0 && strcmp(cur, old) == 0) ||
+	    (theirs[0] != '\0' && strcmp(cur, theirs) == 0) ||
+	    faccessat(l->dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		kv_str(b, "child", stays);
+	if (spi != 0) {
+		if ((e = info_create_delete(sa, false, &spi, 1, &w)) != IKE_OK ||
+		    (!pending_set(p, PENDING_DELETE, *ike_sa_own_msgid(sa), spi,
+		    req, w.len) && (e = IKE_ETOOBIG) != IKE_OK)) {
+			p->what = PENDING_NONE;
+			free(b);
+			return e;
+		}
+		/* msgid_out past it, the Delete journaled, the
+		 * CREATE_CHILD_SA's journal replaced: one write */
+		pending_record(b, p);
+		e = sd_update(l, "ike.sa", b, rekey_ike_keys);
+	} else
+		e = sd_update(l, "ike.sa", b, pending_keys);
+	if (e != IKE_OK)
+		p->what = PENDING_NONE;
+	kv_wipe(b);
+	free(b);
+	return e;
 }

@@ -85,4 +85,25 @@ enum ike_err	 old_delete_load(struct sd_lock *l, struct old_delete *d,
  * one only stops the Delete being sent again). */
 bool	 old_delete_answers(const struct old_delete *d, struct rd in);
 
+/*
+ * Our rekey of a Child SA answered, its new SA recorded in
+ * child.NAME.sa with rekey_of=OLD and rekey_nonce (the lower of our
+ * exchange's two nonces), a Delete is owed: of OLD (RFC 7296 2.8), or of
+ * NAME when the peer's rekey of OLD crossed ours and ours holds the
+ * lowest nonce (2.8.1, collide_child_check_lo). child_rekey_settle
+ * journals that Delete as our next request (p: PENDING_DELETE of its
+ * inbound SPI, at sa's counter, which it takes) in the one update of
+ * ike.sa that drops the CREATE_CHILD_SA's journal and makes child= name
+ * the Child SA that stays (unless it names another one that is there). A
+ * run killed after it leaves the Delete to the next run, which sends it
+ * before anything else; killed before it, the CREATE_CHILD_SA's journal is left with
+ * NAME's file, and the next run settles it here. p->what is PENDING_NONE
+ * when nothing is owed (NAME no rekey, or OLD deleted and ours stays).
+ * *v: the verdict, with the peer's new SA in theirs (n bytes); del (dn
+ * bytes): the Child SA whose Delete is owed. Errors: sd_read's or
+ * sd_update's, IKE_EINVAL for a NAME file without spi_in. */
+enum ike_err	 child_rekey_settle(struct sd_lock *l, struct ike_sa *sa,
+		    const char *name, struct pending *p, enum collide_verdict *v,
+		    char *theirs, size_t n, char *del, size_t dn);
+
 #endif

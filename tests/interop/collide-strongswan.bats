@@ -70,6 +70,10 @@ setup() {
 }
 
 teardown() {
+	# an ike-rekey stopped for a test and not killed yet
+	if [ -n "${KILL_PID:-}" ] && [ "$(cat "/proc/$KILL_PID/comm" 2>/dev/null)" = ike-rekey ]; then
+		kill -9 "$KILL_PID" 2>/dev/null
+	fi
 	esptun_down
 	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
 		local name dst
@@ -258,6 +262,102 @@ outcome() {
 	echo "# $n IKE SA collisions: ours won $won, lost $lost" >&3
 	lossy_bridge_stop || fail "bridge"
 	[ "$(crossed)" = "$n" ] || fail "the requests crossed $(crossed) times in $n runs"
+}
+
+# stopped PID : process PID is stopped (SIGSTOP)
+stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+
+@test "a collision's loser or winner killed before the Delete it owes: the next run sends that Delete first" {
+	local n=0 won=0 lost=0 kp v at child del spi sw sl w2 l2 mine old theirs
+	sa_up s
+	ikx_until 10 agree || fail "after set-up: $(cat "$W/disagree.txt")"
+	# COLLIDE_KILL_RUNS (4) runs, more (up to 16) until each outcome
+	# was seen twice
+	while [ $n -lt "${COLLIDE_KILL_RUNS:-4}" ] || { [ $n -lt 16 ] && { [ $won -lt 2 ] || [ $lost -lt 2 ]; }; }; do
+		n=$((n + 1))
+		read -r sw sl <<<"$(swan_verdicts CHILD_SA)"
+		# ike-rekey stops itself (-v and IKEKIT_TEST_STOP): odd runs
+		# right after the write that records the outcome and journals
+		# the Delete, before it goes; even runs between the new Child
+		# SA's file and that write (the SA's lock held)
+		if [ $((n % 2)) = 1 ]; then at=delete-owed; else at=recorded; fi
+		# (ip netns exec and env exec it: $! is ike-rekey's pid)
+		ip netns exec "$(ikx_var NS left)" env IKEKIT_TEST_STOP=$at "$K" -v --json \
+			-S "$W/state" --timeout 20 s >"$W/kill-$n.out" 2>"$W/kill-$n.err" &
+		kp=$! KILL_PID=$!
+		ikx_until 10 grep -q '^pending_msgid=' "$W/state/s/ike.sa" || :
+		ikx_sw right --rekey --child net >"$W/swanctl-$n.out" 2>&1 || fail "swanctl --rekey: $(cat "$W/swanctl-$n.out")"
+		ikx_until 30 stopped "$kp" || fail "run $n: ike-rekey did not stop: $(cat "$W/kill-$n.err")"
+		[ "$(cat "/proc/$kp/comm")" = ike-rekey ] || fail "pid $kp is not ike-rekey"
+		kill -9 "$kp"
+		wait "$kp" 2>/dev/null || :
+		KILL_PID=
+		# charon's verdict, ours the opposite
+		ikx_until 10 swan_settled CHILD_SA "$sw" "$sl" || fail "run $n: charon logged no verdict"
+		read -r w2 l2 <<<"$(swan_verdicts CHILD_SA)"
+		if [ "$l2" -gt "$sl" ]; then v=won; else v=lost; fi
+		[ $((w2 + l2)) = $((sw + sl + 1)) ] || fail "run $n: charon logged $((w2 + l2 - sw - sl)) verdicts"
+		spi=$(kv "$W/state/s/ike.sa" pending_spi)
+		mine=$(grep -l "^spi_in=$spi\$" "$W/state/s"/child.*.sa 2>/dev/null | sed 's|.*/child\.||; s|\.sa$||')
+		case $at in
+		delete-owed)
+			# the owed Delete is in the journal: of ours when we
+			# lost, of the old one when we won
+			[ "$(kv "$W/state/s/ike.sa" pending_what)" = delete ] || fail "run $n ($v): no Delete journaled: $(grep ^pending_ "$W/state/s/ike.sa" | cut -c1-60)"
+			del=$mine
+			child=$(jq -r 'select(.event == "rekeyed") | .child' "$W/kill-$n.out")
+			[ -n "$del" ] || fail "run $n ($v): the journaled Delete ($spi) is of no Child SA here"
+			at=$(jq -r 'select(.event == "rekeyed") | .collision // "none"' "$W/kill-$n.out")
+			[ "$at" = "$v" ] || { [ "$at" = none ] && [ "$v" = won ]; } || fail "run $n: ike-rekey said $at, charon's verdict makes it $v"
+			at=delete-owed
+			case $v in
+			won) [ "$del" != "$child" ] || fail "run $n: won, yet the Delete is of ours" ;;
+			lost) [ "$(jq -r 'select(.event == "rekeyed") | .redundant' "$W/kill-$n.out")" = "$del" ] || fail "run $n: lost, the Delete is not of ours ($del)" ;;
+			esac
+			;;
+		recorded)
+			# the CREATE_CHILD_SA still journaled, our new Child SA
+			# recorded with what it replaced and our lower nonce
+			[ "$(kv "$W/state/s/ike.sa" pending_what)" = child ] || fail "run $n ($v): pending_what is not child: $(grep ^pending_ "$W/state/s/ike.sa" | cut -c1-60)"
+			[ -n "$mine" ] || fail "run $n ($v): our new Child SA ($spi) was not recorded"
+			old=$(kv "$W/state/s/child.$mine.sa" rekey_of)
+			[ -n "$(kv "$W/state/s/child.$mine.sa" rekey_nonce)" ] || fail "run $n: no rekey_nonce in child.$mine.sa"
+			theirs=$(grep -l "^peer_rekey_of=$old\$" "$W/state/s"/child.*.sa 2>/dev/null | sed 's|.*/child\.||; s|\.sa$||')
+			case $v in
+			won) del=$old child=$mine ;;
+			lost) del=$mine child=$theirs ;;
+			esac
+			[ -n "$child" ] || fail "run $n ($v): the peer's Child SA not found"
+			;;
+		esac
+		case $v in won) won=$((won + 1)) ;; lost) lost=$((lost + 1)) ;; esac
+		# what the killed run leaves: two Child SAs here once the peer
+		# settled its side (deleted the old one or its own); charon
+		# still has the one our Delete is to be of (not INSTALLED when
+		# it is the old one: REKEYED)
+		ikx_until 20 eval '[ "$(ours | grep -c .)" = 2 ]' || fail "run $n ($v): after the kill: $(ours | tr '\n' ' ')"
+		[ -f "$W/state/s/child.$del.sa" ] || fail "run $n ($v): $del is gone before the next run"
+		spi=$(kv "$W/state/s/child.$del.sa" spi_in)
+		ikx_sw right --list-sas 2>/dev/null | grep -q "in  $(esptun_hex8 "$(kv "$W/state/s/child.$del.sa" spi_out)")" ||
+			fail "run $n ($v): charon no longer has $del before the next run"
+		# the next run, a rekey of the Child SA that stays: the Delete
+		# first (charon takes it), then the rekey
+		run --separate-stderr ikx_in left timeout -k 2 60 "$K" -v --json -S "$W/state" --timeout 20 --child "$child" s
+		[ "$status" = 0 ] || fail "run $n ($v, $at): next ike-rekey exit $status: $stderr"
+		grep -q "of an earlier run: sending it again" <<<"$stderr" || fail "run $n ($at): the journaled Delete was not sent first: $stderr"
+		[ $at = delete-owed ] || grep -q "owes the Delete of $del" <<<"$stderr" || fail "run $n ($v, $at): not settled from the files: $stderr"
+		ikx_until 10 ikx_log_grep right "received DELETE for ESP CHILD_SA with SPI $(esptun_hex8 "$spi")" >/dev/null || fail "run $n ($v, $at): charon got no Delete of $del ($spi)"
+		child=$(jq -r 'select(.event == "rekeyed") | .child' <<<"$output")
+		echo "$n $at $v $del $child" >>"$W/runs.txt"
+		ikx_until 20 agree 1 || fail "run $n ($v, $at): not one Child SA at both ends: $(cat "$W/disagree.txt")"
+		[ -f "$W/state/s/child.$child.sa" ] || fail "run $n: $child is not in the state dir"
+		[ "$(kv "$W/state/s/ike.sa" child)" = "$child" ] || fail "run $n: child= is not $child"
+		! grep -q '^pending_' "$W/state/s/ike.sa" || fail "run $n: a journal is left"
+		esptun_ping left 3 || fail "run $n ($v, $at): pings through esp-tun"
+	done
+	echo "# $n killed collisions: won $won, lost $lost ($(awk '{ print $2 "/" $3 }' "$W/runs.txt" | sort | uniq -c | tr -s ' \n' ' '))" >&3
+	[ $won -gt 0 ] && [ $lost -gt 0 ] || fail "one outcome only in $n runs: won $won, lost $lost"
+	esptun_running L || fail "esp-tun exited: $(cat "$(esptun_dir)/L.err")"
 }
 
 # swan_child_id SPI : charon's unique id of the Child SA whose inbound SPI

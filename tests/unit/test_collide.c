@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "crypto/secret.h"
 #include "exchange/collide.h"
+#include "exchange/rekey_journal.h"
 #include "names/ikev2.h"
 #include "sa/statedir.h"
 
@@ -208,6 +210,232 @@ TEST(collide_ike_verdict)
 	ASSERT_EQ(collide_ike_check(&l, &cur, &old, &nsa), COLLIDE_MOVED);
 	/* the keys an IKE SA's next rekey drops */
 	ASSERT(strcmp(collide_ike_keys[2], "rekey_nonce") == 0);
+	sd_unlock(&l);
+	sd_close(&sd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* Both ends of an established IKE SA with random keys (AES-GCM-16/256). */
+static void
+settle_sa(struct ike_sa *sa, enum ike_role role, const struct ike_keys *k)
+{
+	ike_sa_init(sa, role);
+	sa->state = SA_ESTABLISHED;
+	sa->ispi = 0x1122334455667788ULL;
+	sa->rspi = 0x99aabbccddeeff00ULL;
+	sa->suite.encr = IKEV2_ENCR_AES_GCM_16;
+	sa->suite.encr_keybits = 256;
+	sa->suite.integ = IKEV2_AUTH_NONE;
+	sa->suite.prf = IKEV2_PRF_HMAC_SHA2_256;
+	sa->suite.dh = IKEV2_DH_CURVE25519;
+	sa->keys = *k;
+}
+
+/* settle_file writes child.NAME.sa: spi_in, and with of, rekey_of=of
+ * (ours: peer 0) or peer_rekey_of=of (peer 1) and rekey_nonce of 32
+ * octets nonce. */
+static int
+settle_file(struct sd_lock *l, const char *name, uint32_t spi, const char *of,
+    int peer, uint8_t nonce)
+{
+	struct kvbuf	 b;
+	uint8_t		 n[32];
+	char		 file[SD_FILE_MAX];
+
+	memset(n, nonce, sizeof(n));
+	kv_init(&b);
+	kv_str(&b, "version", "1");
+	kv_str(&b, "name", name);
+	kv_spi32(&b, "spi_in", spi);
+	if (of != NULL) {
+		kv_str(&b, peer ? "peer_rekey_of" : "rekey_of", of);
+		kv_hex(&b, "rekey_nonce", n, sizeof(n));
+	}
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	return sd_write(l, file, &b) == IKE_OK;
+}
+
+/* settle_ike writes ike.sa with child=child and the journal of our
+ * CREATE_CHILD_SA, message ID 2 (msgid_out=3). */
+static int
+settle_ike(struct sd_lock *l, const char *child)
+{
+	struct kvbuf	 b;
+
+	kv_init(&b);
+	kv_str(&b, "version", "1");
+	if (child != NULL)
+		kv_str(&b, "child", child);
+	kv_u64(&b, "msgid_out", 3);
+	kv_u64(&b, "pending_msgid", 2);
+	kv_str(&b, "pending_what", "child");
+	kv_str(&b, "pending_spi", "0x0000eeee");
+	kv_str(&b, "pending_req", "00");
+	return sd_write(l, "ike.sa", &b) == IKE_OK;
+}
+
+static int
+ike_val(struct sd_lock *l, const char *key, const char *want)
+{
+	char		 v[64];
+	struct sd_kv	 kv = { key, v, sizeof(v), 0 };
+
+	if (sd_read(l, "ike.sa", &kv, 1) != IKE_OK)
+		return 0;
+	return want == NULL ? kv.line == 0 : kv.line != 0 && strcmp(v, want) == 0;
+}
+
+/* what the peer reads in the journaled request: a Delete of spi alone */
+static int
+deletes(struct ike_sa *r, const struct pending *p, uint32_t spi)
+{
+	uint8_t		 out[XCHG_OUT_MAX];
+	struct wr	 o = wr_init(out, sizeof(out));
+	struct info_req	 ir;
+
+	r->msgid = p->msgid;
+	return info_respond(r, rd_init(p->req, p->len), &o, &ir) == IKE_OK &&
+	    ir.n_del == 1 && ir.del_spi[0] == spi && !ir.delete_ike;
+}
+
+/* Our rekey of old answered, its file (0000eeee) written: the Delete it
+ * owes is journaled in ike.sa in the update that drops the
+ * CREATE_CHILD_SA's journal and moves child=: of old, or, the peer's
+ * crossing rekey (0000bbbb) having a higher lower nonce than ours, of
+ * ours; nothing when the peer deleted old and ours stays. */
+TEST(collide_child_settle)
+{
+	static struct ike_sa	 i, r;
+	struct ike_keys		 k;
+	struct sd		 sd;
+	struct sd_lock		 l;
+	struct pending		 p, q;
+	enum collide_verdict	 v;
+	char			 top[64], cmd[96], theirs[SD_NAME_MAX + 1];
+	char			 del[SD_NAME_MAX + 1], err[256];
+
+	memset(&k, 0, sizeof(k));
+	k.e_len = 36;
+	k.d_len = k.p_len = 32;
+	rand_bytes(k.sk_ei, k.e_len);
+	rand_bytes(k.sk_er, k.e_len);
+	settle_sa(&i, ROLE_INITIATOR, &k);
+	settle_sa(&r, ROLE_RESPONDER, &k);
+	snprintf(top, sizeof(top), "/tmp/test_collide.XXXXXX");
+	ASSERT(mkdtemp(top) != NULL);
+	ASSERT_EQ(sd_open(&sd, top, false), IKE_OK);
+	ASSERT_EQ(sd_lock_sa(&sd, "s", true, &l), IKE_OK);
+
+	/* no collision: the old one goes, child= follows ours */
+	ASSERT(settle_ike(&l, "0000aaaa"));
+	ASSERT(settle_file(&l, "0000aaaa", 0xaaaa, NULL, 0, 0));
+	ASSERT(settle_file(&l, "0000eeee", 0xeeee, "0000aaaa", 0, 0x50));
+	i.msgid = 3;			/* past the CREATE_CHILD_SA */
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_NONE);
+	ASSERT_EQ(p.what, PENDING_DELETE);
+	ASSERT_EQ(p.msgid, 3);
+	ASSERT_EQ(p.spi, 0xaaaa);
+	ASSERT(strcmp(del, "0000aaaa") == 0);
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+	ASSERT(ike_val(&l, "msgid_out", "4"));
+	ASSERT(ike_val(&l, "pending_what", "delete"));
+	ASSERT(ike_val(&l, "pending_msgid", "3"));
+	ASSERT(ike_val(&l, "pending_spi", "0x0000aaaa"));
+	/* read back as the next run does, and sent, the peer reads it */
+	i.msgid = 4;
+	ASSERT_EQ(pending_load(&l, &i, &q, NULL, err, sizeof(err)), IKE_OK);
+	ASSERT_EQ(q.what, PENDING_DELETE);
+	ASSERT_EQ(q.len, p.len);
+	ASSERT_MEM(q.req, p.req, p.len);
+	ASSERT(deletes(&r, &p, 0xaaaa));
+
+	/* the peer's crossing rekey, its lower nonce 0x40 < ours 0x50: ours
+	 * wins, the old one goes all the same */
+	ASSERT(settle_ike(&l, "0000aaaa"));
+	ASSERT(settle_file(&l, "0000bbbb", 0xbbbb, "0000aaaa", 1, 0x40));
+	i.msgid = 3;
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_WON);
+	ASSERT(strcmp(theirs, "0000bbbb") == 0);
+	ASSERT_EQ(p.what, PENDING_DELETE);
+	ASSERT_EQ(p.spi, 0xaaaa);
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+	ASSERT(deletes(&r, &p, 0xaaaa));
+
+	/* ours 0x30, the lowest: ours lost and goes; child= names theirs
+	 * (esp-tun may have moved it to theirs: it stays there) */
+	ASSERT(settle_ike(&l, "0000bbbb"));
+	ASSERT(settle_file(&l, "0000eeee", 0xeeee, "0000aaaa", 0, 0x30));
+	i.msgid = 3;
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_LOST);
+	ASSERT_EQ(p.what, PENDING_DELETE);
+	ASSERT_EQ(p.spi, 0xeeee);
+	ASSERT(strcmp(del, "0000eeee") == 0);
+	ASSERT(ike_val(&l, "child", "0000bbbb"));
+	ASSERT(ike_val(&l, "pending_spi", "0x0000eeee"));
+	ASSERT(deletes(&r, &p, 0xeeee));
+	/* the same with child= still naming ours */
+	ASSERT(settle_ike(&l, "0000eeee"));
+	i.msgid = 3;
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_LOST);
+	ASSERT(ike_val(&l, "child", "0000bbbb"));
+
+	/* the peer deleted the old one meanwhile: lost, ours still goes */
+	ASSERT_EQ(sd_remove(&l, "child.0000aaaa.sa"), IKE_OK);
+	ASSERT(settle_ike(&l, "0000eeee"));
+	i.msgid = 3;
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_LOST);
+	ASSERT_EQ(p.spi, 0xeeee);
+	/* won with the old one gone: nothing owed, the journal goes */
+	ASSERT(settle_file(&l, "0000eeee", 0xeeee, "0000aaaa", 0, 0x50));
+	ASSERT(settle_ike(&l, "0000aaaa"));
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(v, COLLIDE_WON);
+	ASSERT_EQ(p.what, PENDING_NONE);
+	ASSERT(del[0] == '\0');
+	ASSERT(ike_val(&l, "pending_what", NULL));
+	ASSERT(ike_val(&l, "pending_req", NULL));
+	ASSERT(ike_val(&l, "msgid_out", "3"));
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+	/* child= gone (esp-tun dropped it with the peer's redundant SA),
+	 * or naming a file that is gone: it names ours again */
+	ASSERT(settle_ike(&l, NULL));
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+	ASSERT(settle_ike(&l, "0000cccc"));
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+	/* another Child SA that is there: child= stays on it */
+	ASSERT(settle_file(&l, "0000cccc", 0xcccc, NULL, 0, 0));
+	ASSERT(settle_ike(&l, "0000cccc"));
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000eeee", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT(ike_val(&l, "child", "0000cccc"));
+	/* a Child SA that is no rekey: nothing owed either */
+	ASSERT(settle_file(&l, "0000ffff", 0xffff, NULL, 0, 0));
+	ASSERT(settle_ike(&l, "0000eeee"));
+	ASSERT_EQ(child_rekey_settle(&l, &i, "0000ffff", &p, &v, theirs,
+	    sizeof(theirs), del, sizeof(del)), IKE_OK);
+	ASSERT_EQ(p.what, PENDING_NONE);
+	ASSERT(ike_val(&l, "pending_what", NULL));
+	ASSERT(ike_val(&l, "child", "0000eeee"));
+
+	ike_sa_wipe(&i);
+	ike_sa_wipe(&r);
+	wipe(&k, sizeof(k));
 	sd_unlock(&l);
 	sd_close(&sd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
