@@ -271,7 +271,8 @@ void	 writer_flush(struct srv *s,
 bool	 save_sa(struct srv *s, struct slot *sl);
 void	 drop_sa(struct srv *s, struct slot *sl);
 /* After a CREATE_CHILD_SA or INFORMATIONAL answer out (len bytes), before
- * it is sent: save_child writes the new Child SA c (named name; ike.sa
+ * it is sent: save_child writes the new Child SA of exchange cc (named
+ * name, with what a crossing rekey of ours needs, ike-rekey(8); ike.sa
  * first when the SA has no files yet; *named: it became ike.sa's child=,
  * as the one it rekeys, rekeys, was); save_ike_rekey puts the new IKE SA
  * nsa in ike.sa (its Child SAs stay); drop_children removes the files of
@@ -280,7 +281,7 @@ void	 drop_sa(struct srv *s, struct slot *sl);
  * esp-tun does, syncs as --sync says and logs failures; false when
  * nothing was written (then the request is not answered: the peer sends
  * it again). */
-bool	 save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
+bool	 save_child(struct srv *s, struct slot *sl, const struct ccsa *cc,
 	    const char *name, const char *rekeys, bool *named,
 	    const uint8_t *out, size_t len);
 bool	 save_ike_rekey(struct srv *s, struct slot *sl, const struct ike_sa *nsa);

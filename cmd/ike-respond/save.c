@@ -16,6 +16,7 @@
 #include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "names/names.h"
+#include "exchange/collide.h"
 #include "exchange/record.h"
 #include "sa/statedir.h"
 #include "respond.h"
@@ -176,7 +177,7 @@ record_answer(struct srv *s, struct slot *sl, struct sd_lock *l,
 }
 
 bool
-save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
+save_child(struct srv *s, struct slot *sl, const struct ccsa *cc,
     const char *name, const char *rekeys, bool *named, const uint8_t *out,
     size_t len)
 {
@@ -202,7 +203,10 @@ save_child(struct srv *s, struct slot *sl, const struct child_sa *c,
 	if (e == IKE_OK) {
 		sl->saved = true;
 		kv_init(&b);
-		child_record(&b, c, false, &w);
+		child_record(&b, &cc->child, false, &w);
+		/* for ike-rekey, if its rekey of rekeys crossed this one */
+		if (rekeys != NULL)
+			collide_child_record(&b, rekeys, cc);
 		snprintf(file, sizeof(file), "child.%s.sa", name);
 		e = sd_write(&l, file, &b);
 		kv_wipe(&b);

@@ -17,8 +17,10 @@
 #include "codec/msg.h"
 #include "codec/notify.h"
 #include "crypto/secret.h"
+#include "exchange/collide.h"
 #include "exchange/frag.h"
 #include "exchange/mobike.h"
+#include "exchange/record.h"
 #include "io/net.h"
 #include "names/ikev2.h"
 #include "names/names.h"
@@ -522,7 +524,7 @@ child_up(struct srv *s, struct slot *sl, const struct ccsa *c,
 			snprintf(old, sizeof(old), "%08x", was.spi_in);
 		}
 	snprintf(name, sizeof(name), "%08x", c->child.spi_in);
-	if (!save_child(s, sl, &c->child, name, x.rekeys != NULL ? old : NULL,
+	if (!save_child(s, sl, c, name, x.rekeys != NULL ? old : NULL,
 	    &named, out->buf, out->len)) {
 		/* unanswered: the peer sends it again */
 		sl->sa.msgid = msgid;
@@ -606,6 +608,36 @@ ike_rekeyed(struct srv *s, struct slot *sl, struct slot *old,
 	return true;
 }
 
+/* crossing answers into out TEMPORARY_FAILURE to the peer's
+ * CREATE_CHILD_SA in when it crosses a request of ours journaled in
+ * ike.sa (an ike-rekey at work, RFC 7296 2.25), as esp-tun does; false
+ * when it is answered as usual. */
+static bool
+crossing(struct srv *s, struct slot *sl, struct rd in, struct wr *out)
+{
+	static struct pending	 p;
+	struct sd_lock		 l;
+	enum collide_req	 kind;
+	uint32_t		 rspi = 0, rspi_in = 0;
+	uint16_t		 refusal = 0;
+	char			 err[512];
+	size_t			 k;
+
+	if (!sl->saved || ccsa_peek(&sl->sa, in, &kind, &rspi) != IKE_OK ||
+	    sd_lock_sa_timeout(&s->sd, sl->name, false, 1000, &l) != IKE_OK)
+		return false;
+	if (pending_load(&l, &sl->sa, &p, NULL, err, sizeof(err)) == IKE_OK) {
+		for (k = 0; rspi != 0 && k < sl->n_kids; k++)
+			if (sl->kids[k].spi_out == rspi)
+				rspi_in = sl->kids[k].spi_in;
+		refusal = collide_refusal(kind, rspi_in, p.what, p.spi);
+	}
+	sd_unlock(&l);
+	wipe(&p, sizeof(p));
+	return refusal != 0 && collide_refuse(&sl->sa, refusal, out) ==
+	    IKE_OK;
+}
+
 /* on_ccsa answers the peer's CREATE_CHILD_SA (RFC 7296 1.3): a new Child
  * SA within --ts (and the peer's address from --pool, if it has one), a
  * rekey of one of ours (with PFS when it sends a KE), or a rekey of the
@@ -638,6 +670,13 @@ on_ccsa(struct srv *s, struct slot *sl, struct rd in)
 		trace(sl->name, "CREATE_CHILD_SA refused: NO_ADDITIONAL_SAS: "
 		    "%zu Child SAs", sl->n_kids);
 		event(s, sl, "refused", "NO_ADDITIONAL_SAS");
+		return true;
+	}
+	if (crossing(s, sl, in, &out)) {
+		respond(s, sl, &out);
+		trace(sl->name, "CREATE_CHILD_SA refused: TEMPORARY_FAILURE: "
+		    "it crosses our request");
+		event(s, sl, "refused", "TEMPORARY_FAILURE");
 		return true;
 	}
 	if (sl->sa.vip.addr[0].fam != 0 || sl->sa.vip.addr[1].fam != 0) {

@@ -293,7 +293,7 @@ ccsa_consume(struct ike_sa *sa, struct ccsa *c, struct rd in)
 	    e == IKE_EBADKE)
 		e = IKE_EPROTO;
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -372,7 +372,7 @@ ccsa_peek(const struct ike_sa *sa, struct rd in, enum collide_req *kind,
 			*rekey_spi = m.rekey_spi;
 		}
 	}
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return e;
 }
 
@@ -491,7 +491,7 @@ ccsa_respond(struct ike_sa *sa, const struct ccsa_policy *pol, struct rd in,
 	ts_put(&b.w, &c->child.tsr);
 	e = ccsa_seal(sa, &b, out);
 out:
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	if (e != IKE_OK)
 		child_keys_wipe(&c->child.keys);
 	return e;

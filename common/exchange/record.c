@@ -304,7 +304,7 @@ pending_consume(struct ike_sa *sa, const struct pending *p, struct rd in,
 	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 || h.msgid != p->msgid)
 		return IKE_ESYNTAX;
 	if (sk_open(sa, in, &m, pt, sizeof(pt), &pt_len, &first) != IKE_OK) {
-		wipe(pt, sizeof(pt));
+		pt_wipe(pt, sizeof(pt), in.len);
 		return IKE_EINTEG;
 	}
 	*ike_sa_own_msgid(sa) = p->msgid + 1;
@@ -322,7 +322,7 @@ pending_consume(struct ike_sa *sa, const struct pending *p, struct rd in,
 	 * the peer does not have costs nothing */
 	*made = p->what == PENDING_CHILD && !refused &&
 	    (has_sa || it.err != IKE_OK);
-	wipe(pt, sizeof(pt));
+	pt_wipe(pt, sizeof(pt), in.len);
 	return IKE_OK;
 }
 

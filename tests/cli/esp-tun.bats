@@ -15,6 +15,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load lib
 
 # the keys of the hand-written SAs (36 bytes: AES-256 key and 4-byte salt)
 K_IN_E=41e24cf57a09a53b5c1f54363354fb480b2398c9b09cd5c2783deecb37ee3cb130c5ba34
@@ -163,7 +164,6 @@ EOT
 }
 
 # kv FILE KEY : the value of KEY in FILE
-kv() { sed -n "s/^$2=//p" "$1"; }
 
 # --- the command line -------------------------------------------------------
 

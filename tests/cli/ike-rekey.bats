@@ -15,6 +15,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load lib
 
 # the keys of the hand-written SAs (as in esp-tun.bats)
 K_IN_E=41e24cf57a09a53b5c1f54363354fb480b2398c9b09cd5c2783deecb37ee3cb130c5ba34
@@ -73,7 +74,6 @@ delkv() {
 }
 
 # kv FILE KEY : the value of KEY in FILE
-kv() { sed -n "s/^$2=//p" "$1"; }
 
 # mkike [SA] [ISPI] : S/SA/ike.sa, an established IKE SA that this host
 # initiated, from LOCAL to REMOTE, AES-GCM-16 256, our next request ID 2

@@ -55,7 +55,6 @@ teardown() {
 }
 
 put() { cat >"$1.tmp" && chmod 600 "$1.tmp" && mv -f "$1.tmp" "$1"; }
-kv() { sed -n "s/^$2=//p" "$1"; }
 
 # mkstate [MOBIKE] : S/site, an established IKE SA from LOCAL to REMOTE with
 # one UDP-encapsulated Child SA; mobike=MOBIKE unless empty
@@ -327,49 +326,6 @@ peer_done() {
 }
 
 # --- the peer moves: ike-respond answers (RFC 4555 3.5) -----------------------
-
-# resp_up : ike-respond (--json, -v) on 127.0.0.1:RP and RP+1 (RPID), an SA
-# from ike-initiate (MOBIKE on both sides) from 127.0.0.1:IP; RNAME is its
-# name in ike-respond's state dir RS, the initiator's ike.sa is IS
-resp_up() {
-	local i=0
-	python3 -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
-		skip "python3 cryptography module missing (the peer's AES-GCM)"
-	[ -x "$IKEKIT_BIN/ike-respond" ] && [ -x "$IKEKIT_BIN/ike-initiate" ] ||
-		fail "ike-respond or ike-initiate not built (run make)"
-	printf 'lab-psk\n' >"$T/psk"
-	chmod 600 "$T/psk"
-	RP=$(port_pair)
-	IP=$(port_pair)
-	RS=$T/rstate
-	"$IKEKIT_BIN/ike-respond" --local "127.0.0.1:$RP" --psk-file "$T/psk" \
-		--ike aes256gcm16-prfsha256-x25519 --esp aes256gcm16 --ts 10.2.0.0/16 \
-		-S "$RS" --json -v >"$T/rout" 2>"$T/rerr" 3>&- &
-	RPID=$!
-	until ss -Hlun 2>/dev/null | grep -q "127.0.0.1:$((RP + 1)) "; do
-		i=$((i + 1))
-		[ $i -lt 100 ] && [ -d "/proc/$RPID" ] || fail "ike-respond: $(cat "$T/rerr")"
-		sleep 0.05
-	done
-	run --separate-stderr "$IKEKIT_BIN/ike-initiate" --peer "127.0.0.1:$RP" \
-		--local "127.0.0.1:$IP" --psk-file "$T/psk" --ike aes256gcm16-prfsha256-x25519 \
-		--esp aes256gcm16 --ts 10.1.0.0/16=10.2.0.0/16 -S "$T/istate" --name s --timeout 5
-	assert_success
-	IS=$T/istate/s/ike.sa
-	RNAME=$(ls "$RS")
-	[ -n "$RNAME" ] || fail "no SA in ike-respond's state dir"
-	assert_equal "$(kv "$IS" mobike)" yes
-	assert_equal "$(kv "$RS/$RNAME/ike.sa" mobike)" yes
-	assert_equal "$(kv "$RS/$RNAME/ike.sa" remote)" "127.0.0.1:$IP"
-}
-
-resp_down() {
-	if [ -n "$RPID" ] && [ "$(cat "/proc/$RPID/comm" 2>/dev/null)" = ike-respond ]; then
-		kill -TERM "$RPID"
-		wait "$RPID" || true
-	fi
-	RPID=
-}
 
 # mover_script : the initiator moving, in Python, with the keys of its
 # ike.sa (argv 5): from NEW (argv 3) it sends INFORMATIONAL requests to
