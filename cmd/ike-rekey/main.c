@@ -27,6 +27,7 @@
 #include "rekey.h"
 
 enum {
+	OPT_ADD_CHILD = 254,
 	OPT_AUTO = 255,
 	OPT_CHILD = 256,
 	OPT_DELETE,
@@ -43,6 +44,8 @@ struct opts {
 	const char	*statedir, *child, *esp;
 	const char	*pfs_arg;	/* --pfs as given, for --auto */
 	const char	*move_to;	/* --move-to ADDR (move.c) */
+	const char	*add;		/* --add-child LOCAL=REMOTE */
+	struct ts_pld	 add_l, add_r;	/* its selectors */
 	uint16_t	 pfs;
 	int		 timeout, verbose;
 	bool		 del, ike, json, autom;
@@ -73,7 +76,10 @@ static const char synopsis[] =
     "       ike-rekey --auto [-hv] [--esp proposals] [--json] [--pfs group]\n"
     "                 [-S dir] [--timeout secs] name\n"
     "       ike-rekey --move-to addr [-hv] [--json] [-S dir] [--timeout secs]\n"
-    "                 name | -\n";
+    "                 name | -\n"
+    "       ike-rekey --add-child local=remote [-hv] [--child name]\n"
+    "                 [--esp proposals] [--json] [--pfs group] [-S dir]\n"
+    "                 [--timeout secs] name | -\n";
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -108,10 +114,27 @@ pfs_group(const char *s)
 	return proposal_dh_group(&p.props[0]);
 }
 
+/* add_ts reads --add-child's LOCAL=REMOTE selectors (ike-initiate's --ts:
+ * lists of ADDR/PREFIX, ADDR or ADDR-ADDR) into o, or exits 2. */
+static void
+add_ts(struct opts *o, const char *arg)
+{
+	char	 l[512], err[256], *eq;
+
+	if (strlen(arg) >= sizeof(l) || (eq = strchr(arg, '=')) == NULL)
+		usage_err("--add-child: \"%s\": not LOCAL=REMOTE", arg);
+	snprintf(l, sizeof(l), "%.*s", (int)(eq - arg), arg);
+	if (ts_parse_list(&o->add_l, l, err, sizeof(err)) != IKE_OK ||
+	    ts_parse_list(&o->add_r, eq + 1, err, sizeof(err)) != IKE_OK)
+		usage_err("--add-child: %s", err);
+	o->add = arg;
+}
+
 static int
 parse_opts(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "add-child",	required_argument,	NULL, OPT_ADD_CHILD },
 		{ "auto",	no_argument,		NULL, OPT_AUTO },
 		{ "child",	required_argument,	NULL, OPT_CHILD },
 		{ "delete",	no_argument,		NULL, OPT_DELETE },
@@ -135,6 +158,9 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->timeout = 10;
 	while ((c = getopt_long(argc, argv, "hS:v", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_ADD_CHILD:
+			add_ts(o, optarg);
+			break;
 		case OPT_AUTO:		o->autom = true; break;
 		case OPT_CHILD:
 			if (!sd_name_ok(optarg))
@@ -201,6 +227,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		    "");
 	if (o->del && (o->esp != NULL || o->pfs != 0))
 		usage_err("--delete takes no --esp or --pfs%s", "");
+	if (o->add != NULL && (o->autom || o->del || o->ike ||
+	    o->move_to != NULL))
+		usage_err("--add-child takes no --auto, --delete, --ike or "
+		    "--move-to%s", "");
 	if (optind != argc - 1)
 		usage_err("%s", optind == argc ? "an SA name (or -) is needed" :
 		    "one SA name (or -)");
@@ -817,6 +847,113 @@ rekey(struct job *j)
 	return st.p.what == PENDING_DELETE ? owed_delete(j, &st) : EXIT_OK;
 }
 
+/* load_model reads the SA under l and, into j->old, the Child SA whose
+ * transforms, encapsulation and lifetimes a new one takes: --child, else
+ * ike.sa's child=, else the only one. */
+static int
+load_model(struct job *j, struct sd_lock *l)
+{
+	int	 status;
+
+	if ((status = load(j, l, false)) != EXIT_OK)
+		return status;
+	if (j->o->child == NULL && j->f.child[0] != '\0' &&
+	    child_file_read(l, j->f.child, &j->old))
+		return EXIT_OK;
+	return load(j, l, true);
+}
+
+/* save_added records the new Child SA (c) as its own file, named by its
+ * inbound SPI into name, and drops the journal, in one hold of the lock. */
+static int
+save_added(struct job *j, const struct ccsa *c, char *name, size_t n)
+{
+	struct sd_lock	 l;
+	struct sa_where	 w;
+	struct kvbuf	 b;
+	char		 file[SD_FILE_MAX], la[64], ra[64];
+	enum ike_err	 e;
+
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	snprintf(name, n, "%08x", c->child.spi_in);
+	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
+	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
+	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
+	    NULL, j->old.life };
+	kv_init(&b);
+	child_record(&b, &c->child, true, &w);
+	kv_str(&b, "ready", "yes");	/* the peer has it: esp-tun may send */
+	snprintf(file, sizeof(file), "child.%s.sa", name);
+	e = sd_write(&l, file, &b);
+	kv_wipe(&b);
+	if (e != IKE_OK)
+		log_warn("%s/%s: %s", j->name, file, strerror(errno));
+	else if (!unjournal(j, &l))
+		e = IKE_EIO;
+	sd_unlock(&l);
+	return e == IKE_OK ? EXIT_OK : EXIT_LOCAL;
+}
+
+/* add_child makes one more Child SA on the IKE SA (RFC 7296 1.3.1), with
+ * --add-child's selectors and the model Child SA's transforms (or --esp),
+ * and records it beside the others. */
+static int
+add_child(struct job *j)
+{
+	struct sd_lock	 l;
+	struct sa_pld	 esp;
+	struct ccsa	 c;
+	struct ccsa_wait w8 = { &j->sa, &c };
+	struct pending	 p;
+	enum pending_next next;
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	char		 name[16];
+	int		 status = EXIT_OK;
+	bool		 gone;
+	enum ike_err	 e;
+
+	memset(&c, 0, sizeof(c));
+	if (!lock_sa(j, &l))
+		return EXIT_LOCAL;
+	offer(j, &esp);
+	e = ccsa_create(&j->sa, &c, &esp, j->o->pfs, 0, &j->o->add_l,
+	    &j->o->add_r, &w);
+	if (e != IKE_OK || !pending_set(&p, PENDING_CHILD, c.msgid,
+	    c.child.spi_in, req, w.len) || !journal(j, &l, &p)) {
+		log_warn("%s: CREATE_CHILD_SA: %s", j->name, ike_strerror(e));
+		status = e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
+	}
+	sd_unlock(&l);
+	e = IKE_OK;
+	if (status == EXIT_OK)
+		status = exit_of(j, "CREATE_CHILD_SA", e = link_exchange(
+		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	if (status == EXIT_OK)
+		status = save_added(j, &c, name, sizeof(name));
+	else if (e == IKE_EREFUSED && lock_sa(j, &l)) {
+		(void)unjournal(j, &l);		/* no Child SA made */
+		sd_unlock(&l);
+	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
+		/* an answer we cannot take may still have made the Child SA
+		 * at the peer: delete it there */
+		e = pending_after(&l, &j->sa, &p, true, &next);
+		sd_unlock(&l);
+		if (e == IKE_OK && next == PENDING_AGAIN)
+			(void)recover(j, &gone);
+	}
+	if (status == EXIT_OK && j->o->json)
+		printf("{\"event\":\"added\",\"name\":\"%s\",\"child\":\"%s\","
+		    "\"spi_in\":\"0x%08x\",\"spi_out\":\"0x%08x\"}\n", j->name,
+		    name, c.child.spi_in, c.child.spi_out);
+	else if (status == EXIT_OK)
+		printf("%s\n", name);
+	fflush(stdout);
+	ccsa_wipe(&c);
+	return status;
+}
+
 enum { OLDS_MAX = 8 };
 
 /* rekeyed_olds finds the Child SAs of l that a rekey replaced but whose
@@ -1003,12 +1140,14 @@ run(const struct opts *o, struct sd *sd, const char *dir, const char *name)
 		if (!lock_sa(&j, &l))
 			status = EXIT_LOCAL;
 		else {
-			status = load(&j, &l, true);
+			status = o->add != NULL ? load_model(&j, &l) :
+			    load(&j, &l, true);
 			sd_unlock(&l);
 		}
 	}
 	if (status == EXIT_OK)
-		status = o->ike && o->del ? delete_ike(&j) : o->ike ?
+		status = o->add != NULL ? add_child(&j) :
+		    o->ike && o->del ? delete_ike(&j) : o->ike ?
 		    ike_rekey(sd, name, &j.link, o->timeout, o->json) :
 		    o->del ? delete_child(&j, &j.old) : rekey(&j);
 done:
@@ -1019,12 +1158,76 @@ done:
 	return status;
 }
 
+/* An SA looked for by the SPIs of its IKE SA (ike.sa's ispi=, rspi=). */
+struct by_spis {
+	struct sd	*sd;
+	char		 ispi[17], rspi[17];
+	char		 name[SD_NAME_MAX + 1];
+};
+
+static int
+same_spis(const char *sa, void *arg)
+{
+	struct by_spis	*b = arg;
+	struct sd_lock	 l;
+	char		 ispi[24], rspi[24];
+	struct sd_kv	 kv[2] = { { "ispi", ispi, sizeof(ispi), 0 },
+			    { "rspi", rspi, sizeof(rspi), 0 } };
+	bool		 same;
+
+	if (sd_lock_sa_timeout(b->sd, sa, false, LOCK_MS, &l) != IKE_OK)
+		return 0;
+	same = sd_read(&l, "ike.sa", kv, 2) == IKE_OK && kv[0].line != 0 &&
+	    kv[1].line != 0 && strcasecmp(ispi, b->ispi) == 0 &&
+	    strcasecmp(rspi, b->rspi) == 0;
+	sd_unlock(&l);
+	if (same)
+		snprintf(b->name, sizeof(b->name), "%s", sa);
+	return same;
+}
+
+/* sa_of names in out (n bytes) the SA that arg designates: an SA name as
+ * it is, or "ISPI:RSPI", the SPIs of its IKE SA in hexadecimal (16 digits
+ * each), as ike.sa has them now. EXIT_OK, else (logged) EXIT_USAGE for
+ * neither, EXIT_LOCAL for no such SA. */
+static int
+sa_of(struct sd *sd, const char *arg, char *out, size_t n)
+{
+	struct by_spis	 b = { .sd = sd };
+	const char	*colon = strchr(arg, ':');
+
+	if (colon == NULL) {
+		if (!sd_name_ok(arg)) {
+			log_warn("\"%.64s\" is not an SA name", arg);
+			return EXIT_USAGE;
+		}
+		snprintf(out, n, "%s", arg);
+		return EXIT_OK;
+	}
+	if (colon - arg != 16 || strlen(colon + 1) != 16 ||
+	    strspn(arg, "0123456789abcdefABCDEF") != 16 ||
+	    strspn(colon + 1, "0123456789abcdefABCDEF") != 16) {
+		log_warn("\"%.64s\" is not ISPI:RSPI (16 hexadecimal digits "
+		    "each)", arg);
+		return EXIT_USAGE;
+	}
+	memcpy(b.ispi, arg, 16);
+	memcpy(b.rspi, colon + 1, 16);
+	if (sd_list(sd, same_spis, &b) != IKE_OK || b.name[0] == '\0') {
+		log_warn("%s: no SA with these SPIs in the state directory",
+		    arg);
+		return EXIT_LOCAL;
+	}
+	snprintf(out, n, "%s", b.name);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct opts	 o;
 	struct sd	 sd;
-	char		 dir[4096], line[256];
+	char		 dir[4096], line[256], sa[SD_NAME_MAX + 1];
 	const char	*name;
 	size_t		 len;
 	int		 i, status = EXIT_OK, s;
@@ -1036,7 +1239,8 @@ main(int argc, char *argv[])
 	if (!crypto_init())
 		die(EXIT_FAIL, "cannot initialise libsodium");
 	name = argv[i];
-	if (strcmp(name, "-") != 0 && !sd_name_ok(name))
+	if (strcmp(name, "-") != 0 && strchr(name, ':') == NULL &&
+	    !sd_name_ok(name))
 		usage_err("\"%s\" is not an SA name", name);
 	if (o.statedir != NULL)
 		snprintf(dir, sizeof(dir), "%s", o.statedir);
@@ -1045,6 +1249,13 @@ main(int argc, char *argv[])
 	if (sd_open(&sd, dir, false) != IKE_OK)
 		die(EXIT_LOCAL, "%s: %s", dir, sd.why[0] ? sd.why :
 		    strerror(errno));
+	if (strcmp(name, "-") != 0) {
+		if ((status = sa_of(&sd, name, sa, sizeof(sa))) != EXIT_OK) {
+			sd_close(&sd);
+			return status;
+		}
+		name = sa;
+	}
 	if (o.autom) {
 		sd_close(&sd);
 		return auto_run(&(struct auto_opts){ dir, name, o.esp,
@@ -1059,12 +1270,8 @@ main(int argc, char *argv[])
 			line[len] = '\0';
 			if (len == 0)
 				continue;
-			if (!sd_name_ok(line)) {
-				log_warn("\"%.64s\" is not an SA name", line);
-				status = EXIT_USAGE;
-				continue;
-			}
-			if ((s = run(&o, &sd, dir, line)) != EXIT_OK)
+			if ((s = sa_of(&sd, line, sa, sizeof(sa))) != EXIT_OK ||
+			    (s = run(&o, &sd, dir, sa)) != EXIT_OK)
 				status = s;
 		}
 	sd_close(&sd);

@@ -146,7 +146,7 @@ mkstate() {
 	run --separate-stderr "$R" --help
 	assert_success
 	[ -z "$stderr" ] || fail "stderr: $stderr"
-	assert_equal "${#lines[@]}" 9
+	assert_equal "${#lines[@]}" 12
 	assert_line --index 0 "$USAGE1"
 	assert_line --index 1 '                 [--pfs group] [-S dir] [--timeout secs] name | -'
 	assert_line --index 2 '       ike-rekey --ike [-hv] [--json] [-S dir] [--timeout secs] name | -'
@@ -156,6 +156,9 @@ mkstate() {
 	assert_line --index 6 '                 [-S dir] [--timeout secs] name'
 	assert_line --index 7 '       ike-rekey --move-to addr [-hv] [--json] [-S dir] [--timeout secs]'
 	assert_line --index 8 '                 name | -'
+	assert_line --index 9 '       ike-rekey --add-child local=remote [-hv] [--child name]'
+	assert_line --index 10 '                 [--esp proposals] [--json] [--pfs group] [-S dir]'
+	assert_line --index 11 '                 [--timeout secs] name | -'
 	run "$R" -h
 	assert_success
 	assert_line --index 0 "$USAGE1"
@@ -205,6 +208,22 @@ mkstate() {
 	run --separate-stderr "$R" -S "$S" "${long:1}"
 	assert_failure 5
 	[ "$stderr" = "ike-rekey: ${long:1}: no such SA in the state directory" ] || fail "$stderr"
+}
+
+@test "--add-child: selectors not LOCAL=REMOTE or not addresses, or with --auto, --delete, --ike or --move-to: exit 2" {
+	local a
+	for a in 10.1.0.0/16 "10.1.0.0/16=" "=10.2.0.0/16" "10.1.0.0/33=10.2.0.0/16" "x=10.2.0.0/16"; do
+		run --separate-stderr "$R" -S "$S" --add-child "$a" site
+		assert_failure 2
+		assert_output ""
+		[[ ${stderr_lines[0]} == "ike-rekey: --add-child: "* ]] || fail "'$a': $stderr"
+	done
+	for a in --auto --delete --ike "--move-to 127.0.0.2"; do
+		# shellcheck disable=SC2086 # --move-to and its address: two words
+		run --separate-stderr "$R" -S "$S" --add-child 10.1.0.0/16=10.2.0.0/16 $a site
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "ike-rekey: --add-child takes no --auto, --delete, --ike or --move-to" ] || fail "$a: $stderr"
+	done
 }
 
 @test "--ike takes no --esp, --pfs or --child; --delete takes no --esp or --pfs: exit 2" {
@@ -314,6 +333,29 @@ EOT
 		[ "$stderr" = "ike-rekey: site: no such SA in the state directory" ] || fail "'$a': $stderr"
 	done
 	# the other SA was not touched
+	assert_equal "$(kv "$S/other/ike.sa" msgid_out)" 2
+}
+
+@test "the SA by the SPIs of its IKE SA (ISPI:RSPI): found among others and rekeyed; malformed: exit 2; none: exit 5" {
+	local a
+	need_peer
+	use_ports
+	mkstate
+	mkike other 0102030405060708
+	for a in 1122334455667788:99aabbccddeeff0 "1122334455667788:99aabbccddeeff0g" ":"; do
+		run --separate-stderr "$R" -S "$S" "$a"
+		assert_failure 2
+		[[ $stderr == "ike-rekey: \"$a\" is not"* ]] || fail "'$a': $stderr"
+	done
+	run --separate-stderr "$R" -S "$S" 1122334455667788:99aabbccddeeff01
+	assert_failure 5
+	[ "$stderr" = "ike-rekey: 1122334455667788:99aabbccddeeff01: no SA with these SPIs in the state directory" ] || fail "$stderr"
+	# upper case as well: site's, not other's
+	peer udp 2 ok ok
+	run --separate-stderr "$R" -S "$S" --timeout 5 1122334455667788:99AABBCCDDEEFF00
+	peer_done
+	assert_success
+	[ -f "$S/site/child.$output.sa" ] || fail "no child.$output.sa in site: $(ls "$S/site")"
 	assert_equal "$(kv "$S/other/ike.sa" msgid_out)" 2
 }
 

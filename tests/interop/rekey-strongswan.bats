@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # rekey-strongswan.bats: ike-rekey against strongSwan 5.9.8 as responder,
 # on an SA that ike-initiate made: Child SA rekeys with and without PFS,
-# alone and through a running esp-tun carrying traffic, refusals, Deletes of
-# the Child SA and of the IKE SA, and a peer that is gone.  After each step
+# alone and through a running esp-tun carrying traffic, a second Child SA
+# (--add-child), refusals, Deletes of the Child SA and of the IKE SA, and a
+# peer that is gone.  After each step
 # swanctl --list-sas must agree with our state directory.
 #
 #   ns ikx-ID-l: ike-initiate, ike-rekey, esp-tun     ns ikx-ID-r: charon
@@ -103,6 +104,35 @@ until_agree() {
 	assert_equal "$(head -n 1 <<<"$output" | jq -r .old)" "$new"
 	assert_equal "$(tail -n 1 <<<"$output" | jq -c .)" "{\"event\":\"deleted\",\"name\":\"s\",\"child\":\"$new\"}"
 	until_agree
+}
+
+@test "ike-rekey --add-child -> strongSwan: a second Child SA with narrower selectors; both SAs agree, child= stays; then each rekeyed or deleted alone" {
+	local added
+	rekey s --add-child "$IKX_HOST_left/32=$IKX_HOST_right/32" --json
+	[ "$status" = 0 ] || fail "exit $status: $stderr"
+	assert_equal "$(jq -r .event <<<"$output")" added
+	added=$(jq -r .child <<<"$output")
+	[ -f "$W/state/s/child.$added.sa" ] || fail "no child.$added.sa"
+	assert_equal "$(kv "$W/state/s/child.$added.sa" local_ts)" "$IKX_HOST_left/32"
+	assert_equal "$(kv "$W/state/s/child.$added.sa" remote_ts)" "$IKX_HOST_right/32"
+	assert_equal "$(kv "$W/state/s/ike.sa" child)" "$FIRST"
+	assert_equal "$(kv "$W/state/s/ike.sa" pending_what)" ""
+	until_agree
+	[ "$(ikx_child_spis_any right | wc -l)" = 2 ] || fail "charon: $(ikx_child_spis_any right)"
+	ikx_log_grep right 'parsed CREATE_CHILD_SA request 2 \[ SA No TSi TSr \]' >/dev/null ||
+		fail "charon did not log a CREATE_CHILD_SA without REKEY_SA"
+	# with two, --child says which
+	rekey s
+	assert_failure 1
+	[[ $stderr == *"several Child SAs"* ]] || fail "$stderr"
+	rekey s --child "$FIRST"
+	[ "$status" = 0 ] || fail "rekey of $FIRST: exit $status: $stderr"
+	until_agree
+	rekey s --delete --child "$added"
+	[ "$status" = 0 ] || fail "delete of $added: exit $status: $stderr"
+	[ ! -f "$W/state/s/child.$added.sa" ] || fail "child.$added.sa stays"
+	until_agree
+	[ "$(ikx_child_spis_any right | wc -l)" = 1 ] || fail "charon: $(ikx_child_spis_any right)"
 }
 
 @test "ike-rekey -> strongSwan: through a running esp-tun, under pings: none lost, esp-tun carries the new SA" {
