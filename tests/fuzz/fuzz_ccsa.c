@@ -678,9 +678,11 @@ cookie2_of(struct rd chain, uint8_t first, struct rd *data)
 
 /* mobike looks at an INFORMATIONAL request as an IKE SA with MOBIKE does.
  * Oracles: not MOBIKE or refused -> nothing written, the counter as it
- * was, no move; answered -> it opens with the peer's keys at the
- * request's message ID, moves the counter once, holds only NAT detection
- * (both hashes, exactly when asked) and the request's COOKIE2 echoed. */
+ * was, no move; authentic but malformed -> an answer holding only
+ * N(INVALID_SYNTAX), the counter moved once, no move; answered -> it
+ * opens with the peer's keys at the request's message ID, moves the
+ * counter once, holds only NAT detection (both hashes, exactly when
+ * asked) and the request's COOKIE2 echoed. */
 static void
 mobike(struct ike_sa *sa, const struct ike_sa *peer, struct rd in,
     const uint8_t *inner, size_t inner_len, uint8_t first)
@@ -702,6 +704,19 @@ mobike(struct ike_sa *sa, const struct ike_sa *peer, struct rd in,
 	sa->mobike = true;
 	memset(&r, 0, sizeof(r));
 	e = mobike_respond(sa, in, &path, false, &w, &r);
+	if (e != IKE_OK && r.invalid) {
+		FUZZ_CHECK(r.mobike && !r.update && w.len > 0 &&
+		    peer_ctr(sa) == ctr + 1);
+		chain = fz_open(sa, peer, out, w.len,
+		    IKEV2_EXCH_INFORMATIONAL, true, ctr, pt, sizeof(pt), &f);
+		pld_iter_init_inner(&it, chain, f);
+		FUZZ_CHECK(pld_next(&it, &p) && p.type == IKEV2_PAYLOAD_NOTIFY);
+		body = p.body;
+		FUZZ_CHECK(notify_parse(&body, &n) == IKE_OK &&
+		    n.type == IKEV2_N_INVALID_SYNTAX);
+		FUZZ_CHECK(!pld_next(&it, &p) && it.err == IKE_OK);
+		return;
+	}
 	if (e != IKE_OK || !r.mobike) {
 		FUZZ_CHECK(w.len == 0 && peer_ctr(sa) == ctr);
 		FUZZ_CHECK(!r.update || e != IKE_OK);
