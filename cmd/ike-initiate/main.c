@@ -620,6 +620,10 @@ main(int argc, char *argv[])
 	check_vip(&r);
 	save_state(&r);
 	save_keys(&r);
+	/* without --stay our sockets go before the result is out: the
+	 * program reading it (ike-initiate | esp-tun) binds the same ports */
+	if (!r.o.stay)
+		net_close(&r.net);
 	print_result(&r);
 	if (r.o.stay)
 		status = stay(&r);	/* until the peer or a signal ends the SA */
