@@ -230,32 +230,23 @@ create_child(struct tunnel *t, struct sd_lock *l, struct rd in, struct wr *w,
 	struct kvbuf		 b;
 	struct sa_where		 where;
 	struct child		*old;
-	struct pending		 p;
-	enum collide_req	 kind;
+	enum pending_what	 ours;
 	char			 name[16], file[SD_FILE_MAX], la[64], ra[64];
-	char			 err[512];
 	size_t			 i;
-	uint32_t		 rspi = 0, rspi_in = 0;
 	uint16_t		 refusal;
-	bool			 ours_ike = false, moved = false;
+	bool			 ours_ike, moved = false;
 	enum ike_err		 e;
 
 	/* RFC 7296 2.25: a request crossing one of ours (ike-rekey's
 	 * journal) may have to wait: TEMPORARY_FAILURE */
-	if (ccsa_peek(&t->ike, in, &kind, &rspi) == IKE_OK &&
-	    pending_load(l, &t->ike, &p, NULL, err, sizeof(err)) == IKE_OK) {
-		for (i = 0; rspi != 0 && i < t->n_child; i++)
-			if (t->child[i]->spi_out == rspi)
-				rspi_in = t->child[i]->spi_in;
-		if ((refusal = collide_refusal(kind, rspi_in, p.what, p.spi)) !=
-		    0) {
-			log_debug("%s: CREATE_CHILD_SA crossing our request %u: "
-			    "TEMPORARY_FAILURE", t->name, p.msgid);
-			e = collide_refuse(&t->ike, refusal, w);
-			return e == IKE_OK ? IKE_EUNSUPP : e;
-		}
-		ours_ike = p.what == PENDING_REKEY_IKE;
+	if ((refusal = collide_crossing(l, &t->ike, in, pairs, t->n_child,
+	    &ours)) != 0) {
+		log_debug("%s: CREATE_CHILD_SA crossing our request: "
+		    "TEMPORARY_FAILURE", t->name);
+		e = collide_refuse(&t->ike, refusal, w);
+		return e == IKE_OK ? IKE_EUNSUPP : e;
 	}
+	ours_ike = ours == PENDING_REKEY_IKE;
 	offer_like(t, &esp);
 	memset(&lts, 0, sizeof(lts));
 	memset(&rts, 0, sizeof(rts));

@@ -615,25 +615,16 @@ ike_rekeyed(struct srv *s, struct slot *sl, struct slot *old,
 static bool
 crossing(struct srv *s, struct slot *sl, struct rd in, struct wr *out)
 {
-	static struct pending	 p;
 	struct sd_lock		 l;
-	enum collide_req	 kind;
-	uint32_t		 rspi = 0, rspi_in = 0;
-	uint16_t		 refusal = 0;
-	char			 err[512];
-	size_t			 k;
+	enum pending_what	 ours;
+	uint16_t		 refusal;
 
-	if (!sl->saved || ccsa_peek(&sl->sa, in, &kind, &rspi) != IKE_OK ||
+	if (!sl->saved ||
 	    sd_lock_sa_timeout(&s->sd, sl->name, false, 1000, &l) != IKE_OK)
 		return false;
-	if (pending_load(&l, &sl->sa, &p, NULL, err, sizeof(err)) == IKE_OK) {
-		for (k = 0; rspi != 0 && k < sl->n_kids; k++)
-			if (sl->kids[k].spi_out == rspi)
-				rspi_in = sl->kids[k].spi_in;
-		refusal = collide_refusal(kind, rspi_in, p.what, p.spi);
-	}
+	refusal = collide_crossing(&l, &sl->sa, in, sl->kids, sl->n_kids,
+	    &ours);
 	sd_unlock(&l);
-	wipe(&p, sizeof(p));
 	return refusal != 0 && collide_refuse(&sl->sa, refusal, out) ==
 	    IKE_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/secret.h"
 #include "names/ikev2.h"
 #include "sa/kvget.h"
 #include "exchange/collide.h"
@@ -78,6 +79,30 @@ collide_refusal(enum collide_req theirs, uint32_t their_spi_in,
 		/* a rekey of the Child SA we rekey is answered (2.8.1) */
 		return 0;
 	}
+}
+
+uint16_t
+collide_crossing(struct sd_lock *l, const struct ike_sa *sa, struct rd in,
+    const struct child_pair *pairs, size_t n, enum pending_what *ours)
+{
+	static struct pending	 p;
+	enum collide_req	 kind;
+	uint32_t		 rspi = 0, rspi_in = 0;
+	uint16_t		 refusal;
+	char			 err[512];
+	size_t			 i;
+
+	*ours = PENDING_NONE;
+	if (ccsa_peek(sa, in, &kind, &rspi) != IKE_OK ||
+	    pending_load(l, sa, &p, NULL, err, sizeof(err)) != IKE_OK)
+		return 0;
+	for (i = 0; rspi != 0 && i < n; i++)
+		if (pairs[i].spi_out == rspi)
+			rspi_in = pairs[i].spi_in;
+	*ours = p.what;
+	refusal = collide_refusal(kind, rspi_in, p.what, p.spi);
+	wipe(&p, sizeof(p));
+	return refusal;
 }
 
 void

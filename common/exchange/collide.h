@@ -59,6 +59,15 @@ enum collide_req {
 uint16_t collide_refusal(enum collide_req theirs, uint32_t their_spi_in,
 	    enum pending_what ours, uint32_t spi);
 
+/* collide_crossing is the Notify that answers the peer's CREATE_CHILD_SA
+ * request in on sa while the request of ours journaled in ike.sa of l is
+ * out (collide_refusal), or 0; pairs (n of them) are sa's Child SAs, to
+ * find the one a rekey names. *ours: the journal's kind, PENDING_NONE
+ * without one or when in does not decrypt. */
+uint16_t collide_crossing(struct sd_lock *l, const struct ike_sa *sa,
+	    struct rd in, const struct child_pair *pairs, size_t n,
+	    enum pending_what *ours);
+
 /* ccsa_peek decrypts the peer's CREATE_CHILD_SA request in on sa and says
  * what it asks for, and for a Child SA rekey the REKEY_SA SPI (our
  * outbound SPI of that SA); sa is unchanged. IKE_EINTEG when it does not
