@@ -444,6 +444,7 @@ lock_sa(struct job *j, struct sd_lock *l)
 }
 
 static void	 deleted(const struct job *, const char *);
+static int	 recover(struct job *, bool *);
 
 /* What our rekey of a Child SA came to (child_rekey_settle). */
 struct settled {
@@ -467,6 +468,51 @@ test_stop(const struct job *j, const char *at)
 	}
 }
 
+/* new_child_lines puts in b the file of the Child SA c that our request
+ * made, named by its inbound SPI into name (n bytes): it lives as long as
+ * the model Child SA j->old was to (RFC 4301 4.4.2.1), from now, with
+ * soft limits of its own (life[0..2]: the hard ones), and keeps its
+ * encapsulation; the peer answered, so it has the SA and esp-tun may send
+ * on it at once. */
+static void
+new_child_lines(const struct job *j, const struct ccsa *c, char *name,
+    size_t n, struct kvbuf *b)
+{
+	struct sa_where	 w;
+	char		 la[64], ra[64];
+
+	snprintf(name, n, "%08x", c->child.spi_in);
+	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
+	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
+	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
+	    NULL, j->old.life };
+	kv_init(b);
+	child_record(b, &c->child, true, &w);
+	kv_str(b, "ready", "yes");
+}
+
+/* ccsa_failed tidies up after our CREATE_CHILD_SA (journaled as p) ended
+ * in e: refused, no Child SA was made and the journal goes; an answer we
+ * cannot take may still have made the Child SA at the peer, which is then
+ * deleted there. */
+static void
+ccsa_failed(struct job *j, enum ike_err e, struct pending *p)
+{
+	struct sd_lock		 l;
+	enum pending_next	 next;
+	bool			 gone;
+
+	if (e == IKE_EREFUSED && lock_sa(j, &l)) {
+		(void)unjournal(j, &l);
+		sd_unlock(&l);
+	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
+		e = pending_after(&l, &j->sa, p, true, &next);
+		sd_unlock(&l);
+		if (e == IKE_OK && next == PENDING_AGAIN)
+			(void)recover(j, &gone);
+	}
+}
+
 /* save_new writes the new Child SA's file, then, under the same lock,
  * settles the rekey (child_rekey_settle): the Delete it owes, of the old
  * Child SA or, when the peer's rekey of it crossed ours and ours lost, of
@@ -477,26 +523,15 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n,
     struct settled *st)
 {
 	struct sd_lock	 l;
-	struct sa_where	 w;
 	struct kvbuf	 b;
-	char		 file[SD_FILE_MAX], la[64], ra[64];
+	char		 file[SD_FILE_MAX];
 	const uint8_t	*lo;
 	size_t		 lo_len;
 	enum ike_err	 e;
 
 	if (!lock_sa(j, &l))
 		return EXIT_LOCAL;
-	snprintf(name, n, "%08x", c->child.spi_in);
-	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
-	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
-	/* the new SA lives as long as the old one was to (RFC 4301 4.4.2.1),
-	 * from now, with soft limits of its own (life[0..2]: the hard ones) */
-	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
-	    NULL, j->old.life };
-	kv_init(&b);
-	child_record(&b, &c->child, true, &w);
-	/* the peer answered: it has the SA, esp-tun may send on it at once */
-	kv_str(&b, "ready", "yes");
+	new_child_lines(j, c, name, n, &b);
 	/* until the old one is gone: a run killed before its Delete leaves
 	 * both, and the next run finishes the job (finish_rekeys); with our
 	 * lower nonce, to settle a collision then (RFC 7296 2.8.1) */
@@ -763,14 +798,12 @@ rekey(struct job *j)
 	struct ccsa_wait w8 = { &j->sa, &c };
 	struct pending	 p;
 	struct settled	 st;
-	enum pending_next next;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	char		 name[16], file[SD_FILE_MAX];
 	const char	*cw[] = { "", ",\"collision\":\"won\"",
 			    ",\"collision\":\"lost\"" };
 	int		 status;
-	bool		 gone;
 	enum collide_verdict v;
 	enum ike_err	 e;
 
@@ -814,17 +847,8 @@ rekey(struct job *j)
 			    j->name, j->old.name);
 		sd_unlock(&l);
 	}
-	if (status != EXIT_OK && e == IKE_EREFUSED && lock_sa(j, &l)) {
-		(void)unjournal(j, &l);		/* no Child SA made */
-		sd_unlock(&l);
-	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
-		/* an answer we cannot take may still have made the Child SA
-		 * at the peer: delete it there */
-		e = pending_after(&l, &j->sa, &p, true, &next);
-		sd_unlock(&l);
-		if (e == IKE_OK && next == PENDING_AGAIN)
-			(void)recover(j, &gone);
-	}
+	if (status != EXIT_OK)
+		ccsa_failed(j, e, &p);
 	/* the Child SA that stays; its SPIs when it is ours */
 	if (status == EXIT_OK && j->o->json && v == COLLIDE_LOST)
 		printf("{\"event\":\"rekeyed\",\"name\":\"%s\",\"old\":\"%s\","
@@ -869,21 +893,13 @@ static int
 save_added(struct job *j, const struct ccsa *c, char *name, size_t n)
 {
 	struct sd_lock	 l;
-	struct sa_where	 w;
 	struct kvbuf	 b;
-	char		 file[SD_FILE_MAX], la[64], ra[64];
+	char		 file[SD_FILE_MAX];
 	enum ike_err	 e;
 
 	if (!lock_sa(j, &l))
 		return EXIT_LOCAL;
-	snprintf(name, n, "%08x", c->child.spi_in);
-	net_format_hostport(j->af, j->local, 0, false, la, sizeof(la));
-	net_format_hostport(j->af, j->remote, 0, false, ra, sizeof(ra));
-	w = (struct sa_where){ j->name, name, NULL, NULL, la, ra, j->old.encap,
-	    NULL, j->old.life };
-	kv_init(&b);
-	child_record(&b, &c->child, true, &w);
-	kv_str(&b, "ready", "yes");	/* the peer has it: esp-tun may send */
+	new_child_lines(j, c, name, n, &b);
 	snprintf(file, sizeof(file), "child.%s.sa", name);
 	e = sd_write(&l, file, &b);
 	kv_wipe(&b);
@@ -906,12 +922,10 @@ add_child(struct job *j)
 	struct ccsa	 c;
 	struct ccsa_wait w8 = { &j->sa, &c };
 	struct pending	 p;
-	enum pending_next next;
 	uint8_t		 req[XCHG_OUT_MAX];
 	struct wr	 w = wr_init(req, sizeof(req));
 	char		 name[16];
 	int		 status = EXIT_OK;
-	bool		 gone;
 	enum ike_err	 e;
 
 	memset(&c, 0, sizeof(c));
@@ -932,17 +946,8 @@ add_child(struct job *j)
 		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
 	if (status == EXIT_OK)
 		status = save_added(j, &c, name, sizeof(name));
-	else if (e == IKE_EREFUSED && lock_sa(j, &l)) {
-		(void)unjournal(j, &l);		/* no Child SA made */
-		sd_unlock(&l);
-	} else if ((e == IKE_EPROTO || e == IKE_ETS) && lock_sa(j, &l)) {
-		/* an answer we cannot take may still have made the Child SA
-		 * at the peer: delete it there */
-		e = pending_after(&l, &j->sa, &p, true, &next);
-		sd_unlock(&l);
-		if (e == IKE_OK && next == PENDING_AGAIN)
-			(void)recover(j, &gone);
-	}
+	else
+		ccsa_failed(j, e, &p);
 	if (status == EXIT_OK && j->o->json)
 		printf("{\"event\":\"added\",\"name\":\"%s\",\"child\":\"%s\","
 		    "\"spi_in\":\"0x%08x\",\"spi_out\":\"0x%08x\"}\n", j->name,
