@@ -2,12 +2,10 @@
 /* ike-rekey answers the peer's requests that reach its own socket while it waits (beside ike-respond): a crossing rekey of a Child SA, a Delete, a liveness check. */
 #include <arpa/inet.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "codec/hdr.h"
@@ -33,39 +31,28 @@ struct held {
 	size_t			 n;
 };
 
-/* kids_load reads every Child SA file of l into h. */
-static void
-kids_load(struct sd_lock *l, struct held *h)
+/* kid_add reads Child SA name of l into h (each_child); false once full. */
+static bool
+kid_add(struct sd_lock *l, const char *name, void *arg)
 {
-	struct dirent	*d;
-	DIR		*dir;
-	char		 name[SD_NAME_MAX + 1];
-	size_t		 len;
-	int		 fd;
+	struct held	*h = arg;
 
-	h->n = 0;
-	if ((fd = dup(l->dirfd)) < 0)
-		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	rewinddir(dir);
-	while ((d = readdir(dir)) != NULL && h->n < KIDS_MAX) {
-		len = strlen(d->d_name);
-		if (len < 10 || len - 9 > SD_NAME_MAX ||
-		    strncmp(d->d_name, "child.", 6) != 0 ||
-		    strcmp(d->d_name + len - 3, ".sa") != 0)
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 9),
-		    d->d_name + 6);
-		if (!child_file_read(l, name, &h->kids[h->n]))
-			continue;
+	if (h->n >= KIDS_MAX)
+		return false;
+	if (child_file_read(l, name, &h->kids[h->n])) {
 		h->pairs[h->n] = (struct child_pair){ h->kids[h->n].spi_out,
 		    h->kids[h->n].spi_in };
 		h->n++;
 	}
-	closedir(dir);
+	return true;
+}
+
+/* kids_load reads every Child SA file of l into h. */
+static void
+kids_load(struct sd_lock *l, struct held *h)
+{
+	h->n = 0;
+	(void)each_child(l, kid_add, h);
 }
 
 /* policy makes what a rekey of one of h's Child SAs may take: their

@@ -49,8 +49,7 @@ lock(struct move *m, struct sd_lock *l)
 	return false;
 }
 
-/* each_child calls fn for each child.NAME.sa of l; false if fn did. */
-static bool
+bool
 each_child(struct sd_lock *l, bool (*fn)(struct sd_lock *, const char *,
     void *), void *arg)
 {

@@ -82,6 +82,11 @@ struct child_file {
 /* child_file_read reads child.NAME.sa of l's SA; false (logged) if bad. */
 bool	 child_file_read(struct sd_lock *l, const char *name,
 	    struct child_file *out);
+/* each_child calls fn(l, NAME, arg) for each child.NAME.sa of l, until fn
+ * returns false (move.c); false if it did or the directory cannot be
+ * read (logged). */
+bool	 each_child(struct sd_lock *l,
+	    bool (*fn)(struct sd_lock *, const char *, void *), void *arg);
 
 /* ike_rekey rekeys the IKE SA name of sd through k (ike.c): --ike without
  * --delete. Returns the exit status. */
