@@ -10,6 +10,7 @@
  *             --ts LOCAL=REMOTE [--local ADDR] [-c CONCURRENT] [-n COUNT]
  *             [-t SECS] [--keep] [--timeout SECS] [--max-timeouts N] [--encap]
  *   ike-flood --ceiling SECS
+ *   ike-flood --state-ceiling SECS DIR
  *
  * Each initiator, once its SA is up, deletes it (INFORMATIONAL with a Delete
  * of the IKE SA, waits for the response) and starts the next handshake, so
@@ -27,6 +28,13 @@
  * --ceiling SECS: loops dh_new(X25519) + dh_public + dh_shared + dh_free for
  * SECS seconds (what a responder's key exchange costs per handshake) and
  * prints the rate per wall second and per CPU second.
+ *
+ * --state-ceiling SECS DIR: loops what the state directory DIR costs a
+ * responder per SA that comes up and is deleted (sd_create_sa of ike.sa and
+ * one Child SA file, of the sizes ike-respond writes, then sd_remove_sa; no
+ * fsync, as ike-respond's default --sync batch on tmpfs) for SECS seconds, and
+ * prints the rate as --ceiling does: with the X25519 ceiling it bounds the
+ * handshake rate of any responder that keeps its SAs there.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -48,6 +56,7 @@
 #include "codec/hdr.h"
 #include "crypto/dh.h"
 #include "crypto/secret.h"
+#include "sa/statedir.h"
 #include "exchange/internal.h"
 #include "exchange/xchg.h"
 #include "io/net.h"
@@ -93,7 +102,8 @@ usage(void)
 	    "                 [--local addr] [-c concurrent] [-n count] [-t secs] "
 	    "[--keep] [--timeout secs]\n"
 	    "                 [--max-timeouts n] [--encap]\n"
-	    "       ike-flood --ceiling secs\n");
+	    "       ike-flood --ceiling secs\n"
+	    "       ike-flood --state-ceiling secs dir\n");
 	exit(2);
 }
 
@@ -129,6 +139,65 @@ ceiling(double secs)
 	c1 = cpu_secs();
 	dh_free(peer);
 	printf("ceiling ops=%lu secs=%.3f cpu=%.3f rate=%.0f rate_cpu=%.0f\n", n,
+	    (double)(t1 - t0) / 1e9, c1 - c0, (double)n * 1e9 / (double)(t1 - t0),
+	    c1 - c0 > 0 ? (double)n / (c1 - c0) : 0.0);
+	return 0;
+}
+
+/* fill appends key=value lines to b until it holds about len bytes. */
+static void
+fill(struct kvbuf *b, size_t len)
+{
+	char	 key[16];
+	int	 i;
+
+	for (i = 0; b->len + 80 < len; i++) {
+		snprintf(key, sizeof(key), "key%d", i);
+		kv_str(b, key, "000102030405060708090a0b0c0d0e0f"
+		    "101112131415161718191a1b1c1d1e1f");
+	}
+}
+
+static int
+state_ceiling(double secs, const char *dir)
+{
+	/* ike.sa and child.SPI.sa as ike-respond writes them for X25519,
+	 * AES-256-GCM and PSK: 729 and 462 bytes */
+	static struct kvbuf	 ike, child;
+	const struct kvbuf	*bufs[2] = { &ike, &child };
+	const char		*files[2] = { "ike.sa", "child.6ed84377.sa" };
+	char			 name[SD_NAME_MAX + 1];
+	struct sd		 sd;
+	unsigned long		 n = 0;
+	int64_t			 t0, t1, end;
+	double			 c0, c1;
+
+	if (sd_open(&sd, dir, true) != IKE_OK)
+		die(1, "%s: %s", dir, sd.why[0] != '\0' ? sd.why : strerror(errno));
+	sd.nosync = true;
+	kv_init(&ike);
+	kv_init(&child);
+	kv_str(&ike, "version", "1");
+	kv_str(&child, "version", "1");
+	fill(&ike, 729);
+	fill(&child, 462);
+	t0 = now_ns();
+	c0 = cpu_secs();
+	end = t0 + (int64_t)(secs * 1e9);
+	do {
+		int	 k;
+
+		for (k = 0; k < 64; k++, n++) {
+			snprintf(name, sizeof(name), "%016lx-740f6f1a455cbed8", n);
+			if (sd_create_sa(&sd, name, files, bufs, 2) != IKE_OK ||
+			    sd_remove_sa(&sd, name) != IKE_OK)
+				die(1, "%s: %s: %s", dir, name, strerror(errno));
+		}
+		t1 = now_ns();
+	} while (t1 < end);
+	c1 = cpu_secs();
+	sd_close(&sd);
+	printf("state ops=%lu secs=%.3f cpu=%.3f rate=%.0f rate_cpu=%.0f\n", n,
 	    (double)(t1 - t0) / 1e9, c1 - c0, (double)n * 1e9 / (double)(t1 - t0),
 	    c1 - c0 > 0 ? (double)n / (c1 - c0) : 0.0);
 	return 0;
@@ -311,7 +380,7 @@ read_psk(struct psk *p, const char *path)
 }
 
 enum { O_PEER = 256, O_PSK, O_IKE, O_ESP, O_TS, O_LOCAL, O_KEEP, O_TIMEOUT,
-	O_ENCAP, O_CEILING, O_MAXTO };
+	O_ENCAP, O_CEILING, O_MAXTO, O_STATE_CEILING };
 
 int
 main(int argc, char *argv[])
@@ -327,6 +396,7 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "encap", no_argument, NULL, O_ENCAP },
 		{ "ceiling", required_argument, NULL, O_CEILING },
+		{ "state-ceiling", required_argument, NULL, O_STATE_CEILING },
 		{ "max-timeouts", required_argument, NULL, O_MAXTO },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -369,6 +439,10 @@ main(int argc, char *argv[])
 			if (!crypto_init())
 				die(1, "crypto_init failed");
 			return ceiling(atof(optarg));
+		case O_STATE_CEILING:
+			if (optind >= argc)
+				usage();
+			return state_ceiling(atof(optarg), argv[optind]);
 		default: usage();
 		}
 	}
