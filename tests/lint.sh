@@ -79,11 +79,11 @@ ct_allow=(
 	'common/crypto/sig.c	strcmp(curve, "secp384r1") == 0 || strcmp(curve, "P-384")'
 	# EAP: method names of an option, user names (not secret), the error
 	# code of a peer's MS-CHAPv2 Failure message
-	'common/exchange/eap_auth.c	strncmp(p, "mschapv2", 8)'
-	'common/exchange/eap_auth.c	strncmp(p, "md5", 3)'
-	'common/exchange/eap_auth.c	strncmp(p, "tls", 3)'
-	'common/exchange/eap_auth.c	strncmp(u->u[i].name, name, n)'
-	'common/exchange/eap_auth.c	strcmp(msg, "E=691")'
+	'common/exchange/eap_cfg.c	strncmp(p, "mschapv2", 8)'
+	'common/exchange/eap_cfg.c	strncmp(p, "md5", 3)'
+	'common/exchange/eap_cfg.c	strncmp(p, "tls", 3)'
+	'common/exchange/eap_cfg.c	strncmp(u->u[i].name, name, n)'
+	'common/exchange/eap_peer.c	strcmp(msg, "E=691")'
 )
 declare -A ct_used=()
 ct_check() {

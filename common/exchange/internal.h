@@ -145,6 +145,26 @@ enum ike_err	 eap_respond(struct ike_sa *sa, const struct xchg_cfg *cfg,
  * (xchg_set calls it when IKE_AUTH ends, ike_sa_wipe always). */
 void		 eap_end(struct ike_sa *sa);
 
+/* What the EAP server (eap_server.c) and peer (eap_peer.c) share. */
+
+/* MS-CHAPv2 in EAP (draft-kamath-pppext-eap-mschapv2-02): OpCodes, sizes. */
+enum {
+	MS_CHALLENGE	= 1,
+	MS_RESPONSE	= 2,
+	MS_SUCCESS	= 3,
+	MS_FAILURE	= 4,
+	MS_VALUE_LEN	= 49,	/* Peer-Challenge, 8 reserved, NT-Response, Flags */
+};
+
+struct eap_state;
+/* eap_out writes one EAP message into st->out (eap_auth.c); st->out_len
+ * is 0 if it does not fit. */
+void		 eap_out(struct eap_state *st, uint8_t code, uint8_t id,
+		    uint8_t type, const uint8_t *data, size_t len);
+/* ms_user returns the user name MS-CHAPv2 hashes: without a "DOMAIN\"
+ * prefix (RFC 2759 4). */
+const char	*ms_user(const char *name);
+
 /* pt_wipe wipes what decrypting a message of len bytes wrote to pt (cap
  * bytes): its plaintext and padding are shorter than the message. */
 void		 pt_wipe(uint8_t *pt, size_t cap, size_t len);
