@@ -192,6 +192,19 @@ void	 budgets_report(void);
 void	 serve(struct srv *s);
 void	 send_to(struct srv *s, struct slot *sl, const uint8_t *msg,
 	    size_t len);
+/* respond sends sl's response out (in fragments if need be) and keeps it
+ * for retransmitted requests; free_slot forgets sl (and the IKE SA it
+ * replaced), giving back its address; flushed is writer_flush's callback:
+ * the event of an SA whose files are written, or the end of a dropped one. */
+void	 respond(struct srv *s, struct slot *sl, const struct wr *out);
+void	 free_slot(struct srv *s, struct slot *sl);
+void	 flushed(struct srv *s, struct slot *sl, enum wjob job);
+
+/* requests.c: the peer's INFORMATIONAL and CREATE_CHILD_SA requests on
+ * sl's established SA, in (already past the retransmission check); true
+ * when the request verified (sl's message ID counter moved). */
+bool	 on_info(struct srv *s, struct slot *sl, struct rd in);
+bool	 on_ccsa(struct srv *s, struct slot *sl, struct rd in);
 
 /* move.c: the peer's move (RFC 4555 3.5). came: where the request being
  * handled came from, and where its SA's peer was before it (serve.c puts
