@@ -11,6 +11,8 @@
 
 #include "buf/buf.h"
 #include "codec/ts.h"
+#include "exchange/collide.h"
+#include "exchange/record.h"
 #include "exchange/xchg.h"
 #include "sa/statedir.h"
 
@@ -128,5 +130,97 @@ struct auto_opts {
  * line for each. It returns EXIT_OK once the SA is gone or on SIGTERM or
  * SIGINT, EXIT_LOCAL if it cannot start. */
 int	 auto_run(const struct auto_opts *a);
+
+/* What a run of ike-rekey was asked to do (main.c). */
+struct opts {
+	const char	*statedir, *child, *esp;
+	const char	*pfs_arg;	/* --pfs as given, for --auto */
+	const char	*move_to;	/* --move-to ADDR (move.c) */
+	const char	*add;		/* --add-child LOCAL=REMOTE */
+	struct ts_pld	 add_l, add_r;	/* its selectors */
+	uint16_t	 pfs;
+	int		 timeout, verbose;
+	bool		 del, ike, json, autom;
+};
+
+/* One SA being worked on. */
+struct job {
+	const struct opts *o;
+	struct sd	*sd;
+	char		 dir[4096];	/* the state directory */
+	char		 name[SD_NAME_MAX + 1];
+	struct ike_sa	 sa;
+	struct ike_sa_file f;
+	struct child_file old;
+	int		 af;
+	uint8_t		 local[16], remote[16];
+	uint16_t	 lport, rport;
+	struct link	 link;
+	int		 serial;	/* .ike-rekey, locked while we run */
+};
+
+/* What our rekey of a Child SA came to (child_rekey_settle). */
+struct settled {
+	struct pending	 p;		/* the Delete owed, or PENDING_NONE */
+	enum collide_verdict v;
+	char		 theirs[SD_NAME_MAX + 1];	/* the peer's new SA */
+	char		 del[SD_NAME_MAX + 1];		/* the one to delete */
+};
+
+/* What pending_answer waits with (link_exchange's arg). */
+struct pending_wait {
+	struct ike_sa		*sa;
+	const struct pending	*p;
+	bool			 made;
+};
+
+/* job.c: load reads the SA under l (and, with child, the Child SA to work
+ * on); journal and job_unjournal keep our request out in ike.sa;
+ * job_exit_of maps an exchange's result to an exit status (logged);
+ * job_lock takes the SA's lock (logged if not); test_stop stops where
+ * IKEKIT_TEST_STOP says (tests only). */
+int	 load(struct job *j, struct sd_lock *l, bool child);
+bool	 journal(struct job *j, struct sd_lock *l, const struct pending *p);
+bool	 job_unjournal(struct job *j, struct sd_lock *l);
+int	 job_exit_of(const struct job *j, const char *exch, enum ike_err e);
+bool	 job_lock(struct job *j, struct sd_lock *l);
+void	 test_stop(const struct job *j, const char *at);
+
+/* job.c: waiting maps an answer that does not decrypt to IKE_ESYNTAX
+ * (keep waiting), for the answer callbacks of link_exchange;
+ * pending_answer is the one for a journaled request (arg a struct
+ * pending_wait). */
+enum ike_err	 waiting(enum ike_err e);
+enum ike_err	 pending_answer(void *arg, struct rd in);
+
+/* create.c: rekey rekeys j->old (RFC 7296 2.8); add_child makes one more
+ * Child SA (--add-child), modelled on the one load_model reads. They
+ * return the exit status. */
+int	 rekey(struct job *j);
+int	 load_model(struct job *j, struct sd_lock *l);
+int	 add_child(struct job *j);
+
+/* delete.c: our Deletes; owed_delete sends the one a settled rekey owes;
+ * deleted prints the --json event (child NULL: the IKE SA). They return
+ * the exit status. */
+int	 owed_delete(struct job *j, struct settled *st);
+void	 deleted(const struct job *j, const char *child);
+int	 delete_child(struct job *j, const struct child_file *c);
+int	 delete_ike(struct job *j);
+
+/* recover.c: what a killed run left. recover finishes its journaled
+ * request (*gone: the IKE SA was deleted); rekeyed_olds finds the Child
+ * SAs its rekeys replaced but did not delete, finish_rekey deletes one;
+ * journaled says whether ike.sa holds a request of an earlier run. */
+enum { OLDS_MAX = 8 };
+int	 recover(struct job *j, bool *gone);
+size_t	 rekeyed_olds(struct sd_lock *l, char olds[][SD_NAME_MAX + 1],
+	    char news[][SD_NAME_MAX + 1]);
+int	 finish_rekey(struct job *j, const char *old, const char *new);
+bool	 journaled(struct sd_lock *l);
+
+/* sa_of names in out the SA that arg designates: its name, or ISPI:RSPI
+ * (lookup.c). Returns the exit status. */
+int	 sa_of(struct sd *sd, const char *arg, char *out, size_t n);
 
 #endif
