@@ -688,6 +688,7 @@ setup(struct srv *s)
 			    s->lport[i], strerror(errno));
 	if (!table_init(&s->tab, (size_t)o->max_sas))
 		die(EXIT_LOCAL, "out of memory");
+	adopt_all(s);		/* what an earlier run left */
 	s->wq_tail = &s->wq;
 }
 
@@ -702,6 +703,7 @@ main(int argc, char *argv[])
 	parse_opts(&s.o, argc, argv);
 	if (!crypto_init())
 		die(EXIT_FAIL, "cannot initialise libsodium");
+	signals();
 	setup(&s);
 	serve(&s);			/* until SIGTERM or SIGINT */
 	close(s.fd[0]);

@@ -95,6 +95,9 @@ struct slot {
 	uint8_t		*last;		/* malloc'd, last_len bytes */
 	size_t		 last_len;
 	bool		 saved;		/* in the state dir */
+	bool		 lease_kept;	/* taken back after a restart: its
+					 * address is held for its files
+					 * (struct old_lease), not by it */
 	char		 name[65];
 	char		 child_name[65];	/* ike.sa's child=; "" once
 						 * that Child SA is gone */
@@ -190,6 +193,9 @@ void	 budgets_report(void);
 /* serve runs the loop until SIGTERM or SIGINT; SIGHUP calls reload.
  * send_to sends msg (len bytes) to sl's peer, as is. */
 void	 serve(struct srv *s);
+/* signals sets what SIGTERM, SIGINT and SIGHUP do for serve (before the
+ * sockets are bound: one who waits for them may signal at once). */
+void	 signals(void);
 void	 send_to(struct srv *s, struct slot *sl, const uint8_t *msg,
 	    size_t len);
 /* respond sends sl's response out (in fragments if need be) and keeps it
@@ -199,6 +205,15 @@ void	 send_to(struct srv *s, struct slot *sl, const uint8_t *msg,
 void	 respond(struct srv *s, struct slot *sl, const struct wr *out);
 void	 free_slot(struct srv *s, struct slot *sl);
 void	 flushed(struct srv *s, struct slot *sl, enum wjob job);
+
+/* adopt.c: adopt_all takes the established IKE SAs of responders on our
+ * address from the state directory, at the start (a "resumed" event each);
+ * adopt_rekeyed looks, for a request from peer with SPIs we do not know,
+ * for the SA of that peer whose ike.sa has them now (an esp-tun answered
+ * the peer's IKE SA rekey) and takes it again: the slot, or NULL. */
+void	 adopt_all(struct srv *s);
+struct slot *adopt_rekeyed(struct srv *s, const uint8_t *peer,
+	    uint64_t ispi, uint64_t rspi);
 
 /* requests.c: the peer's INFORMATIONAL and CREATE_CHILD_SA requests on
  * sl's established SA, in (already past the retransmission check); true
@@ -265,6 +280,10 @@ struct slot *table_find_half(const struct table *t, uint64_t ispi,
 	    const uint8_t *peer, uint16_t pport);
 struct slot *table_oldest_half(const struct table *t);
 struct slot *table_any(const struct table *t);
+/* table_first and table_next walk the SAs findable by their SPIs (none may
+ * be linked or unlinked meanwhile). */
+struct slot *table_first(const struct table *t);
+struct slot *table_next(const struct table *t, const struct slot *sl);
 /* slot_keep keeps a copy of the response for retransmissions; false (and
  * nothing kept) when out of memory. */
 bool	 slot_keep(struct slot *sl, const uint8_t *msg, size_t len);

@@ -35,7 +35,7 @@ on_signal(int sig)
 		got_stop = 1;
 }
 
-static void
+void
 signals(void)
 {
 	struct sigaction	 sa;
@@ -85,7 +85,8 @@ free_slot(struct srv *s, struct slot *sl)
 		sl->heir->old = NULL;
 	if (sl->sa.state != SA_ESTABLISHED && s->n_half > 0)
 		s->n_half--;
-	cp_lease_release(&s->cp, &sl->sa.vip);	/* the address goes back */
+	if (!sl->lease_kept)			/* the address goes back */
+		cp_lease_release(&s->cp, &sl->sa.vip);
 	table_remove(&s->tab, sl);		/* wipes and frees it */
 }
 
@@ -533,7 +534,12 @@ on_message(struct srv *s, int sock, const uint8_t *peer, uint16_t pport,
 			on_sa_init(s, sock, peer, pport, in);
 		return;
 	}
-	if ((sl = find(s, h.ispi, h.rspi)) == NULL) {
+	if ((sl = find(s, h.ispi, h.rspi)) == NULL &&
+	    (h.flags & IKEV2_FLAG_RESPONSE) == 0 &&
+	    (h.exch == IKEV2_EXCH_INFORMATIONAL ||
+	    h.exch == IKEV2_EXCH_CREATE_CHILD_SA))
+		sl = adopt_rekeyed(s, peer, h.ispi, h.rspi);
+	if (sl == NULL) {
 		s->cnt.unknown_spi++;
 		trace(who, "%s %s dropped: unknown SPIs %016llx/%016llx%s", x,
 		    (h.flags & IKEV2_FLAG_RESPONSE) ? "response" : "request",
@@ -710,7 +716,6 @@ serve(struct srv *s)
 	struct slot	*sl;
 	int		 n, k, wait = 1000;
 
-	signals();
 	log_debug("listening on ports %u and %u", s->lport[0], s->lport[1]);
 	while (!got_stop) {
 		if (got_hup) {		/* established SAs are not touched */

@@ -206,6 +206,30 @@ table_any(const struct table *t)
 	return NULL;
 }
 
+/* from_bucket returns the first SA of the SPI index from bucket i on. */
+static struct slot *
+from_bucket(const struct table *t, size_t i)
+{
+	for (; i <= t->mask; i++)
+		if (t->by_spi[i] != NULL)
+			return t->by_spi[i];
+	return NULL;
+}
+
+struct slot *
+table_first(const struct table *t)
+{
+	return from_bucket(t, 0);
+}
+
+struct slot *
+table_next(const struct table *t, const struct slot *sl)
+{
+	if (sl->next_spi != NULL)
+		return sl->next_spi;
+	return from_bucket(t, bucket(t, sl->sa.ispi, sl->sa.rspi, NULL, 0) + 1);
+}
+
 bool
 slot_keep(struct slot *sl, const uint8_t *msg, size_t len)
 {

@@ -2,8 +2,8 @@
 # ike-respond.bats: the command line of ike-respond(8) on loopback: usage
 # errors (exit 2), a missing key file (exit 5), bad proposal strings, a port
 # already taken (exit 5), SIGTERM (exit 0), ike-initiate establishing an
-# SA against it (both state directories agree on the SPIs), --pool leases
-# taken back from the state dir after a restart, SIGHUP re-reading
+# SA against it (both state directories agree on the SPIs), its SAs and
+# --pool leases taken back from the state dir after a restart, SIGHUP re-reading
 # certificates and EAP secrets, --dh-reuse, a forged request that does
 # not move the SA, and refused events limited to 10 a second.  strongSwan as
 # initiator is in tests/interop/respond-strongswan.bats.
@@ -290,6 +290,50 @@ events() { jq -c --arg e "$1" 'select(.event == $e)' "$T/out"; }
 	grep -qi "^$(jq -r .ispi <<<"$n"),$(jq -r .rspi <<<"$n")," "$T/keys/ikev2_decryption_table" ||
 		fail "no line of the IKE SA made by the rekey"
 	! grep -q lab-psk "$T/out" "$T/err"
+}
+
+@test "started again on its state dir, it takes its SA back: the initiator's rekeys and Delete are answered; an initiator's SA and one of another address are not taken" {
+	local port K=$IKEKIT_BIN/ike-rekey ike
+	[ -x "$K" ] || fail "ike-rekey not built"
+	port=$(port_pair)
+	peer_up "$port"
+	sleep 0.2
+	agree || fail "after IKE_AUTH: $(agree)"
+	ike=$(kv "$T/state/$NAME/ike.sa" ispi)
+	stop
+	assert_equal "$STATUS" 0
+	# not ours: an initiator's SA, and a responder's on another address
+	cp -a "$T/istate/s" "$T/state/theirs"
+	cp -a "$T/state/$NAME" "$T/state/elsewhere"
+	sed -i "s/^local=127.0.0.1:/local=127.0.0.2:/" "$T/state/elsewhere/ike.sa"
+	start "$port" "${ARGS[@]}" --json -v || fail "ike-respond did not start again"
+	sleep 0.2
+	grep -q "ike-respond: 1 SAs taken back from $T/state\$" "$T/err" || fail "stderr: $(cat "$T/err")"
+	[ "$(events resumed | wc -l)" = 1 ] || fail "events: $(cat "$T/out")"
+	assert_equal "$(events resumed | jq -r '.name + " " + .ispi')" "$NAME $ike"
+	grep -q "theirs: not taken: theirs/ike.sa: not a responder's IKE SA on 127.0.0.1:$port" "$T/err" ||
+		fail "stderr: $(cat "$T/err")"
+	grep -q "elsewhere: not taken: elsewhere/ike.sa: not a responder's IKE SA" "$T/err" ||
+		fail "stderr: $(cat "$T/err")"
+	rm -r "${T:?}/state/theirs" "${T:?}/state/elsewhere"
+	# the initiator goes on with the SA: a Child SA rekey, an IKE SA rekey
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 s
+	assert_success
+	agree || fail "after the Child SA rekey: $(agree)"
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 --ike s
+	assert_success
+	agree || fail "after the IKE SA rekey: $(agree)"
+	[ "$(kv "$T/state/$NAME/ike.sa" ispi)" != "$ike" ] || fail "ike.sa keeps the old SPIs"
+	[ "$(events child-up | wc -l)" = 1 ] && [ "$(events ike-rekeyed | wc -l)" = 1 ] ||
+		fail "events: $(cat "$T/out")"
+	run --separate-stderr "$K" -S "$T/istate" --timeout 5 --delete --ike s
+	assert_success
+	sleep 0.2
+	[ ! -e "$T/state/$NAME" ] || fail "the SA is still in the state dir"
+	[ "$(events deleted | wc -l)" = 1 ] || fail "deleted events: $(events deleted)"
+	[ -z "$(events refused)" ] || fail "refused: $(events refused)"
+	stop
+	assert_equal "$STATUS" 0
 }
 
 @test "a retransmitted CREATE_CHILD_SA gets the response already sent, byte for byte (a Child SA rekey and an IKE SA rekey); no second SA is made" {

@@ -11,8 +11,8 @@
 # distinct pool addresses, the same in swanctl --list-sas and in
 # ike-respond's state dir.  ike-respond is restarted (SIGTERM, then the same
 # state dir): the 21st connection gets an address none of the 20 holds.
-# A client that comes back (its old IKE SA deleted, or its files gone after
-# a restart) gets the address it held again while that is free; other
+# A client that comes back (its old IKE SA deleted, also after a restart
+# that took the SA back) gets the address it held again while that is free; other
 # clients get addresses nobody held first.
 # On failure the test's files are copied to
 # ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
@@ -181,7 +181,7 @@ no_state_with() {
 }
 
 @test "a client that comes back gets its address again, also after a restart" {
-	local a1 a2 a3 a4 again d
+	local a1 a2 a3 a4 again
 	ikx_netns_up || fail "namespaces"
 	ikx_charon_start left || fail "charon did not start"
 	swan_conf 4
@@ -202,14 +202,16 @@ no_state_with() {
 	again=$(swan_vip c1)
 	[ "$again" = "$a1" ] || fail "c1 came back to '$again', not $a1"
 	grep -q "^established .* vip $a1\$" "$IKX_RUN/respond.out"
-	# restart: the leases come back with who held them; c1's files go
-	# (as when its SA is removed); a new client (c4) does not get c1's
-	# address (the first free one), and c1 gets it once more
+	# restart: the SAs come back, with who holds each address; c1 goes
+	# (charon deletes it, the new ike-respond answers: its files go); a
+	# new client (c4) does not get c1's address (the first free one), and
+	# c1 gets it once more
 	ikx_respond_stop
 	respond
-	ikx_sw left --terminate --ike c1 --force --timeout 2 >/dev/null 2>&1 || :
-	d=$(grep -lxF "vip=$a1" "$W"/state/*/ike.sa) || fail "no state for $a1"
-	rm -rf "$(dirname "$d")"
+	grep -q "3 SAs taken back from" "$IKX_RUN/respond.err" ||
+		fail "not 3 SAs taken back: $(cat "$IKX_RUN/respond.err")"
+	ikx_sw left --terminate --ike c1 --timeout 10 >/dev/null 2>&1 || fail "terminate c1 after the restart"
+	ikx_until 5 no_state_with "$a1" || fail "c1's Delete not answered after the restart"
 	ikx_until 5 grep -q "files gone: its lease goes back" "$IKX_RUN/respond.err" ||
 		fail "lease of $a1 not given back: $(cat "$IKX_RUN/respond.err")"
 	swan_initiate c4 || fail "c4"

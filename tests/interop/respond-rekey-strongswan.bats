@@ -12,6 +12,13 @@
 #     SA), twice in a row; every SK payload of ike-respond's --pcap decrypts
 #     with its --keys-out files (the new IKE SAs' keys are exported).
 #
+#   - ike-respond stopped and started again: it takes the SA back from the
+#     state dir (a "resumed" event), and answers charon's liveness checks and
+#     Child SA rekeys on it;
+#   - an IKE SA rekey that esp-tun answered while it carried the SA: once
+#     esp-tun stops, ike-respond finds the new SPIs in ike.sa when charon's
+#     requests come with them, and answers.
+#
 # After each, swanctl --list-sas and ike-respond's state dir agree (IKE SPIs,
 # the Child SAs' SPIs crosswise, no file left of an old Child SA), each
 # change has its event line, and an esp-tun started later on the SA carries
@@ -72,14 +79,28 @@ up() {
 	IKX_IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 IKX_ESP_PROPOSALS=aes256gcm16
 	ikx_init || fail "ikx_init failed"
 	ikx_initiator_up || fail "strongSwan initiator did not come up"
-	ikx_respond_start "$R" --local "$IKX_ADDR_right" --psk-file "$W/psk" \
-		--ike "$IKX_IKE_PROPOSALS" --esp aes256gcm16 --ts "$IKX_NET_right,10.91.4.0/24" \
-		-S "$W/state" --pcap "$W/respond.pcap" --keys-out "$W/keys" --json -v ||
-		fail "ike-respond did not start"
+	respond_up
 	ikx_sw left --initiate --ike ikx --child net --timeout 8 >"$W/initiate.out" 2>&1 ||
 		{ cat "$W/initiate.out" >&3; fail "swanctl --initiate failed"; }
 	ikx_until 5 at_least established 1 || fail "no established event"
 	NAME=$(events established | jq -r .name)
+}
+
+# respond_up : ike-respond (right) for 10.91.2.0/24 and 10.91.4.0/24, state
+# dir $W/state; again after respond_restart (its first run's output is then
+# in $W/respond-1.out, .err)
+respond_up() {
+	ikx_respond_start "$R" --local "$IKX_ADDR_right" --psk-file "$W/psk" \
+		--ike "$IKX_IKE_PROPOSALS" --esp aes256gcm16 --ts "$IKX_NET_right,10.91.4.0/24" \
+		-S "$W/state" --pcap "$W/respond.pcap" --keys-out "$W/keys" --json -v ||
+		fail "ike-respond did not start"
+}
+
+respond_restart() {
+	ikx_respond_stop || fail "ike-respond did not stop"
+	cp "$IKX_RUN/respond.out" "$W/respond-1.out"
+	cp "$IKX_RUN/respond.err" "$W/respond-1.err"
+	respond_up
 }
 
 # events WHAT : ike-respond's events WHAT so far, one JSON object a line
@@ -120,6 +141,16 @@ rekeys_of_esptun() {
 		child_up ".rekeys.spi_in == \"0x$c\"" && return 0
 	done
 	return 1
+}
+
+# esptun_rekeyed_ike : esp-tun answered an IKE SA rekey
+esptun_rekeyed_ike() { [ -n "$(esptun_events E | jq -r 'select(.event == "ike-rekeyed") | .event')" ]; }
+
+# answered_after_resume : a liveness check or an IKE SA rekey answered by
+# ike-respond after its resumed event
+answered_after_resume() {
+	jq -r '.event' "$IKX_RUN/respond.out" 2>/dev/null |
+		sed -n '/^resumed$/,$p' | grep -qx -e dpd -e ike-rekeyed
 }
 
 # two_children : agree, with two Child SAs, one of them for 10.91.4.0/24
@@ -255,4 +286,52 @@ carried() {
 	[ "$(jq -s '[.[] | select(.exchange == "CREATE_CHILD_SA")] | length' "$W/decode.jsonl")" -ge 4 ] ||
 		fail "not 2 CREATE_CHILD_SA exchanges in the capture"
 	[ "$n_sk" -ge 8 ] && [ "$n_dec" = "$n_sk" ] || fail "$n_dec of $n_sk SK payloads decrypted"
+}
+
+@test "ike-respond stopped and started again takes its SA back from the state dir: charon's liveness checks and Child SA rekeys are answered" {
+	IKX_INITIATOR_CHILD_REKEY=6s
+	up
+	local ike kids
+	agree_now "after IKE_AUTH"
+	ike=$(our_ike) kids=$(our_children)
+	respond_restart
+	ikx_until 3 at_least resumed 1 || fail "no resumed event: $(cat "$IKX_RUN/respond.err")"
+	assert_equal "$(events resumed | jq -r '.ispi + "_" + .rspi')" "$ike"
+	assert_equal "$(events resumed | jq -r .name)" "$NAME"
+	grep -q '1 SAs taken back from' "$IKX_RUN/respond.err" ||
+		fail "no line on stderr: $(cat "$IKX_RUN/respond.err")"
+	# charon checks liveness after 2 s of silence: the new process answers
+	ikx_until 8 at_least dpd 1 || fail "no liveness check answered after the restart"
+	ikx_until 12 child_up ".rekeys.spi_in != null" || fail "no Child SA rekey answered after the restart"
+	ikx_until 5 at_least deleted-child 1 || fail "the old Child SA was not deleted"
+	agree_now "after the rekey"
+	[ "$(our_children)" != "$kids" ] || fail "the Child SA did not change"
+	assert_equal "$(our_ike)" "$ike"
+	ikx_until 5 named_here || fail "child= names a Child SA gone: $(ls "$W/state/$NAME")"
+	[ -z "$(events refused)" ] || fail "refused: $(events refused)"
+	[ "$(n_events deleted)" = 0 ] || fail "a deleted event: $(events deleted)"
+}
+
+@test "an IKE SA rekey that esp-tun answered: once esp-tun stops, ike-respond takes the new SPIs from ike.sa when charon's requests come with them" {
+	IKX_INITIATOR_IKE_REKEY=5s
+	up
+	local old new
+	old=$(our_ike)
+	agree_now "after IKE_AUTH"
+	carried
+	ikx_until 12 esptun_rekeyed_ike || fail "esp-tun answered no IKE SA rekey: $(esptun_events E)"
+	agree_now "after esp-tun's IKE SA rekey"
+	new=$(our_ike)
+	[ "$new" != "$old" ] || fail "ike.sa keeps the old SPIs"
+	[ "$(n_events ike-rekeyed)" = 0 ] || fail "ike-respond answered the rekey itself"
+	esptun_stop E || fail "esp-tun did not stop"
+	# charon's next request (a liveness check, or its next rekey) comes
+	# with SPIs ike-respond's table does not have
+	ikx_until 10 at_least resumed 1 || fail "ike-respond did not take the rekeyed IKE SA: $(cat "$IKX_RUN/respond.err" | tail -5)"
+	assert_equal "$(events resumed | head -n 1 | jq -r '.old_ispi + "_" + .old_rspi')" "$old"
+	assert_equal "$(events resumed | head -n 1 | jq -r '.ispi + "_" + .rspi')" "$new"
+	ikx_until 10 answered_after_resume || fail "nothing answered on the rekeyed IKE SA: $(cat "$IKX_RUN/respond.out")"
+	agree_now "after ike-respond took it again"
+	[ -z "$(events refused)" ] || fail "refused: $(events refused)"
+	[ "$(n_events deleted)" = 0 ] || fail "a deleted event: $(events deleted)"
 }
