@@ -142,6 +142,37 @@ save_new(struct job *j, struct ccsa *c, char *name, size_t n,
 	return EXIT_OK;
 }
 
+/* ccsa_send journals under l (then unlocks it) and sends our
+ * CREATE_CHILD_SA for a new Child SA with selectors lts, rts, rekeying
+ * the one of rekey_spi (0: none), and waits for the answer into c. It
+ * returns the exit status; *e is the exchange's result and p its journal
+ * entry, for ccsa_failed. */
+static int
+ccsa_send(struct job *j, struct sd_lock *l, struct ccsa *c,
+    uint32_t rekey_spi, const struct ts_pld *lts, const struct ts_pld *rts,
+    struct pending *p, enum ike_err *e)
+{
+	struct sa_pld	 esp;
+	struct ccsa_wait w8 = { &j->sa, c };
+	uint8_t		 req[XCHG_OUT_MAX];
+	struct wr	 w = wr_init(req, sizeof(req));
+	int		 status = EXIT_OK;
+
+	offer(j, &esp);
+	*e = ccsa_create(&j->sa, c, &esp, j->o->pfs, rekey_spi, lts, rts, &w);
+	if (*e != IKE_OK || !pending_set(p, PENDING_CHILD, c->msgid,
+	    c->child.spi_in, req, w.len) || !journal(j, l, p)) {
+		log_warn("%s: CREATE_CHILD_SA: %s", j->name, ike_strerror(*e));
+		status = *e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
+	}
+	sd_unlock(l);
+	*e = IKE_OK;
+	if (status == EXIT_OK)
+		status = job_exit_of(j, "CREATE_CHILD_SA", *e = link_exchange(
+		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	return status;
+}
+
 /* rekey makes the new Child SA (RFC 7296 2.8), records it, then deletes
  * the old one; or, when the peer's rekey of the same Child SA crossed ours
  * and ours is the redundant one (2.8.1), ours. */
@@ -149,40 +180,25 @@ int
 rekey(struct job *j)
 {
 	struct sd_lock	 l;
-	struct sa_pld	 esp;
 	struct ccsa	 c;
-	struct ccsa_wait w8 = { &j->sa, &c };
 	struct pending	 p;
 	struct settled	 st;
-	uint8_t		 req[XCHG_OUT_MAX];
-	struct wr	 w = wr_init(req, sizeof(req));
 	char		 name[16], file[SD_FILE_MAX];
 	const char	*cw[] = { "", ",\"collision\":\"won\"",
 			    ",\"collision\":\"lost\"" };
 	int		 status;
 	enum collide_verdict v;
-	enum ike_err	 e;
+	enum ike_err	 e = IKE_OK;
 
 	memset(&c, 0, sizeof(c));
 	memset(&st, 0, sizeof(st));
 	if (!job_lock(j, &l))
 		return EXIT_LOCAL;
-	if ((status = load(j, &l, false)) == EXIT_OK) {
-		offer(j, &esp);
-		e = ccsa_create(&j->sa, &c, &esp, j->o->pfs, j->old.spi_in,
-		    &j->old.local_ts, &j->old.remote_ts, &w);
-		if (e != IKE_OK || !pending_set(&p, PENDING_CHILD, c.msgid,
-		    c.child.spi_in, req, w.len) || !journal(j, &l, &p)) {
-			log_warn("%s: CREATE_CHILD_SA: %s", j->name,
-			    ike_strerror(e));
-			status = e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
-		}
-	}
-	sd_unlock(&l);
-	e = IKE_OK;
-	if (status == EXIT_OK)
-		status = job_exit_of(j, "CREATE_CHILD_SA", e = link_exchange(
-		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	if ((status = load(j, &l, false)) != EXIT_OK)
+		sd_unlock(&l);
+	else
+		status = ccsa_send(j, &l, &c, j->old.spi_in, &j->old.local_ts,
+		    &j->old.remote_ts, &p, &e);
 	/* recorded with the Delete it owes; the peer's rekey of the same
 	 * Child SA crossing ours (RFC 7296 2.8.1), answered meanwhile, says
 	 * which new SA stays */
@@ -274,32 +290,16 @@ int
 add_child(struct job *j)
 {
 	struct sd_lock	 l;
-	struct sa_pld	 esp;
 	struct ccsa	 c;
-	struct ccsa_wait w8 = { &j->sa, &c };
 	struct pending	 p;
-	uint8_t		 req[XCHG_OUT_MAX];
-	struct wr	 w = wr_init(req, sizeof(req));
 	char		 name[16];
-	int		 status = EXIT_OK;
+	int		 status;
 	enum ike_err	 e;
 
 	memset(&c, 0, sizeof(c));
 	if (!job_lock(j, &l))
 		return EXIT_LOCAL;
-	offer(j, &esp);
-	e = ccsa_create(&j->sa, &c, &esp, j->o->pfs, 0, &j->o->add_l,
-	    &j->o->add_r, &w);
-	if (e != IKE_OK || !pending_set(&p, PENDING_CHILD, c.msgid,
-	    c.child.spi_in, req, w.len) || !journal(j, &l, &p)) {
-		log_warn("%s: CREATE_CHILD_SA: %s", j->name, ike_strerror(e));
-		status = e == IKE_OK ? EXIT_LOCAL : EXIT_FAIL;
-	}
-	sd_unlock(&l);
-	e = IKE_OK;
-	if (status == EXIT_OK)
-		status = job_exit_of(j, "CREATE_CHILD_SA", e = link_exchange(
-		    &j->link, req, w.len, j->o->timeout * 1000, ccsa_answer, &w8));
+	status = ccsa_send(j, &l, &c, 0, &j->o->add_l, &j->o->add_r, &p, &e);
 	if (status == EXIT_OK)
 		status = save_added(j, &c, name, sizeof(name));
 	else

@@ -107,42 +107,78 @@ usage(void)
 	exit(2);
 }
 
+/* measure calls op(arg, n) for n = 0, 1, ... for secs seconds (the clock
+ * read every 64 calls) and prints "WHAT ops= secs= cpu= rate= rate_cpu=". */
 static int
-ceiling(double secs)
+measure(const char *what, double secs, void (*op)(void *, unsigned long),
+    void *arg)
 {
-	struct dh	*peer = NULL, *d = NULL;
-	uint8_t		 ppub[DH_PUB_MAX_LEN], pub[DH_PUB_MAX_LEN], sh[DH_SHARED_MAX_LEN];
-	size_t		 plen, len, slen;
 	unsigned long	 n = 0;
 	int64_t		 t0, t1, end;
 	double		 c0, c1;
+	int		 k;
 
-	if (dh_new(&peer, IKEV2_DH_CURVE25519) != IKE_OK ||
-	    dh_public(peer, ppub, sizeof(ppub), &plen) != IKE_OK)
-		die(1, "X25519 unavailable");
 	t0 = now_ns();
 	c0 = cpu_secs();
 	end = t0 + (int64_t)(secs * 1e9);
 	do {
-		int	 k;
-
-		for (k = 0; k < 64; k++, n++) {
-			if (dh_new(&d, IKEV2_DH_CURVE25519) != IKE_OK ||
-			    dh_public(d, pub, sizeof(pub), &len) != IKE_OK ||
-			    dh_shared(d, ppub, plen, sh, sizeof(sh), &slen) != IKE_OK)
-				die(1, "X25519 failed");
-			dh_free(d);
-			d = NULL;
-		}
+		for (k = 0; k < 64; k++, n++)
+			op(arg, n);
 		t1 = now_ns();
 	} while (t1 < end);
 	c1 = cpu_secs();
-	dh_free(peer);
-	printf("ceiling ops=%lu secs=%.3f cpu=%.3f rate=%.0f rate_cpu=%.0f\n", n,
-	    (double)(t1 - t0) / 1e9, c1 - c0, (double)n * 1e9 / (double)(t1 - t0),
+	printf("%s ops=%lu secs=%.3f cpu=%.3f rate=%.0f rate_cpu=%.0f\n", what,
+	    n, (double)(t1 - t0) / 1e9, c1 - c0,
+	    (double)n * 1e9 / (double)(t1 - t0),
 	    c1 - c0 > 0 ? (double)n / (c1 - c0) : 0.0);
 	return 0;
 }
+
+/* A peer's X25519 public value, for the key exchanges of the ceiling. */
+struct peer_pub {
+	uint8_t	 pub[DH_PUB_MAX_LEN];
+	size_t	 len;
+};
+
+/* key_exchange is one responder's X25519: a key pair, its public value,
+ * the shared secret with the peer's. */
+static void
+key_exchange(void *arg, unsigned long n)
+{
+	const struct peer_pub	*pp = arg;
+	struct dh		*d = NULL;
+	uint8_t			 pub[DH_PUB_MAX_LEN], sh[DH_SHARED_MAX_LEN];
+	size_t			 len, slen;
+
+	(void)n;
+	if (dh_new(&d, IKEV2_DH_CURVE25519) != IKE_OK ||
+	    dh_public(d, pub, sizeof(pub), &len) != IKE_OK ||
+	    dh_shared(d, pp->pub, pp->len, sh, sizeof(sh), &slen) != IKE_OK)
+		die(1, "X25519 failed");
+	dh_free(d);
+}
+
+static int
+ceiling(double secs)
+{
+	struct dh	*peer = NULL;
+	struct peer_pub	 pp;
+
+	if (dh_new(&peer, IKEV2_DH_CURVE25519) != IKE_OK ||
+	    dh_public(peer, pp.pub, sizeof(pp.pub), &pp.len) != IKE_OK)
+		die(1, "X25519 unavailable");
+	measure("ceiling", secs, key_exchange, &pp);
+	dh_free(peer);
+	return 0;
+}
+
+/* What an SA costs the state directory, as ike-respond writes it for
+ * X25519, AES-256-GCM and PSK: ike.sa of 729 bytes, child.SPI.sa of 462. */
+struct sa_files {
+	struct sd	 sd;
+	const char	*dir;
+	struct kvbuf	 ike, child;
+};
 
 /* fill appends key=value lines to b until it holds about len bytes. */
 static void
@@ -151,6 +187,8 @@ fill(struct kvbuf *b, size_t len)
 	char	 key[16];
 	int	 i;
 
+	kv_init(b);
+	kv_str(b, "version", "1");
 	for (i = 0; b->len + 80 < len; i++) {
 		snprintf(key, sizeof(key), "key%d", i);
 		kv_str(b, key, "000102030405060708090a0b0c0d0e0f"
@@ -158,48 +196,35 @@ fill(struct kvbuf *b, size_t len)
 	}
 }
 
+/* sa_up_down makes SA number n in the state directory and removes it. */
+static void
+sa_up_down(void *arg, unsigned long n)
+{
+	struct sa_files		*f = arg;
+	const struct kvbuf	*bufs[2] = { &f->ike, &f->child };
+	const char		*files[2] = { "ike.sa", "child.6ed84377.sa" };
+	char			 name[SD_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%016lx-740f6f1a455cbed8", n);
+	if (sd_create_sa(&f->sd, name, files, bufs, 2) != IKE_OK ||
+	    sd_remove_sa(&f->sd, name) != IKE_OK)
+		die(1, "%s: %s: %s", f->dir, name, strerror(errno));
+}
+
 static int
 state_ceiling(double secs, const char *dir)
 {
-	/* ike.sa and child.SPI.sa as ike-respond writes them for X25519,
-	 * AES-256-GCM and PSK: 729 and 462 bytes */
-	static struct kvbuf	 ike, child;
-	const struct kvbuf	*bufs[2] = { &ike, &child };
-	const char		*files[2] = { "ike.sa", "child.6ed84377.sa" };
-	char			 name[SD_NAME_MAX + 1];
-	struct sd		 sd;
-	unsigned long		 n = 0;
-	int64_t			 t0, t1, end;
-	double			 c0, c1;
+	static struct sa_files	 f;
 
-	if (sd_open(&sd, dir, true) != IKE_OK)
-		die(1, "%s: %s", dir, sd.why[0] != '\0' ? sd.why : strerror(errno));
-	sd.nosync = true;
-	kv_init(&ike);
-	kv_init(&child);
-	kv_str(&ike, "version", "1");
-	kv_str(&child, "version", "1");
-	fill(&ike, 729);
-	fill(&child, 462);
-	t0 = now_ns();
-	c0 = cpu_secs();
-	end = t0 + (int64_t)(secs * 1e9);
-	do {
-		int	 k;
-
-		for (k = 0; k < 64; k++, n++) {
-			snprintf(name, sizeof(name), "%016lx-740f6f1a455cbed8", n);
-			if (sd_create_sa(&sd, name, files, bufs, 2) != IKE_OK ||
-			    sd_remove_sa(&sd, name) != IKE_OK)
-				die(1, "%s: %s: %s", dir, name, strerror(errno));
-		}
-		t1 = now_ns();
-	} while (t1 < end);
-	c1 = cpu_secs();
-	sd_close(&sd);
-	printf("state ops=%lu secs=%.3f cpu=%.3f rate=%.0f rate_cpu=%.0f\n", n,
-	    (double)(t1 - t0) / 1e9, c1 - c0, (double)n * 1e9 / (double)(t1 - t0),
-	    c1 - c0 > 0 ? (double)n / (c1 - c0) : 0.0);
+	f.dir = dir;
+	if (sd_open(&f.sd, dir, true) != IKE_OK)
+		die(1, "%s: %s", dir, f.sd.why[0] != '\0' ? f.sd.why :
+		    strerror(errno));
+	f.sd.nosync = true;
+	fill(&f.ike, 729);
+	fill(&f.child, 462);
+	measure("state", secs, sa_up_down, &f);
+	sd_close(&f.sd);
 	return 0;
 }
 
