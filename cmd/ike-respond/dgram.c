@@ -15,12 +15,15 @@ struct rxq {
 	uint8_t			 buf[RX_BATCH][XCHG_OUT_MAX + 4];
 };
 
+/* Answers are queued end to end in buf, so that the memory a round
+ * touches follows the bytes it sends, not how many answers it has. */
 struct txq {
 	unsigned		 n;
+	size_t			 used;		/* of buf */
 	struct mmsghdr		 m[TX_BATCH];
 	struct iovec		 iov[TX_BATCH];
 	struct sockaddr_storage	 to[TX_BATCH];
-	uint8_t			 buf[TX_BATCH][XCHG_OUT_MAX + 4];
+	uint8_t			 buf[TX_BATCH * (XCHG_OUT_MAX + 4)];
 };
 
 static struct rxq	 rx;
@@ -29,8 +32,15 @@ static struct txq	 tx[2];		/* per socket: 500, 4500 */
 int
 dgram_read(struct srv *s, int i, dgram_fn *fn)
 {
-	int	 n, k;
+	static bool	 touched;
+	int		 n, k;
 
+	/* a datagram lands at the start of its slot: the first page of each
+	 * is taken now, so that memory does not grow with the longest batch
+	 * a burst brings (64 pages; a larger datagram takes more) */
+	for (k = 0; !touched && k < RX_BATCH; k++)
+		((volatile uint8_t *)rx.buf[k])[0] = 0;
+	touched = true;
 	for (k = 0; k < RX_BATCH; k++) {
 		rx.iov[k] = (struct iovec){ rx.buf[k], sizeof(rx.buf[k]) };
 		memset(&rx.m[k], 0, sizeof(rx.m[k]));
@@ -68,6 +78,7 @@ flush_one(struct srv *s, int i)
 		at += (unsigned)n;
 	}
 	q->n = 0;
+	q->used = 0;
 }
 
 void
@@ -85,15 +96,19 @@ dgram_queue(struct srv *s, int i, const struct sockaddr_storage *to,
 	size_t		 off = i == 1 ? 4 : 0;	/* non-ESP marker on 4500 */
 	unsigned	 k;
 
+	uint8_t		*p;
+
 	if (len > XCHG_OUT_MAX)
 		return;
-	if (q->n == TX_BATCH)
+	if (q->n == TX_BATCH || q->used + off + len > sizeof(q->buf))
 		flush_one(s, i);
 	k = q->n++;
-	memset(q->buf[k], 0, off);
-	memcpy(q->buf[k] + off, msg, len);
+	p = q->buf + q->used;
+	q->used += off + len;
+	memset(p, 0, off);
+	memcpy(p + off, msg, len);
 	memcpy(&q->to[k], to, to_len);
-	q->iov[k] = (struct iovec){ q->buf[k], len + off };
+	q->iov[k] = (struct iovec){ p, len + off };
 	memset(&q->m[k], 0, sizeof(q->m[k]));
 	q->m[k].msg_hdr.msg_iov = &q->iov[k];
 	q->m[k].msg_hdr.msg_iovlen = 1;
