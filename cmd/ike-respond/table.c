@@ -195,17 +195,6 @@ table_oldest_half(const struct table *t)
 	return t->oldest;
 }
 
-struct slot *
-table_any(const struct table *t)
-{
-	size_t	 i;
-
-	for (i = 0; i <= t->mask; i++)
-		if (t->by_spi[i] != NULL)
-			return t->by_spi[i];
-	return NULL;
-}
-
 /* from_bucket returns the first SA of the SPI index from bucket i on. */
 static struct slot *
 from_bucket(const struct table *t, size_t i)
@@ -218,6 +207,12 @@ from_bucket(const struct table *t, size_t i)
 
 struct slot *
 table_first(const struct table *t)
+{
+	return from_bucket(t, 0);
+}
+
+struct slot *
+table_any(const struct table *t)
 {
 	return from_bucket(t, 0);
 }
