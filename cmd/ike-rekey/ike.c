@@ -34,46 +34,13 @@ struct ikr {
 static bool
 lock_sa(struct ikr *r, struct sd_lock *l)
 {
-	if (sd_lock_sa_timeout(r->sd, r->name, false, LOCK_MS, l) == IKE_OK)
-		return true;
-	log_warn("%s: %s", r->name, errno == ENOENT ?
-	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
-	    "its lock is held (another program is working on it)" :
-	    strerror(errno));
-	return false;
+	return sa_lock(r->sd, r->name, LOCK_MS, l);
 }
 
-/* exit_of maps the result of an exchange to an exit status, saying why. */
 static int
 exit_of(const struct ikr *r, const char *exch, enum ike_err e)
 {
-	const char	*n;
-
-	switch (e) {
-	case IKE_OK:
-		return EXIT_OK;
-	case IKE_ETIMEOUT:
-		log_warn("%s: %s: no answer within %d s", r->name, exch,
-		    r->timeout);
-		return EXIT_TIMEOUT;
-	case IKE_EREFUSED:
-		if ((n = ikev2_notify_name(r->sa.peer_notify)) != NULL)
-			log_warn("%s: %s: peer sent %s", r->name, exch, n);
-		else
-			log_warn("%s: %s: peer sent Notify %u", r->name, exch,
-			    r->sa.peer_notify);
-		return EXIT_REFUSED;
-	case IKE_EIO:
-		log_warn("%s: %s: %s", r->name, exch, strerror(errno));
-		return EXIT_LOCAL;
-	case IKE_EPROTO:
-		log_warn("%s: %s: the peer's answer breaks the protocol",
-		    r->name, exch);
-		return EXIT_FAIL;
-	default:
-		log_warn("%s: %s: %s", r->name, exch, ike_strerror(e));
-		return EXIT_FAIL;
-	}
+	return exchange_exit(r->name, &r->sa, r->timeout, exch, e);
 }
 
 /* kept maps an answer that does not decrypt to "keep waiting": it may be

@@ -111,9 +111,9 @@ job_unjournal(struct job *j, struct sd_lock *l)
 	return true;
 }
 
-/* job_exit_of maps the result of an exchange to an exit status, saying why. */
 int
-job_exit_of(const struct job *j, const char *exch, enum ike_err e)
+exchange_exit(const char *name, const struct ike_sa *sa, int timeout,
+    const char *exch, enum ike_err e)
 {
 	const char	*n;
 
@@ -121,30 +121,35 @@ job_exit_of(const struct job *j, const char *exch, enum ike_err e)
 	case IKE_OK:
 		return EXIT_OK;
 	case IKE_ETIMEOUT:
-		log_warn("%s: %s: no answer within %d s", j->name, exch,
-		    j->o->timeout);
+		log_warn("%s: %s: no answer within %d s", name, exch, timeout);
 		return EXIT_TIMEOUT;
 	case IKE_EREFUSED:
-		n = ikev2_notify_name(j->sa.peer_notify);
+		n = ikev2_notify_name(sa->peer_notify);
 		if (n != NULL)
-			log_warn("%s: %s: peer sent %s", j->name, exch, n);
+			log_warn("%s: %s: peer sent %s", name, exch, n);
 		else
-			log_warn("%s: %s: peer sent Notify %u", j->name, exch,
-			    j->sa.peer_notify);
+			log_warn("%s: %s: peer sent Notify %u", name, exch,
+			    sa->peer_notify);
 		return EXIT_REFUSED;
 	case IKE_EIO:
-		log_warn("%s: %s: %s", j->name, exch, strerror(errno));
+		log_warn("%s: %s: %s", name, exch, strerror(errno));
 		return EXIT_LOCAL;
 	case IKE_EPROTO:
 	case IKE_ETS:
-		log_warn("%s: %s: %s", j->name, exch, e == IKE_ETS ?
+		log_warn("%s: %s: %s", name, exch, e == IKE_ETS ?
 		    "the peer widened the traffic selectors" :
 		    "the peer's answer breaks the protocol");
 		return EXIT_FAIL;
 	default:
-		log_warn("%s: %s: %s", j->name, exch, ike_strerror(e));
+		log_warn("%s: %s: %s", name, exch, ike_strerror(e));
 		return EXIT_FAIL;
 	}
+}
+
+int
+job_exit_of(const struct job *j, const char *exch, enum ike_err e)
+{
+	return exchange_exit(j->name, &j->sa, j->o->timeout, exch, e);
 }
 
 /* waiting maps an answer that does not decrypt to "keep waiting": it may
@@ -166,17 +171,22 @@ pending_answer(void *arg, struct rd in)
 	return waiting(pending_consume(w->sa, w->p, in, &w->made));
 }
 
-/* job_lock takes the SA's lock (at most LOCK_MS); false (logged) if not. */
 bool
-job_lock(struct job *j, struct sd_lock *l)
+sa_lock(struct sd *sd, const char *name, int ms, struct sd_lock *l)
 {
-	if (sd_lock_sa_timeout(j->sd, j->name, false, LOCK_MS, l) == IKE_OK)
+	if (sd_lock_sa_timeout(sd, name, false, ms, l) == IKE_OK)
 		return true;
-	log_warn("%s: %s", j->name, errno == ENOENT ?
+	log_warn("%s: %s", name, errno == ENOENT ?
 	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
 	    "its lock is held (another program is working on it)" :
 	    strerror(errno));
 	return false;
+}
+
+bool
+job_lock(struct job *j, struct sd_lock *l)
+{
+	return sa_lock(j->sd, j->name, LOCK_MS, l);
 }
 
 /* test_stop stops the process where a test wants to kill it (-v and

@@ -39,14 +39,7 @@ struct move {
 static bool
 lock(struct move *m, struct sd_lock *l)
 {
-	if (sd_lock_sa_timeout(m->sd, m->name, false, MOVE_LOCK_MS, l) ==
-	    IKE_OK)
-		return true;
-	log_warn("%s: %s", m->name, errno == ENOENT ?
-	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
-	    "its lock is held (another program is working on it)" :
-	    strerror(errno));
-	return false;
+	return sa_lock(m->sd, m->name, MOVE_LOCK_MS, l);
 }
 
 bool
