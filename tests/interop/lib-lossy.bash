@@ -37,7 +37,8 @@
 # and then every 4 s, 21 tries in about 75 s, where charon's defaults wait
 # 4 s first, then 7.2, 13, 23, 42 s, 6 tries in 165 s; a try gets through
 # with 0.49 at 30 % loss each way, so 21 fail with 7e-7 and 6 with 0.018;
-# empty: charon's defaults), LOSSY_COLLIDE_MS (0: off; else the bridge
+# empty: charon's defaults), LOSSY_HALF_OPEN (120: charon's
+# half_open_timeout, in s), LOSSY_COLLIDE_MS (0: off; else the bridge
 # holds the first CREATE_CHILD_SA request of each direction until the other
 # direction's one has passed, at most that long: rekeys that cross, RFC 7296
 # 2.8), LOSSY_COLLIDE_INFO (1: an INFORMATIONAL request releases it too).
@@ -104,12 +105,23 @@ ikx_netns_up() {
 	done
 }
 
-# ikx_write_strongswan_conf SIDE : lib.bash's, then charon's retransmission
-# settings (LOSSY_CHARON_RETRANSMIT) in a second charon section, which
-# strongSwan merges into the first
+# ikx_write_strongswan_conf SIDE : lib.bash's, then charon's half-open
+# timeout and retransmission settings (LOSSY_CHARON_RETRANSMIT) in second
+# charon sections, which strongSwan merges into the first.  The half-open
+# timeout is LOSSY_HALF_OPEN (120 s) rather than charon's 30: at 30 % loss
+# each way an IKE_SA_INIT sometimes takes 30 s (its answers lost five times
+# or more), and charon then drops the half-open SA just after answering, so
+# that every IKE_AUTH meets an unknown SPI and ike-initiate --timeout 90
+# runs out (seen in CI, seed 521678606).
 ikx_write_strongswan_conf() {
 	local t b n l
 	lossy__direct_strongswan_conf "$@" || return 1
+	cat >>"$(ikx_dir "$1")/strongswan.conf" <<EOF
+# lib-lossy.bash: a half-open IKE SA outlives ike-initiate --timeout
+charon {
+  half_open_timeout = ${LOSSY_HALF_OPEN:-120}
+}
+EOF
 	[ -n "$LOSSY_CHARON_RETRANSMIT" ] || return 0
 	read -r t b n l <<<"$LOSSY_CHARON_RETRANSMIT"
 	cat >>"$(ikx_dir "$1")/strongswan.conf" <<EOF
