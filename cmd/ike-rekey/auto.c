@@ -17,7 +17,6 @@
 
 enum {
 	POLL_MS		= 1000,		/* the files are read this often */
-	LOCK_MS		= 5000,
 	BACKOFF_MAX	= 30,		/* seconds between failed rekeys */
 	VAL_LEN		= 32,
 };

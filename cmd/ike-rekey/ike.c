@@ -14,8 +14,6 @@
 #include "names/names.h"
 #include "rekey.h"
 
-enum { LOCK_MS = 5000 };
-
 /* One rekey of the IKE SA name. */
 struct ikr {
 	struct sd	*sd;

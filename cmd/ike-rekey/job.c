@@ -16,9 +16,6 @@
 #include "names/names.h"
 #include "rekey.h"
 
-/* how long we wait for an SA's lock; each file its own, as in ike.c */
-enum { LOCK_MS = 5000 };
-
 /* only_child names the Child SA of l to work on: --child, else the only
  * child.*.sa; NULL (logged) if there is none or several. */
 static bool

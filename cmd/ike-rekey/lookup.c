@@ -7,9 +7,6 @@
 #include "base/log.h"
 #include "rekey.h"
 
-/* how long we wait for an SA's lock; each file its own, as in ike.c */
-enum { LOCK_MS = 5000 };
-
 /* An SA looked for by the SPIs of its IKE SA (ike.sa's ispi=, rspi=). */
 struct by_spis {
 	struct sd	*sd;

@@ -32,7 +32,6 @@ enum {
 	OPT_MOVE_TO,
 	OPT_PFS,
 	OPT_TIMEOUT,
-	LOCK_MS = 5000,
 };
 
 static const char synopsis[] =

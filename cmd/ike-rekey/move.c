@@ -19,10 +19,7 @@
 #include "names/names.h"
 #include "rekey.h"
 
-enum {
-	NATT_PORT	= 4500,		/* RFC 4555 3.3: MOBIKE runs on it */
-	MOVE_LOCK_MS	= 5000,
-};
+enum { NATT_PORT = 4500 };		/* RFC 4555 3.3: MOBIKE runs on it */
 
 /* The SA as the move needs it. */
 struct move {
@@ -39,7 +36,7 @@ struct move {
 static bool
 lock(struct move *m, struct sd_lock *l)
 {
-	return sa_lock(m->sd, m->name, MOVE_LOCK_MS, l);
+	return sa_lock(m->sd, m->name, LOCK_MS, l);
 }
 
 bool
@@ -204,7 +201,7 @@ move_run(struct sd *sd, const char *dir, const char *name, const char *addr,
 		    "no such SA in the state directory" : strerror(errno));
 		return EXIT_LOCAL;
 	}
-	serial = sd_hold(dirfd, ".ike-rekey", MOVE_LOCK_MS);
+	serial = sd_hold(dirfd, ".ike-rekey", LOCK_MS);
 	close(dirfd);
 	if (serial < 0) {
 		log_warn("%s: %s", name, errno == EWOULDBLOCK ? "another "

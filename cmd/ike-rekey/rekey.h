@@ -16,6 +16,10 @@
 #include "exchange/xchg.h"
 #include "sa/statedir.h"
 
+/* How long ike-rekey waits for a lock another program holds: an SA's, or
+ * the state directory's .ike-rekey serial. */
+enum { LOCK_MS = 5000 };
+
 /* The way to the peer: the IKE SA's own port. When esp-tun carries the SA
  * it owns that port: it sends what we write to its .esp-tun.sock and hands
  * us the responses through our .ike.sock. */
