@@ -176,8 +176,9 @@ budget_ok(void)
 	return n++ < FIND_PER_SEC;
 }
 
-/* spis_are reads ispi= and rspi= of name's ike.sa (replaced atomically:
- * no lock needed) and tells whether they are these. */
+/* spis_are reads ispi= and rspi= of name's ike.sa and tells whether they
+ * are these: two lines of the file, where load reads it all, because most
+ * of the SAs read here are not the one looked for. */
 static bool
 spis_are(struct srv *s, const char *name, uint64_t ispi, uint64_t rspi)
 {
