@@ -45,11 +45,11 @@ teardown() {
 	stop_pid "$PING" ping
 	stop_pid "$AUTO" ike-rekey
 	esptun_down
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
+	if ikx_failed; then
 		cp "$(ikx_dir right)/charon.log" "$W/charon-right.log" 2>/dev/null
 		ikx_sw right --list-sas >"$W/list-sas.txt" 2>&1
 		cp -a "$(esptun_dir)" "$W/esptun" 2>/dev/null
-		echo "# files: $W" >&3
+		ikx_keep
 	fi
 	[ -z "${IKX_RUN:-}" ] || ikx_down
 }

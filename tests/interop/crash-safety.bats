@@ -68,16 +68,12 @@ setup() {
 
 teardown() {
 	esptun_down
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
-		local name dst
+	if ikx_failed; then
 		cp "$(ikx_dir right)/charon.log" "$W/charon-right.log" 2>/dev/null
 		cp "$(ikx_dir left)/charon.log" "$W/charon-left.log" 2>/dev/null
 		cp -a "$(esptun_dir)" "$W/esptun" 2>/dev/null
 		cp "$IKX_RUN"/*.out "$IKX_RUN"/*.err "$W"/ 2>/dev/null
-		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
-		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
-		rm -rf "$dst"
-		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+		ikx_keep
 	fi
 	if [ -n "${IKX_RUN:-}" ]; then
 		ikx_respond_stop 2>/dev/null

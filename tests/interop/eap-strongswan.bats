@@ -49,17 +49,14 @@ setup() {
 PASS='Tr0ub4dor&3 horse'
 
 teardown() {
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
-		local name dst s
+	if ikx_failed; then
+		local s
 		for s in left right; do
 			cp "$(ikx_dir $s)/charon.log" "$W/charon-$s.log" 2>/dev/null
 		done
 		cp "$IKX_RUN/respond.out" "$IKX_RUN/respond.err" "$W"/ 2>/dev/null
 		rm -f "$W/secrets"
-		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
-		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
-		rm -rf "$dst"
-		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+		ikx_keep
 	fi
 	ikx_respond_stop
 	[ -z "${IKX_RUN:-}" ] || ikx_down

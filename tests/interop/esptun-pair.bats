@@ -71,17 +71,14 @@ setup() {
 teardown() {
 	esptun_down
 	ikx_respond_stop
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
-		local name dst s
+	if ikx_failed; then
+		local s
 		cp -a "$(esptun_dir)" "$W/esptun" 2>/dev/null
 		cp "$IKX_RUN/respond.out" "$IKX_RUN/respond.err" "$W"/ 2>/dev/null
 		for s in left right; do
 			{ ikx_in "$s" ip addr; ikx_in "$s" ip route; } >"$W/$s-ip.txt" 2>&1
 		done
-		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
-		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
-		rm -rf "$dst"
-		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+		ikx_keep
 	fi
 	[ -z "${IKX_RUN:-}" ] || ikx_down
 }

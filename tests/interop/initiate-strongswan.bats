@@ -46,14 +46,10 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
-		local name dst
+	if ikx_failed; then
 		cp "$(ikx_dir right)/charon.log" "$W/charon-right.log" 2>/dev/null
 		ikx_sw right --list-sas >"$W/list-sas.txt" 2>&1
-		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
-		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
-		rm -rf "$dst"
-		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+		ikx_keep
 	fi
 	[ -z "${IKX_RUN:-}" ] || ikx_down
 }

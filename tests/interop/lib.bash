@@ -430,6 +430,22 @@ ikx_down() {
 	return 0
 }
 
+# ikx_failed : in a bats teardown, the test ran (IKX_RUN, W) and failed:
+# the cue to gather what explains the failure into W, then ikx_keep
+ikx_failed() {
+	[ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]
+}
+
+# ikx_keep : W copied to ${IKEKIT_ARTIFACTS:-IKEKIT_TOP/artifacts}/TEST-NAME
+# (the test's description, made a file name), which the TAP stream names
+ikx_keep() {
+	local name dst
+	name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
+	dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
+	rm -rf "$dst"
+	mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+}
+
 # --- background helpers and capture -------------------------------------------
 
 # ikx_bg NAME SIDE CMD... : CMD in SIDE's namespace, in the background; output

@@ -78,17 +78,13 @@ setup() {
 
 teardown() {
 	esptun_down
-	if [ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]; then
-		local name dst
+	if ikx_failed; then
 		lossy_bridge_running && lossy_bridge_stop 2>/dev/null
 		cp "$(ikx_dir right)/charon.log" "$W/charon-right.log" 2>/dev/null
 		cp "$IKX_RUN"/lossy-bridge.* "$IKX_RUN/lossy-seed" "$W/" 2>/dev/null
 		ikx_sw right --list-sas >"$W/list-sas.txt" 2>&1
 		cp -a "$(esptun_dir)" "$W/esptun" 2>/dev/null
-		name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
-		dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
-		rm -rf "$dst"
-		mkdir -p "$dst" && cp -a "$W"/. "$dst"/ && echo "# artifacts: $dst" >&3
+		ikx_keep
 	fi
 	[ -z "${IKX_RUN:-}" ] || ikx_down
 }
