@@ -20,7 +20,9 @@
  * TLS 1.2 only: strongSwan 5.9's libtls offers at most 1.2 unless
  * libtls.version_max says otherwise, and EAP-TLS with TLS 1.3 (RFC 9190)
  * needs more than the exporter (the commitment message, its own key
- * labels); so we neither offer nor accept 1.3.
+ * labels); so we neither offer nor accept 1.3. strongSwan 5.9.8 allowed
+ * 1.3 keys the MSK as an early draft did (this file's label, no context)
+ * and sends no commitment: RFC 9190 would not agree with it either.
  */
 enum { CHAIN_MAX = 8 };
 
