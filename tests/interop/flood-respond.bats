@@ -72,6 +72,7 @@ setup() {
 	# shellcheck source=tests/interop/lib-respond.bash
 	. "$HERE/lib-respond.bash"
 	IKX_PROG=flood-respond
+	IKX_WIRE=0	# no capture of the run: it would take CPU from the figures
 	(umask 077 && printf '%s\n' "$IKX_PSK" >"$W/psk")
 	FLOOD_PID=
 }

@@ -30,7 +30,7 @@
 # openssl in IKX_RUN/pki), IKX_FRAGMENT_SIZE (charon.fragment_size; empty:
 # charon's default), IKX_FAMILY (4 | 6: IPv6 outer addresses and inner
 # networks, see ikx_family), CHARON (/usr/lib/ipsec/charon), IKX_KEEP=1 (ikx_down keeps
-# IKX_RUN).  Every wait is bounded; processes are stopped by pid after checking
+# IKX_RUN), IKX_WIRE (0: no capture of the run, see ikx_wire_start).  Every wait is bounded; processes are stopped by pid after checking
 # /proc/PID/comm, never by name.
 
 IKX_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -173,6 +173,20 @@ ikx_netns_up() {
 	done
 	ikx_in left timeout 5 ping -c1 -W2 -q "$IKX_ADDR_right" >/dev/null ||
 		{ ikx_fail "veth $IKX_ADDR_left -> $IKX_ADDR_right does not answer"; return 1; }
+	ikx_wire_start
+}
+
+# ikx_wire_start : under bats (or with IKX_WIRE=1; IKX_WIRE=0: never), the
+# IKE and ESP packets of the whole run on the left veth go to
+# IKX_RUN/wire.pcap, which ikx_keep keeps with a failed test's files; our
+# keys are in the state dir there (ike-decode -S DIR --decrypt wire.pcap),
+# charon's in its log
+ikx_wire_start() {
+	[ "${IKX_WIRE:-${BATS_TEST_NAME:+1}}" = 1 ] || return 0
+	ikx_bg tcpdump-wire left tcpdump --immediate-mode -U -n -s 0 -i "$IKX_VETH_left" \
+		-w "$IKX_RUN/wire.pcap" 'udp port 500 or udp port 4500 or ip proto 50 or ip6 proto 50' ||
+		ikx_log "no capture of the run: $(cat "$IKX_RUN/tcpdump-wire.out" 2>/dev/null)"
+	return 0
 }
 
 # --- processes (by pid file, never by name) ---------------------------------
@@ -436,10 +450,15 @@ ikx_failed() {
 	[ -n "${IKX_RUN:-}" ] && [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -d "${W:-}" ]
 }
 
-# ikx_keep : W copied to ${IKEKIT_ARTIFACTS:-IKEKIT_TOP/artifacts}/TEST-NAME
-# (the test's description, made a file name), which the TAP stream names
+# ikx_keep : W, and the run's capture (ikx_wire_start), copied to
+# ${IKEKIT_ARTIFACTS:-IKEKIT_TOP/artifacts}/TEST-NAME (the test's
+# description, made a file name), which the TAP stream names
 ikx_keep() {
 	local name dst
+	if [ -f "$IKX_RUN/pids/tcpdump-wire.pid" ]; then
+		ikx_stop "$IKX_RUN/pids/tcpdump-wire.pid" tcpdump
+		cp "$IKX_RUN/wire.pcap" "$W/wire.pcap" 2>/dev/null
+	fi
 	name=$(printf '%s' "$BATS_TEST_DESCRIPTION" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/-*$//')
 	dst=${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/$name
 	rm -rf "$dst"
