@@ -77,8 +77,10 @@ ct_allow=(
 	'common/crypto/prf.c	strcmp(md, hmac_mds[i])'
 	'common/crypto/sig.c	strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256")'
 	'common/crypto/sig.c	strcmp(curve, "secp384r1") == 0 || strcmp(curve, "P-384")'
-	# EAP: method names of an option, user names (not secret), the error
-	# code of a peer's MS-CHAPv2 Failure message
+	# EAP: method names and TLS versions of an option, user names (not
+	# secret), the error code of a peer's MS-CHAPv2 Failure message
+	'common/exchange/eap_cfg.c	strcmp(s, "1.2") != 0 && strcmp(s, "1.3")'
+	'common/exchange/eap_cfg.c	strcmp(s, "1.3")'
 	'common/exchange/eap_cfg.c	strncmp(p, "mschapv2", 8)'
 	'common/exchange/eap_cfg.c	strncmp(p, "md5", 3)'
 	'common/exchange/eap_cfg.c	strncmp(p, "tls", 3)'

@@ -22,6 +22,7 @@ struct opts {
 	const char	*keys_out;
 	const char	*eap_id;	/* --eap-id: authenticate by EAP */
 	const char	*eap_secrets, *eap_password_file, *eap_method;
+	const char	*eap_tls_max;	/* --eap-tls-max 1.2 | 1.3 */
 	bool		 encap, json, until_init;
 	bool		 stay;		/* --stay: answer the peer until deleted */
 	uint8_t		 vip;		/* --vip, --vip6: VIP_REQ_* */

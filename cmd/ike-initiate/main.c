@@ -54,6 +54,7 @@ enum {
 	OPT_EAP_METHOD,
 	OPT_EAP_PASSWORD_FILE,
 	OPT_EAP_SECRETS,
+	OPT_EAP_TLS_MAX,
 	OPT_LIFETIME,
 	OPT_LIFETIME_BYTES,
 	OPT_LIFETIME_PACKETS,
@@ -92,7 +93,8 @@ static const char synopsis[] =
     "                    --ike proposals\n"
     "                    --esp proposals --ts local=remote [-hv] [--encap]\n"
     "                    [--crl file] [--eap-method methods]\n"
-    "                    [--eap-password-file file] [--frag-mtu bytes] [--id id] [--json]\n"
+    "                    [--eap-password-file file] [--eap-tls-max 1.2 | 1.3]\n"
+    "                    [--frag-mtu bytes] [--id id] [--json]\n"
     "                    [--keys-out dir] [--lifetime secs] [--lifetime-bytes n]\n"
     "                    [--lifetime-packets n] [--local addr[:port]]\n"
     "                    [--name name] [--no-mobike] [--ocsp url] [--ocsp-aia]\n"
@@ -129,6 +131,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "eap-password-file", required_argument, NULL,
 		    OPT_EAP_PASSWORD_FILE },
 		{ "eap-secrets", required_argument,	NULL, OPT_EAP_SECRETS },
+		{ "eap-tls-max", required_argument,	NULL, OPT_EAP_TLS_MAX },
 		{ "encap",	no_argument,		NULL, OPT_ENCAP },
 		{ "esp",	required_argument,	NULL, OPT_ESP },
 		{ "frag-mtu",	required_argument,	NULL, OPT_FRAG_MTU },
@@ -198,6 +201,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_EAP_METHOD:	o->eap_method = optarg; break;
 		case OPT_EAP_PASSWORD_FILE: o->eap_password_file = optarg; break;
 		case OPT_EAP_SECRETS:	o->eap_secrets = optarg; break;
+		case OPT_EAP_TLS_MAX:	o->eap_tls_max = optarg; break;
 		case OPT_ENCAP:		o->encap = true; break;
 		case OPT_NO_MOBIKE:	no_mobike = true; break;
 		case OPT_KEY:		o->key = optarg; break;
@@ -265,6 +269,14 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	    o->eap_method) != IKE_OK)
 		usage_err("--eap-method: '%s': not a list of mschapv2, md5, tls",
 		    o->eap_method);
+	/* TLS 1.3 offered unless told: a server of RFC 9190 or of its draft
+	 * (strongSwan 5.9) takes it, any other answers 1.2 */
+	eap_methods.tls13 = true;
+	if (o->eap_tls_max != NULL && !eap_tls())
+		usage_err("%s", "--eap-tls-max goes with --eap-method tls");
+	if (o->eap_tls_max != NULL && !eap_tls_max_parse(&eap_methods,
+	    o->eap_tls_max))
+		usage_err("--eap-tls-max: '%s': not 1.2 or 1.3", o->eap_tls_max);
 	if (eap_tls()) {
 		/* EAP-TLS: our certificate inside EAP; --eap-id optional */
 		if (eap_methods.n_methods != 1)

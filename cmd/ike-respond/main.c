@@ -53,6 +53,7 @@ enum {
 	OPT_TS,
 	OPT_EAP_METHOD,
 	OPT_EAP_SECRETS,
+	OPT_EAP_TLS_MAX,
 	OPT_LIFETIME,
 	OPT_LIFETIME_BYTES,
 	OPT_LIFETIME_PACKETS,
@@ -75,6 +76,7 @@ static const char synopsis[] =
     "                   [--cookie-threshold n] [--crl file] [--dh-reuse secs]\n"
     "                   [--dns addr]\n"
     "                   [--eap-method methods] [--eap-secrets file]\n"
+    "                   [--eap-tls-max 1.2 | 1.3]\n"
     "                   [--frag-mtu bytes] [--half-open-max n]\n"
     "                   [--id id] [--json] [--keys-out dir] [--lifetime secs]\n"
     "                   [--lifetime-bytes n] [--lifetime-packets n] [--max-sas n]\n"
@@ -128,6 +130,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		{ "dns",	required_argument,	NULL, OPT_DNS },
 		{ "eap-method",	required_argument,	NULL, OPT_EAP_METHOD },
 		{ "eap-secrets", required_argument,	NULL, OPT_EAP_SECRETS },
+		{ "eap-tls-max", required_argument,	NULL, OPT_EAP_TLS_MAX },
 		{ "ca",		required_argument,	NULL, OPT_CA },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
 		{ "crl",	required_argument,	NULL, OPT_CRL },
@@ -183,6 +186,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_CA:		o->ca = optarg; break;
 		case OPT_EAP_METHOD:	o->eap_method = optarg; break;
 		case OPT_EAP_SECRETS:	o->eap_secrets = optarg; break;
+		case OPT_EAP_TLS_MAX:	o->eap_tls_max = optarg; break;
 		case OPT_CERT:		o->cert = optarg; break;
 		case OPT_CRL:
 			if (o->n_crls == CRL_FILES_MAX)
@@ -294,6 +298,11 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	if (tls && (o->cert == NULL || o->ca == NULL))
 		usage_err("%s", "--eap-method tls: missing --cert or --ca (we "
 		    "authenticate by certificate and check the peer's)");
+	if (o->eap_tls_max != NULL && !tls)
+		usage_err("%s", "--eap-tls-max goes with --eap-method tls");
+	if (o->eap_tls_max != NULL && !eap_tls_max_parse(&eap_given,
+	    o->eap_tls_max))
+		usage_err("--eap-tls-max: '%s': not 1.2 or 1.3", o->eap_tls_max);
 	if (o->cert == NULL && (o->n_crls != 0 || o->ocsp != NULL ||
 	    o->ocsp_aia || o->revocation != -1))
 		usage_err("%s", "--crl, --ocsp, --ocsp-aia and --revocation go "
@@ -563,6 +572,11 @@ load_eap(struct srv *s)
 	    s->o.eap_method : "mschapv2") != IKE_OK)
 		usage_err("--eap-method: '%s': not a list of mschapv2, md5, tls",
 		    s->o.eap_method);
+	/* TLS 1.2 unless told: strongSwan 5.9.8 allowed 1.3 dies on RFC
+	 * 9190's commitment message (eap_tls.c) */
+	s->eap.tls13 = false;
+	if (s->o.eap_tls_max != NULL)
+		(void)eap_tls_max_parse(&s->eap, s->o.eap_tls_max); /* checked */
 	if (s->o.eap_secrets == NULL) {		/* tls alone */
 		s->cfg.eap = &s->eap;
 		return;

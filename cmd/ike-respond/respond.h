@@ -40,6 +40,7 @@ struct opts {
 	const char	*psk_file;
 	const char	*cert, *key, *ca;	/* --cert, --key, --ca */
 	const char	*eap_secrets, *eap_method;	/* EAP (RFC 7296 2.16) */
+	const char	*eap_tls_max;	/* --eap-tls-max 1.2 | 1.3 */
 	const char	*crls[CRL_FILES_MAX];	/* --crl */
 	unsigned	 n_crls;
 	const char	*ocsp;		/* --ocsp */

@@ -52,6 +52,7 @@ struct eap_cfg {
 	const struct eap_users	*users;
 	uint8_t			 methods[EAP_METHODS_MAX];	/* EAP_TYPE_* */
 	size_t			 n_methods;
+	bool			 tls13;	/* EAP-TLS may be TLS 1.3 (RFC 9190) */
 };
 
 /* Where EAP is, kept in the IKE SA while it runs (sa->eap.st). */
@@ -139,6 +140,9 @@ enum ike_err	 eap_md5_value(uint8_t id, const char *pass,
 /* eap_methods_parse reads "mschapv2,md5,tls" (in order of preference) into
  * cfg. IKE_EINVAL for an unknown or repeated name, or none. */
 enum ike_err	 eap_methods_parse(struct eap_cfg *cfg, const char *s);
+/* eap_tls_max_parse reads "1.2" or "1.3", the highest TLS version EAP-TLS
+ * offers and accepts, into cfg->tls13; false for anything else. */
+bool		 eap_tls_max_parse(struct eap_cfg *cfg, const char *s);
 
 /*
  * Secrets file: one account per line, "NAME : PASSWORD". The name ends at

@@ -43,6 +43,15 @@ eap_methods_parse(struct eap_cfg *cfg, const char *s)
 	return IKE_OK;
 }
 
+bool
+eap_tls_max_parse(struct eap_cfg *cfg, const char *s)
+{
+	if (strcmp(s, "1.2") != 0 && strcmp(s, "1.3") != 0)
+		return false;
+	cfg->tls13 = strcmp(s, "1.3") == 0;
+	return true;
+}
+
 /* trim drops blanks at both ends of [*p, *p + *n). */
 static void
 trim(const char **p, size_t *n)

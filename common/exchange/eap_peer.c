@@ -127,7 +127,7 @@ peer_mschap(struct eap_state *st, const struct eap_user *u, struct rd d)
  * failure the alert (or an ACK) goes out once so that the server can end
  * with EAP-Failure; a later Request fails here. */
 static enum ike_err
-peer_tls(struct eap_state *st, struct rd d)
+peer_tls(struct eap_state *st, const struct eap_cfg *cfg, struct rd d)
 {
 	uint8_t			 buf[EAP_TLS_HDR + EAP_TLS_FRAG];
 	struct eap_tls_id	 ids[1];
@@ -144,8 +144,8 @@ peer_tls(struct eap_state *st, struct rd d)
 			return IKE_ESYNTAX;
 		if (st->other.type != 0)
 			ids[n++] = st->other;
-		if (eap_tls_new(&st->tls, false, st->cred, ids, n, st->why,
-		    sizeof(st->why)) != IKE_OK) {
+		if (eap_tls_new(&st->tls, false, cfg->tls13, st->cred, ids, n,
+		    st->why, sizeof(st->why)) != IKE_OK) {
 			st->phase = EAP_PH_FAILED;
 			return IKE_EAUTH;
 		}
@@ -232,7 +232,7 @@ eap_peer_input(struct eap_state *st, const struct eap_cfg *cfg,
 		break;
 	case EAP_TYPE_TLS:
 		if (allowed(cfg, EAP_TYPE_TLS))
-			return peer_tls(st, e->data);
+			return peer_tls(st, cfg, e->data);
 		break;
 	case EAP_TYPE_NAK:
 		return IKE_ESYNTAX;	/* a Response type */

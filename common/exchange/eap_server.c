@@ -43,7 +43,7 @@ server_end(struct eap_state *st, bool ok, const char *why)
 /* server_tls_start makes the TLS server for the identity given and sends
  * EAP-TLS Start, or EAP-Failure. */
 static void
-server_tls_start(struct eap_state *st)
+server_tls_start(struct eap_state *st, const struct eap_cfg *cfg)
 {
 	struct eap_tls_id	 ids[2];
 	uint8_t			 b[1];
@@ -60,8 +60,8 @@ server_tls_start(struct eap_state *st)
 	eap_tls_free(st->tls);
 	st->tls = NULL;
 	st->tls_failing = false;
-	if (eap_tls_new(&st->tls, true, st->cred, ids, n, why, sizeof(why)) !=
-	    IKE_OK) {
+	if (eap_tls_new(&st->tls, true, cfg->tls13, st->cred, ids, n, why,
+	    sizeof(why)) != IKE_OK) {
 		server_end(st, false, why);
 		return;
 	}
@@ -125,7 +125,7 @@ server_offer(struct eap_state *st, const struct eap_cfg *cfg,
 		st->method = m;
 		st->id++;
 		if (m == EAP_TYPE_TLS) {
-			server_tls_start(st);
+			server_tls_start(st, cfg);
 			return;
 		}
 		rand_bytes(st->chal, sizeof(st->chal));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* EAP-TLS (RFC 5216) on OpenSSL with memory BIOs: TLS flights cut into EAP messages and put together again, the other end's chain checked by sig_peer_*, the MSK from the TLS exporter. */
+/* EAP-TLS (RFC 5216, and RFC 9190 for TLS 1.3) on OpenSSL with memory BIOs: TLS flights cut into EAP messages and put together again, the other end's chain checked by sig_peer_*, the MSK from the TLS exporter. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +17,21 @@
 #include "exchange/eap_tls.h"
 
 /*
- * TLS 1.2 only: strongSwan 5.9's libtls offers at most 1.2 unless
- * libtls.version_max says otherwise, and EAP-TLS with TLS 1.3 (RFC 9190)
- * needs more than the exporter (the commitment message, its own key
- * labels); so we neither offer nor accept 1.3. strongSwan 5.9.8 allowed
- * 1.3 keys the MSK as an early draft did (this file's label, no context)
- * and sends no commitment: RFC 9190 would not agree with it either.
+ * TLS 1.3 (RFC 9190) when both ends allow it: after the handshake the
+ * server sends the commitment message, one byte 0x00 of application data,
+ * and the MSK comes from the exporter with RFC 9190's label and the EAP
+ * type as context. strongSwan 5.9.8 allowed 1.3 follows an early draft of
+ * it (measured): no commitment, EAP-Success straight after the client's
+ * Finished, and the MSK from RFC 5216's label with no context. So a client
+ * that gets EAP-Success without the commitment keys as that draft did; a
+ * server always commits (strongSwan 5.9.8's client then dies: ike-respond
+ * stays at 1.2 unless told).
  */
 enum { CHAIN_MAX = 8 };
 
-static const char msk_label[] = "client EAP encryption";
+static const char msk_label[] = "client EAP encryption";	/* RFC 5216 */
+static const char msk_label13[] = "EXPORTER_EAP_TLS_Key_Material";
+static const uint8_t type_code[] = { 13 };	/* EAP-TLS: RFC 9190 2.3 */
 
 struct eap_tls {
 	SSL_CTX			*ctx;
@@ -39,6 +44,8 @@ struct eap_tls {
 	bool			 started;	/* Start sent / received */
 	bool			 done;		/* handshake finished */
 	bool			 checked;	/* the other end's chain passed */
+	bool			 committed;	/* TLS 1.3: the commitment message
+						 * sent (server) or received */
 	bool			 failed;
 	uint8_t			*in;		/* TLS message put together */
 	size_t			 in_len;
@@ -154,8 +161,9 @@ use_cred(SSL_CTX *ctx, const struct sig_cred *c)
 }
 
 enum ike_err
-eap_tls_new(struct eap_tls **out, bool server, const struct sig_cred *cred,
-    const struct eap_tls_id *ids, size_t n_ids, char *why, size_t why_len)
+eap_tls_new(struct eap_tls **out, bool server, bool tls13,
+    const struct sig_cred *cred, const struct eap_tls_id *ids, size_t n_ids,
+    char *why, size_t why_len)
 {
 	struct eap_tls	*t;
 
@@ -174,7 +182,9 @@ eap_tls_new(struct eap_tls **out, bool server, const struct sig_cred *cred,
 	if ((t->ctx = SSL_CTX_new(TLS_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_max_proto_version(t->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(t->ctx, tls13 ? TLS1_3_VERSION :
+	    TLS1_2_VERSION);
+	SSL_CTX_set_num_tickets(t->ctx, 0);	/* TLS 1.3: none sent */
 	/* one full handshake: no tickets, no cache, no renegotiation. So a
 	 * server without the renegotiation_info extension (RFC 5746; strongSwan's
 	 * libtls sends none) is safe to talk to: the attack it stops needs a
@@ -304,25 +314,69 @@ tls_fail(struct eap_tls *t)
 	t->failed = true;
 }
 
-/* step runs the handshake on what came in, and sends what it wrote. */
+/* commitment reads what a TLS 1.3 server sent after the handshake: the
+ * commitment message (RFC 9190 2.1.1), perhaps after tickets, which
+ * OpenSSL takes by itself. Anything else is a failure. */
+static void
+commitment(struct eap_tls *t)
+{
+	uint8_t	 b[16];
+	int	 r;
+
+	if (t->server || t->committed ||
+	    SSL_version(t->ssl) != TLS1_3_VERSION) {
+		why_set(t, "TLS data after the handshake", NULL, 0, 0);
+		t->failed = true;
+		return;
+	}
+	if ((r = SSL_read(t->ssl, b, sizeof(b))) == 1 && b[0] == 0)
+		t->committed = true;
+	else if (r > 0) {
+		why_set(t, "application data other than the commitment "
+		    "message", NULL, 0, 0);
+		t->failed = true;
+	} else if (SSL_get_error(t->ssl, r) != SSL_ERROR_WANT_READ)
+		tls_fail(t);
+	wipe(b, sizeof(b));
+}
+
+/* handshake runs it on what came in; once it is over, a TLS 1.3 server
+ * commits to it (RFC 9190 2.1.1: one byte 0x00 of application data). */
+static void
+handshake(struct eap_tls *t)
+{
+	int	 r;
+
+	if ((r = SSL_do_handshake(t->ssl)) != 1) {
+		if (SSL_get_error(t->ssl, r) != SSL_ERROR_WANT_READ)
+			tls_fail(t);
+		return;
+	}
+	t->done = true;
+	if (!t->checked) {	/* cannot be: the server asks, and the
+				 * client always checks */
+		why_set(t, "no certificate checked", NULL, 0, 0);
+		t->failed = true;
+	} else if (t->server && SSL_version(t->ssl) == TLS1_3_VERSION) {
+		if (SSL_write(t->ssl, "", 1) == 1)
+			t->committed = true;
+		else
+			tls_fail(t);
+	}
+}
+
+/* step runs the handshake on what came in, or reads what comes after it,
+ * and sends what TLS wrote. */
 static enum ike_err
 step(struct eap_tls *t, uint8_t *out, size_t cap, size_t *out_len)
 {
 	size_t	 n;
-	int	 r;
 
-	if (t->done)
-		return frame_err(t, "TLS data after the handshake", 0, 0);
 	ERR_clear_error();
-	if ((r = SSL_do_handshake(t->ssl)) == 1) {
-		t->done = true;
-		if (!t->checked) {	/* cannot be: the server asks, and
-					 * the client always checks */
-			why_set(t, "no certificate checked", NULL, 0, 0);
-			t->failed = true;
-		}
-	} else if (SSL_get_error(t->ssl, r) != SSL_ERROR_WANT_READ)
-		tls_fail(t);
+	if (t->done)
+		commitment(t);
+	else
+		handshake(t);
 	n = BIO_ctrl_pending(t->wbio);
 	if (n > EAP_TLS_IN_MAX) {
 		why_set(t, "our TLS flight is too long", NULL, 0, 0);
@@ -463,13 +517,23 @@ eap_tls_msk(struct eap_tls *t, uint8_t msk[EAP_TLS_MSK_LEN])
 		return IKE_EINVAL;
 	/* RFC 5216 2.3: TLS-PRF-128(master, "client EAP encryption",
 	 * client.random || server.random), which is the TLS 1.2 exporter
-	 * without a context */
-	if (SSL_export_keying_material(t->ssl, km, sizeof(km), msk_label,
-	    strlen(msk_label), NULL, 0, 0) != 1) {
+	 * without a context. RFC 9190 2.3: TLS-Exporter(its label, Type-Code,
+	 * 128), where the early draft strongSwan 5.9.8 follows had RFC 5216's
+	 * label and no context. Both take 128 bytes: with TLS 1.3 the first
+	 * 64 of a shorter export would differ. */
+	if (t->committed ? SSL_export_keying_material(t->ssl, km, sizeof(km),
+	    msk_label13, strlen(msk_label13), type_code, sizeof(type_code),
+	    1) != 1 : SSL_export_keying_material(t->ssl, km, sizeof(km),
+	    msk_label, strlen(msk_label), NULL, 0, 0) != 1) {
 		ERR_clear_error();
 		e = IKE_ECRYPTO;
-	} else
+	} else {
 		memcpy(msk, km, EAP_TLS_MSK_LEN);
+		log_debug("EAP-TLS: %s, the MSK as in %s", SSL_get_version(t->ssl),
+		    t->committed ? "RFC 9190" : SSL_version(t->ssl) ==
+		    TLS1_3_VERSION ? "RFC 9190's early draft (no commitment "
+		    "message came)" : "RFC 5216");
+	}
 	wipe(km, sizeof(km));
 	return e;
 }

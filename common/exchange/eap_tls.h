@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* EAP-TLS (RFC 5216) on OpenSSL with memory BIOs: framing (L, M, S flags), fragments and their ACKs, the peer's certificate checked with our anchors, the MSK. */
+/* EAP-TLS (RFC 5216, RFC 9190) on OpenSSL with memory BIOs: framing (L, M, S flags), fragments and their ACKs, the peer's certificate checked with our anchors, the MSK. */
 #ifndef IKEKIT_EXCHANGE_EAP_TLS_H
 #define IKEKIT_EXCHANGE_EAP_TLS_H
 
@@ -40,9 +40,10 @@ struct eap_tls;
  * TLS; the server asks the peer for one) and the anchors the other end's
  * chain must lead to (its revocation settings apply as in IKE). The other
  * end's certificate must name each of ids[0..n_ids) (sig_peer_id_match).
- * TLS 1.2 only (see eap_tls.c). IKE_EINVAL with why when cred has no key.
+ * TLS 1.2, and 1.3 (RFC 9190) too when tls13 (see eap_tls.c). IKE_EINVAL
+ * with why when cred has no key.
  */
-enum ike_err	 eap_tls_new(struct eap_tls **out, bool server,
+enum ike_err	 eap_tls_new(struct eap_tls **out, bool server, bool tls13,
 		    const struct sig_cred *cred, const struct eap_tls_id *ids,
 		    size_t n_ids, char *why, size_t why_len);
 void		 eap_tls_free(struct eap_tls *t);
@@ -71,8 +72,9 @@ enum ike_err	 eap_tls_input(struct eap_tls *t, const uint8_t *in, size_t len,
 		    uint8_t *out, size_t cap, size_t *out_len, bool *over);
 
 /* eap_tls_done: the handshake finished and the other end's certificate
- * passed. eap_tls_msk writes the MSK (RFC 5216 2.3: the first 64 bytes of
- * the TLS exporter with "client EAP encryption"); IKE_EINVAL before done. */
+ * passed. eap_tls_msk writes the MSK, the first 64 bytes of the TLS
+ * exporter: RFC 5216 2.3's with TLS 1.2, RFC 9190 2.3's with TLS 1.3 (its
+ * early draft's when no commitment message came); IKE_EINVAL before done. */
 bool		 eap_tls_done(const struct eap_tls *t);
 enum ike_err	 eap_tls_msk(struct eap_tls *t, uint8_t msk[EAP_TLS_MSK_LEN]);
 

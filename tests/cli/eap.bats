@@ -8,7 +8,9 @@
 # a wrong password is exit 3 naming AUTHENTICATION_FAILED), and EAP-TLS
 # (--eap-method tls: its option rules; a loopback exchange after a Nak of
 # MS-CHAPv2; a client certificate of another CA, or one that does not name
-# the EAP identity, exit 3 with the reason logged by ike-respond).
+# the EAP identity, exit 3 with the reason logged by ike-respond; TLS 1.3
+# and RFC 9190's MSK when ike-respond --eap-tls-max 1.3 allows it, TLS 1.2
+# when either end stays at 1.2: --eap-tls-max).
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -107,6 +109,20 @@ free_port() {
 		--eap-secrets "$T/secrets" --eap-method mschapv2,tls
 	assert_failure 2
 	assert_line --index 0 "ike-respond: --eap-method tls: missing --cert or --ca (we authenticate by certificate and check the peer's)"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${cert[@]}" --eap-method tls --eap-tls-max 1.4
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: --eap-tls-max: '1.4': not 1.2 or 1.3"
+	run "$I" --peer 127.0.0.1 "${IARGS[@]}" "${EAP[@]}" --eap-secrets "$T/secrets" --eap-tls-max 1.3
+	assert_failure 2
+	assert_line --index 0 "ike-initiate: --eap-tls-max goes with --eap-method tls"
+	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
+		--ca "$T/ca.crt.pem" --eap-method tls --eap-tls-max 1
+	assert_failure 2
+	assert_line --index 0 "ike-respond: --eap-tls-max: '1': not 1.2 or 1.3"
+	run "$R" --local 127.0.0.1:1 "${RARGS[@]}" --cert "$T/ec256.crt.pem" --key "$T/ec256.key.pem" \
+		--eap-secrets "$T/secrets" --eap-method mschapv2 --eap-tls-max 1.2
+	assert_failure 2
+	assert_line --index 0 "ike-respond: --eap-tls-max goes with --eap-method tls"
 }
 
 @test "both programs: a bad secrets file is exit 2 naming the line, never the password" {
@@ -273,10 +289,33 @@ stop_respond() {
 		fail "$(cat "$T/r.err")"
 }
 
+@test "loopback: EAP-TLS is TLS 1.3 (RFC 9190) when both ends allow it, else 1.2" {
+	local max tmax want spis
+	cp "$V"/rsa.*.pem "$T"/ && chmod 600 "$T"/*.key.pem
+	# ike-respond's --eap-tls-max (default 1.2), ike-initiate's (default 1.3)
+	for max in 1.3:- 1.3:1.2 -:- 1.2:1.3; do
+		set -- ; [ "${max%:*}" = - ] || set -- --eap-tls-max "${max%:*}"
+		respond_tls tls -v "$@"
+		tmax=${max#*:}
+		set -- ; [ "$tmax" = - ] || set -- --eap-tls-max "$tmax"
+		run --separate-stderr "$I" -v --peer "127.0.0.1:$PORT" --local "127.0.0.1:$(free_port)" \
+			"${IARGS[@]}" --cert "$T/rsa.crt.pem" --key "$T/rsa.key.pem" --ca "$T/ca.crt.pem" \
+			--eap-method tls "$@"
+		[ "$status" -eq 0 ] || fail "$max: status $status: $stderr $(cat "$T/r.err")"
+		spis=$output
+		wait_for "^established $spis " "$T/r.out" || fail "$max: $(cat "$T/r.out" "$T/r.err")"
+		want="TLSv1.2, the MSK as in RFC 5216"
+		[ "$max" != 1.3:- ] || want="TLSv1.3, the MSK as in RFC 9190"
+		[[ $stderr == *"EAP-TLS: $want"* ]] || fail "$max: ike-initiate: $stderr"
+		grep -qF "EAP-TLS: $want" "$T/r.err" || fail "$max: ike-respond: $(cat "$T/r.err")"
+		stop_respond
+	done
+}
+
 @test "EAP options are in --help, the man pages and both completions" {
 	local p opt opts
 	for p in ike-initiate ike-respond; do
-		opts="eap-secrets eap-method"
+		opts="eap-secrets eap-method eap-tls-max"
 		[ "$p" = ike-respond ] || opts="$opts eap-id eap-password-file"
 		run "$IKEKIT_BIN/$p" --help
 		assert_success

@@ -258,7 +258,7 @@ tls_fed(bool server, const uint8_t *p, size_t len)
 
 	if (tls_cred == NULL)
 		return;
-	FUZZ_CHECK(eap_tls_new(&t, server, tls_cred, NULL, 0, why,
+	FUZZ_CHECK(eap_tls_new(&t, server, true, tls_cred, NULL, 0, why,
 	    sizeof(why)) == IKE_OK);
 	if (server)
 		FUZZ_CHECK(eap_tls_start(t, out, sizeof(out)) == 1);

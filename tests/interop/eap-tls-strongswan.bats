@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# eap-tls-strongswan.bats: EAP-TLS (RFC 5216) in IKE_AUTH (RFC 7296 2.16)
+# eap-tls-strongswan.bats: EAP-TLS (RFC 5216, and TLS 1.3) in IKE_AUTH (RFC 7296 2.16)
 # between our programs and strongSwan 5.9.8 (plugins eap-identity, eap-tls;
 # its libtls offers TLS 1.2 by default, as we do), the responder
 # authenticated by its certificate (auth = pubkey), the initiator by its own
@@ -14,8 +14,10 @@
 # of another CA (stranger) is refused: exit 3 naming AUTHENTICATION_FAILED
 # for ike-initiate, "EAP-TLS: client certificate: ..." logged by
 # ike-respond, no SA on either side. A strongSwan whose libtls offers up to
-# TLS 1.3 (libtls.version_max) agrees on 1.2 with us, both ways (we cap at
-# 1.2: see eap_tls.c). On failure the test's files are copied
+# TLS 1.3 (libtls.version_max): ike-initiate agrees on 1.3 with it and keys
+# the MSK as the early draft of RFC 9190 it follows (no commitment message
+# came), or on 1.2 with --eap-tls-max 1.2; ike-respond (1.2 by default: see
+# eap_tls.c) agrees on 1.2 with it. On failure the test's files are copied
 # to ${IKEKIT_ARTIFACTS:-$IKEKIT_TOP/artifacts}/TEST-NAME/.
 
 bats_require_minimum_version 1.5.0
@@ -199,15 +201,21 @@ respond() {
 	[ -z "$(find "$W/state" -name ike.sa 2>/dev/null)" ] || fail "ike-respond keeps an SA"
 }
 
-@test "strongSwan offering TLS 1.3 (libtls.version_max) gets 1.2, both ways" {
+@test "strongSwan offering TLS 1.3 (libtls.version_max): 1.3 with ike-initiate (the draft's MSK), 1.2 with ike-respond" {
 	local spis
 	TLS_MAX=1.3
 	tls_charon right responder || fail "charon right"
-	run --separate-stderr initiate left
+	run --separate-stderr initiate left -v
 	printf '%s\n' "$stderr" >"$W/initiate.err"
 	assert_success
 	[ "$(ikx_ike_spis_any right)" = "${output/-/_}" ] || fail "SPIs differ"
-	ikx_log_grep right "negotiated TLS 1.2 using" >/dev/null || fail "charon right: not TLS 1.2"
+	ikx_log_grep right "negotiated TLS 1.3 using" >/dev/null || fail "charon right: not TLS 1.3"
+	[[ $stderr == *"EAP-TLS: TLSv1.3, the MSK as in RFC 9190's early draft (no commitment message came)"* ]] ||
+		fail "ike-initiate: $stderr"
+	# capped at 1.2: 1.2
+	run --separate-stderr initiate left --eap-tls-max 1.2
+	assert_success
+	[ "$(ikx_log_grep right "negotiated TLS 1.2 using" | wc -l)" = 1 ] || fail "charon right: not TLS 1.2"
 	ikx_charon_stop right	# its port is ike-respond's now
 	tls_charon left initiator || fail "charon left"
 	respond || fail "ike-respond did not start"

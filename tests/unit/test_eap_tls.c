@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for EAP-TLS (RFC 5216): the EAP machines face to face with the lab certificates, fragments and their ACKs, refusals (untrusted chain, wrong name, damaged or lying fragments), the MSK; then the whole IKE_AUTH in memory. */
+/* Unit tests for EAP-TLS (RFC 5216, RFC 9190): the EAP machines face to face with the lab certificates, fragments and their ACKs, refusals (untrusted chain, wrong name, damaged or lying fragments), the MSK, TLS 1.3 and its commitment message; then the whole IKE_AUTH in memory. */
 #include <stdio.h>
 #include <string.h>
 
@@ -66,7 +66,7 @@ fail:
 
 struct conv {
 	struct eap_users u;
-	struct eap_cfg	 cfg;
+	struct eap_cfg	 cfg, cfg_c;	/* server's, peer's */
 	struct eap_state s, c;		/* server, peer */
 	struct sig_cred	*ks, *kc;
 	enum ike_err	 peer_err;
@@ -75,7 +75,14 @@ struct conv {
 	unsigned	 n_ack;		/* empty EAP-TLS messages */
 };
 
-enum tamper { T_NONE, T_FLIP, T_LIE };
+/* T_FLIP, T_LIE: the server's first fragment damaged or its L a lie;
+ * T_NO_COMMIT: once the server's TLS is done, the peer gets EAP-Success
+ * instead of the server's next message (as from strongSwan 5.9.8 with TLS
+ * 1.3, which sends no commitment message) */
+enum tamper { T_NONE, T_FLIP, T_LIE, T_NO_COMMIT };
+
+/* which ends allow TLS 1.3: 1 the server, 2 the peer (0 for most tests) */
+static int tls13_ends;
 
 static void
 count(struct conv *v, const uint8_t *m, size_t len)
@@ -107,6 +114,9 @@ converse(struct conv *v, const char *id, struct sig_cred *ks,
 	    eap_methods_parse(&v->cfg, "tls") != IKE_OK)
 		return 0;
 	v->cfg.users = &v->u;
+	v->cfg_c = v->cfg;
+	v->cfg.tls13 = (tls13_ends & 1) != 0;
+	v->cfg_c.tls13 = (tls13_ends & 2) != 0;
 	v->ks = ks;
 	v->kc = kc;
 	v->s.cred = ks;
@@ -117,7 +127,8 @@ converse(struct conv *v, const char *id, struct sig_cred *ks,
 	memcpy(v->c.other.data, "\xc0\x00\x02\x02", 4);
 	eap_server_start(&v->s, &v->cfg);
 	for (i = 0; i < 64; i++) {
-		if (v->s.out_len > 500 && !flipped && tamper != T_NONE) {
+		if (v->s.out_len > 500 && !flipped && (tamper == T_FLIP ||
+		    tamper == T_LIE)) {
 			if (tamper == T_FLIP)
 				v->s.out[400] ^= 0x40;
 			else {	/* L (bytes 6-9) one more than what comes */
@@ -133,11 +144,18 @@ converse(struct conv *v, const char *id, struct sig_cred *ks,
 			}
 			flipped = 1;
 		}
+		if (tamper == T_NO_COMMIT && eap_tls_done(v->s.tls) &&
+		    v->s.phase == EAP_PH_RUN) {
+			v->s.out[0] = IKEV2_EAP_SUCCESS;
+			v->s.out[2] = 0;
+			v->s.out[3] = 4;
+			v->s.out_len = 4;
+		}
 		v->n_srv++;
 		count(v, v->s.out, v->s.out_len);
 		r = rd_init(v->s.out, v->s.out_len);
 		if (eap_parse(&r, &e) != IKE_OK ||
-		    (v->peer_err = eap_peer_input(&v->c, &v->cfg, &e)) !=
+		    (v->peer_err = eap_peer_input(&v->c, &v->cfg_c, &e)) !=
 		    IKE_OK || v->c.phase == EAP_PH_SUCCESS)
 			return 1;
 		count(v, v->c.out, v->c.out_len);
@@ -292,6 +310,41 @@ TEST(eap_tls_damaged_fragment_refused)
 	    cred("rsa", "ca", 0), T_LIE, "", "L said"));
 }
 
+/* TLS 1.3 when both ends allow it: the same MSK at both ends; 1.2 when one
+ * does not. The MSK of a peer that got no commitment message (the early
+ * draft of RFC 9190 that strongSwan 5.9.8 follows) is another: the peer
+ * reaches success only if TLS 1.3 was spoken (with 1.2, the server's done
+ * before its Finished reached the peer), and keys by that draft. */
+TEST(eap_tls13)
+{
+	struct conv	 v;
+	int		 ends;
+
+	for (ends = 0; ends <= 3; ends++) {
+		tls13_ends = ends;
+		ASSERT(converse(&v, "192.0.2.1", cred("ec256", "ca", 0),
+		    cred("rsa", "ca", 1), T_NONE));
+		ASSERT_EQ(v.s.phase, EAP_PH_SUCCESS);
+		ASSERT_EQ(v.c.phase, EAP_PH_SUCCESS);
+		ASSERT_MEM(v.s.msk, v.c.msk, EAP_MSK_LEN);
+		conv_free(&v);
+		/* the peer keys by the draft only when 1.3 was spoken */
+		ASSERT(converse(&v, "192.0.2.1", cred("ec256", "ca", 0),
+		    cred("rsa", "ca", 0), T_NO_COMMIT));
+		ASSERT_EQ(v.c.phase, (ends == 3 ? EAP_PH_SUCCESS :
+		    EAP_PH_FAILED));
+		if (ends == 3) {
+			uint8_t	 msk[EAP_MSK_LEN];
+
+			ASSERT(v.c.has_msk);
+			ASSERT_EQ(eap_tls_msk(v.s.tls, msk), IKE_OK);
+			ASSERT(memcmp(msk, v.c.msk, EAP_MSK_LEN) != 0);
+		}
+		conv_free(&v);
+	}
+	tls13_ends = 0;
+}
+
 /* Framing, one end alone: a Start twice, data while our fragments wait. */
 TEST(eap_tls_framing)
 {
@@ -303,14 +356,14 @@ TEST(eap_tls_framing)
 	char		 why[160];
 
 	ASSERT(k != NULL);
-	ASSERT_EQ(eap_tls_new(&t, false, k, NULL, 0, why, sizeof(why)), IKE_OK);
+	ASSERT_EQ(eap_tls_new(&t, false, false, k, NULL, 0, why, sizeof(why)), IKE_OK);
 	/* data before the Start */
 	ASSERT_EQ(eap_tls_input(t, (const uint8_t *)"\x00\x16", 2, out,
 	    sizeof(out), &n, &over), IKE_ESYNTAX);
 	ASSERT(strstr(eap_tls_why(t), "Start") != NULL);
 	eap_tls_free(t);
 
-	ASSERT_EQ(eap_tls_new(&t, false, k, NULL, 0, why, sizeof(why)), IKE_OK);
+	ASSERT_EQ(eap_tls_new(&t, false, false, k, NULL, 0, why, sizeof(why)), IKE_OK);
 	ASSERT_EQ(eap_tls_input(t, (const uint8_t *)"\x20", 1, out, sizeof(out),
 	    &n, &over), IKE_OK);
 	ASSERT(n > 6 && out[1] == 0x16);	/* a ClientHello, whole */
@@ -333,7 +386,7 @@ TEST(eap_tls_framing)
 
 		ASSERT_EQ(sig_cred_new(&ca), IKE_OK);
 		ASSERT(pem(ca, VEC "ca.crt.pem", 2));
-		ASSERT_EQ(eap_tls_new(&t, true, ca, NULL, 0, why, sizeof(why)),
+		ASSERT_EQ(eap_tls_new(&t, true, false, ca, NULL, 0, why, sizeof(why)),
 		    IKE_EINVAL);
 		ASSERT(strstr(why, "key") != NULL);
 		sig_cred_free(ca);
