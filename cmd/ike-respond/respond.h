@@ -275,14 +275,14 @@ void	 table_unlink(struct table *t, struct slot *sl);
 void	 table_remove(struct table *t, struct slot *sl);
 /* table_find returns the SA with these SPIs; table_find_half the half-open
  * SA of this initiator SPI and peer; table_oldest_half the oldest half-open
- * SA; table_any any SA. NULL if none. */
+ * SA. NULL if none. */
 struct slot *table_find(const struct table *t, uint64_t ispi, uint64_t rspi);
 struct slot *table_find_half(const struct table *t, uint64_t ispi,
 	    const uint8_t *peer, uint16_t pport);
 struct slot *table_oldest_half(const struct table *t);
-struct slot *table_any(const struct table *t);
-/* table_first and table_next walk the SAs findable by their SPIs (none may
- * be linked or unlinked meanwhile). */
+/* table_first returns one of the SAs findable by their SPIs (NULL if none);
+ * with table_next it walks them all (none may be linked or unlinked
+ * meanwhile). */
 struct slot *table_first(const struct table *t);
 struct slot *table_next(const struct table *t, const struct slot *sl);
 /* slot_keep keeps a copy of the response for retransmissions; false (and

@@ -750,7 +750,7 @@ serve(struct srv *s)
 	    s->cnt.retransmits, s->cnt.cookies_sent);
 	dgram_flush(s);
 	writer_flush(s, flushed);
-	while ((sl = table_any(&s->tab)) != NULL)
+	while ((sl = table_first(&s->tab)) != NULL)
 		free_slot(s, sl);
 	rr_stop();
 }

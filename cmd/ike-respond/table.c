@@ -57,7 +57,7 @@ table_free(struct table *t)
 	struct slot	*sl;
 
 	if (t->by_spi != NULL)
-		while ((sl = table_any(t)) != NULL)
+		while ((sl = table_first(t)) != NULL)
 			table_remove(t, sl);
 	free(t->by_spi);
 	free(t->by_half);
@@ -207,12 +207,6 @@ from_bucket(const struct table *t, size_t i)
 
 struct slot *
 table_first(const struct table *t)
-{
-	return from_bucket(t, 0);
-}
-
-struct slot *
-table_any(const struct table *t)
 {
 	return from_bucket(t, 0);
 }
