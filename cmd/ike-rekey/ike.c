@@ -32,7 +32,7 @@ struct ikr {
 static bool
 lock_sa(struct ikr *r, struct sd_lock *l)
 {
-	return sa_lock(r->sd, r->name, LOCK_MS, l);
+	return sa_lock(r->sd, r->name, l);
 }
 
 static int

@@ -169,9 +169,9 @@ pending_answer(void *arg, struct rd in)
 }
 
 bool
-sa_lock(struct sd *sd, const char *name, int ms, struct sd_lock *l)
+sa_lock(struct sd *sd, const char *name, struct sd_lock *l)
 {
-	if (sd_lock_sa_timeout(sd, name, false, ms, l) == IKE_OK)
+	if (sd_lock_sa_timeout(sd, name, false, LOCK_MS, l) == IKE_OK)
 		return true;
 	log_warn("%s: %s", name, errno == ENOENT ?
 	    "no such SA in the state directory" : errno == EWOULDBLOCK ?
@@ -183,7 +183,7 @@ sa_lock(struct sd *sd, const char *name, int ms, struct sd_lock *l)
 bool
 job_lock(struct job *j, struct sd_lock *l)
 {
-	return sa_lock(j->sd, j->name, LOCK_MS, l);
+	return sa_lock(j->sd, j->name, l);
 }
 
 /* test_stop stops the process where a test wants to kill it (-v and

@@ -36,7 +36,7 @@ struct move {
 static bool
 lock(struct move *m, struct sd_lock *l)
 {
-	return sa_lock(m->sd, m->name, LOCK_MS, l);
+	return sa_lock(m->sd, m->name, l);
 }
 
 bool

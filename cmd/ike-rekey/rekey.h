@@ -190,10 +190,10 @@ int	 job_exit_of(const struct job *j, const char *exch, enum ike_err e);
 bool	 job_lock(struct job *j, struct sd_lock *l);
 /* job.c, for every kind of run: exchange_exit is job_exit_of for SA name
  * (sa's peer_notify, the --timeout it waited); sa_lock takes SA name's
- * lock within ms, saying why not (no such SA, held) on stderr. */
+ * lock within LOCK_MS, saying why not (no such SA, held) on stderr. */
 int	 exchange_exit(const char *name, const struct ike_sa *sa, int timeout,
 	    const char *exch, enum ike_err e);
-bool	 sa_lock(struct sd *sd, const char *name, int ms, struct sd_lock *l);
+bool	 sa_lock(struct sd *sd, const char *name, struct sd_lock *l);
 void	 test_stop(const struct job *j, const char *at);
 
 /* job.c: waiting maps an answer that does not decrypt to IKE_ESYNTAX
