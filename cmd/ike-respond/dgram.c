@@ -95,7 +95,6 @@ dgram_queue(struct srv *s, int i, const struct sockaddr_storage *to,
 	struct txq	*q = &tx[i];
 	size_t		 off = i == 1 ? 4 : 0;	/* non-ESP marker on 4500 */
 	unsigned	 k;
-
 	uint8_t		*p;
 
 	if (len > XCHG_OUT_MAX)

@@ -29,9 +29,10 @@
 # ikx_suite), IKX_AUTH (psk | pubkey: a lab CA and RSA certificates made with
 # openssl in IKX_RUN/pki), IKX_FRAGMENT_SIZE (charon.fragment_size; empty:
 # charon's default), IKX_FAMILY (4 | 6: IPv6 outer addresses and inner
-# networks, see ikx_family), CHARON (/usr/lib/ipsec/charon), IKX_KEEP=1 (ikx_down keeps
-# IKX_RUN), IKX_WIRE (0: no capture of the run, see ikx_wire_start).  Every wait is bounded; processes are stopped by pid after checking
-# /proc/PID/comm, never by name.
+# networks, see ikx_family), CHARON (/usr/lib/ipsec/charon), IKX_KEEP=1
+# (ikx_down keeps IKX_RUN), IKX_WIRE (0: no capture of the run, see
+# ikx_wire_start).  Every wait is bounded; processes are stopped by pid
+# after checking /proc/PID/comm, never by name.
 
 IKX_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IKEKIT_TOP=${IKEKIT_TOP:-$(cd "$IKX_LIB_DIR/../.." && pwd)}
@@ -183,8 +184,8 @@ ikx_netns_up() {
 # charon's in its log
 ikx_wire_start() {
 	[ "${IKX_WIRE:-${BATS_TEST_NAME:+1}}" = 1 ] || return 0
-	ikx_bg tcpdump-wire left tcpdump --immediate-mode -U -n -s 0 -i "$IKX_VETH_left" \
-		-w "$IKX_RUN/wire.pcap" 'udp port 500 or udp port 4500 or ip proto 50 or ip6 proto 50' ||
+	ikx__tcpdump tcpdump-wire "$IKX_RUN/wire.pcap" \
+		'udp port 500 or udp port 4500 or ip proto 50 or ip6 proto 50' ||
 		ikx_log "no capture of the run: $(cat "$IKX_RUN/tcpdump-wire.out" 2>/dev/null)"
 	return 0
 }
@@ -482,11 +483,16 @@ ikx_bg() {
 	ikx_wait_exec "$pid" "$comm"
 }
 
+# ikx__tcpdump NAME FILE FILTER : tcpdump (ikx_bg NAME) on the left veth,
+# every packet FILTER takes written to FILE as it comes
+ikx__tcpdump() {
+	ikx_bg "$1" left tcpdump --immediate-mode -U -n -s 0 -i "$IKX_VETH_left" -w "$2" "$3"
+}
+
 # ikx_capture_start FILE : tcpdump on the left veth, IKE and ESP only
 ikx_capture_start() {
 	local i=0
-	ikx_bg tcpdump-cap left tcpdump --immediate-mode -U -n -s 0 -i "$IKX_VETH_left" \
-		-w "$1" 'udp port 500 or udp port 4500 or ip proto 50' ||
+	ikx__tcpdump tcpdump-cap "$1" 'udp port 500 or udp port 4500 or ip proto 50' ||
 		{ cat "$IKX_RUN/tcpdump-cap.out" >&2; ikx_fail "tcpdump did not start"; return 1; }
 	# "listening on ..." once the filter is attached
 	until grep -q 'listening on' "$IKX_RUN/tcpdump-cap.out" 2>/dev/null; do
